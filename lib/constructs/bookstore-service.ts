@@ -1,0 +1,199 @@
+import { Construct } from 'constructs';
+import { Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-29';
+import { k8s } from 'cdk8s-plus-29';
+import { UserError } from '../errors';
+import type { ServiceContext } from '../model';
+import { ecrImage, roleArn, serviceLabels, serviceRoleName, tableName } from '../naming';
+import type { ServiceDefinition } from '../service';
+import { MeshRouting } from './mesh';
+
+export interface BookstoreServiceProps {
+  readonly service: ServiceDefinition;
+  readonly context: ServiceContext;
+}
+
+/** ALB idle timeout 360 s: the original deployment's setting. */
+const ALB_IDLE_TIMEOUT_SECONDS = 360;
+/** TLS 1.3 with TLS 1.2 fallback, the controller documentation's recommended modern policy. */
+const ALB_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+/**
+ * Everything one Bookstore service needs in one environment: its IRSA service account, config,
+ * Deployment, Service, ALB Ingress and App Mesh routing. Rendered into dist/<cluster>/<env>/<service>.yaml.
+ */
+export class BookstoreService extends Construct {
+  public readonly deployment: kplus.Deployment;
+  public readonly serviceName: string;
+  public readonly podLabels: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: BookstoreServiceProps) {
+    super(scope, id);
+    const { service, context } = props;
+    const { cluster, environment } = context;
+    const namespace = environment.namespace;
+    const labels = serviceLabels(service.name, service.component);
+    const podLabels = { 'app.kubernetes.io/name': service.name };
+    const metadata = (name: string, extra: Partial<k8s.ObjectMeta> = {}) => ({ name, namespace, labels, ...extra });
+    this.serviceName = context.serviceNameOf(service.name);
+    this.podLabels = podLabels;
+
+    const image = this.image(service, context);
+
+    // The pods call AWS (DynamoDB, and App Mesh and X-Ray through their sidecars) with this role.
+    // The EKS pod identity webhook projects its own web-identity token, so the Kubernetes API token stays unmounted.
+    const serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
+      metadata: metadata(`${service.name}-iam-service-account`, {
+        annotations: {
+          'eks.amazonaws.com/role-arn': roleArn(cluster, serviceRoleName(cluster, environment, service.name)),
+          'eks.amazonaws.com/sts-regional-endpoints': 'true',
+        },
+      }),
+      automountToken: false,
+    });
+
+    const replicas = environment.replicas[service.name] ?? environment.defaultReplicas;
+    const security = service.security;
+    this.deployment = new kplus.Deployment(this, 'deployment', {
+      metadata: metadata(service.name, { annotations: { 'bookstore.example.com/description': service.description } }),
+      select: false,
+      podMetadata: { labels: { ...podLabels, ...labels } },
+      replicas,
+      serviceAccount,
+      automountServiceAccountToken: false,
+      // Never below the desired count while rolling: new pods come up before old ones go.
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.percent(25),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+      securityContext: {
+        ensureNonRoot: !security.root,
+        user: security.runAsUser,
+        group: security.runAsUser,
+      },
+      containers: [{
+        name: service.name,
+        image,
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        ports: [{ number: service.port, name: 'http' }],
+        envVariables: Object.fromEntries(Object.entries(this.environmentVariables(service, context))
+          .map(([key, value]) => [key, kplus.EnvValue.fromValue(value)])),
+        // Readiness may touch the service's data; liveness only asks whether the process listens,
+        // so a DynamoDB outage does not restart every pod.
+        readiness: 'httpPath' in service.health
+          ? kplus.Probe.fromHttpGet(service.health.httpPath, { port: service.port, periodSeconds: Duration.seconds(10), failureThreshold: 3 })
+          : kplus.Probe.fromTcpSocket({ port: service.port, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+        liveness: kplus.Probe.fromTcpSocket({
+          port: service.port, initialDelaySeconds: Duration.seconds(15), periodSeconds: Duration.seconds(20), failureThreshold: 3,
+        }),
+        resources: {
+          cpu: { request: kplus.Cpu.millis(service.resources.cpuMillis[0]), limit: kplus.Cpu.millis(service.resources.cpuMillis[1]) },
+          memory: { request: Size.mebibytes(service.resources.memoryMiB[0]), limit: Size.mebibytes(service.resources.memoryMiB[1]) },
+        },
+        securityContext: {
+          ensureNonRoot: !security.root,
+          user: security.runAsUser,
+          group: security.runAsUser,
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          readOnlyRootFilesystem: !security.writableRootFilesystem,
+          capabilities: {
+            drop: [kplus.Capability.ALL],
+            add: (security.addCapabilities?.names ?? []).map((c) => c as kplus.Capability),
+          },
+          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+        },
+      }],
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: podLabels }));
+    const container = this.deployment.containers[0];
+
+    for (const [index, path] of (security.scratchPaths ?? []).entries()) {
+      container.mount(path, kplus.Volume.fromEmptyDir(this, `scratch-${index}`, `scratch-${index}`));
+    }
+    const files = service.configFiles?.(context) ?? [];
+    if (files.length > 0) {
+      const configMap = new kplus.ConfigMap(this, 'config', {
+        metadata: metadata(`${service.name}-config`),
+        data: Object.fromEntries(files.map((f) => [fileKey(f.mountPath), f.content])),
+      });
+      const volume = kplus.Volume.fromConfigMap(this, 'config-volume', configMap, { name: 'config' });
+      for (const file of files) container.mount(file.mountPath, volume, { subPath: fileKey(file.mountPath), readOnly: true });
+    }
+
+    new k8s.KubeService(this, 'service', {
+      metadata: metadata(this.serviceName),
+      spec: {
+        type: 'ClusterIP',
+        selector: podLabels,
+        ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+
+    const host = context.hostOf(service.name);
+    const healthCheck = 'httpPath' in service.health
+      ? { 'alb.ingress.kubernetes.io/healthcheck-path': service.health.httpPath, 'alb.ingress.kubernetes.io/success-codes': '200' }
+      // No path answers 200 without data: any HTTP answer shows the process serves.
+      : { 'alb.ingress.kubernetes.io/healthcheck-path': '/', 'alb.ingress.kubernetes.io/success-codes': '200-499' };
+    new k8s.KubeIngress(this, 'ingress', {
+      metadata: metadata(service.name, {
+        annotations: {
+          // One ALB per environment, shared by every service's Ingress.
+          'alb.ingress.kubernetes.io/group.name': environment.name,
+          'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+          'alb.ingress.kubernetes.io/target-type': 'ip',
+          'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
+          'alb.ingress.kubernetes.io/ssl-redirect': '443',
+          'alb.ingress.kubernetes.io/certificate-arn': cluster.certificateArn,
+          'alb.ingress.kubernetes.io/ssl-policy': ALB_SSL_POLICY,
+          'alb.ingress.kubernetes.io/load-balancer-attributes': `idle_timeout.timeout_seconds=${ALB_IDLE_TIMEOUT_SECONDS}`,
+          ...healthCheck,
+        },
+      }),
+      spec: {
+        ingressClassName: 'alb',
+        rules: [{
+          host,
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: this.serviceName, port: { name: 'http' } } } }] },
+        }],
+      },
+    });
+
+    new MeshRouting(this, 'mesh', {
+      namespace,
+      labels,
+      podLabels,
+      nodeName: service.name,
+      serviceName: this.serviceName,
+      port: service.port,
+      backends: (service.backends ?? []).map((b) => context.serviceNameOf(b.service)),
+    });
+  }
+
+  private image(service: ServiceDefinition, context: ServiceContext): string {
+    if (service.image.kind === 'public') return service.image.image;
+    const tag = context.environment.images[service.name];
+    if (!tag) throw new UserError(`environments/${context.environment.name}.yaml: images: no tag for ${service.name}`);
+    return ecrImage(context.cluster, service.name, tag);
+  }
+
+  /** The table, then the backends, then the service's own variables: each name once. */
+  private environmentVariables(service: ServiceDefinition, context: ServiceContext): Record<string, string> {
+    const variables: Record<string, string> = {};
+    const set = (name: string, value: string) => {
+      if (name in variables) throw new UserError(`services/${service.name}.ts: environment variable ${name} is set twice`);
+      variables[name] = value;
+    };
+    if (service.table) set('DYNAMODB_TABLE', tableName(context.environment, service.table));
+    for (const backend of service.backends ?? []) {
+      if (backend.envVar) set(backend.envVar, `http://${context.serviceNameOf(backend.service)}`);
+    }
+    for (const [name, value] of Object.entries(service.env?.(context) ?? {})) set(name, value);
+    return variables;
+  }
+}
+
+/** ConfigMap key of a mounted file: its base name. */
+function fileKey(mountPath: string): string {
+  return mountPath.slice(mountPath.lastIndexOf('/') + 1);
+}

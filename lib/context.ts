@@ -1,0 +1,54 @@
+import type { ClusterContext, ClusterDefinition } from './model';
+import { UserError } from './errors';
+
+/**
+ * The SSM parameters under a cluster's prefix that synth needs, each with its check.
+ * clusters/<cluster>.context.json caches them by these names (relative to the prefix).
+ */
+export interface ParameterSpec {
+  /** Name relative to the cluster's SSM prefix. */
+  readonly name: string;
+  readonly description: string;
+  readonly pattern: RegExp;
+}
+
+export function parameterSpecs(cluster: ClusterDefinition): ParameterSpec[] {
+  return [
+    { name: 'account-id', description: 'AWS account id', pattern: /^\d{12}$/ },
+    { name: 'base-domain', description: 'Route 53 hosted zone domain', pattern: /^([a-z0-9-]+\.)+[a-z]{2,}$/ },
+    { name: 'certificate-arn', description: `ACM certificate for *.<base-domain> in ${cluster.region}`,
+      pattern: new RegExp(`^arn:aws:acm:${cluster.region}:\\d{12}:certificate/[0-9a-f-]+$`) },
+    { name: 'hosted-zone-id', description: 'Route 53 hosted zone id', pattern: /^Z[0-9A-Z]{1,31}$/ },
+    ...cluster.availabilityZones.map((az) => ({
+      name: `pod-subnets/${az}`, description: `secondary-CIDR subnet for pods in ${az}`, pattern: /^subnet-[0-9a-f]{8,17}$/,
+    })),
+    { name: 'security-group-ids', description: 'comma-separated security groups of the pods\' ENIs',
+      pattern: /^sg-[0-9a-f]{8,17}(,sg-[0-9a-f]{8,17})*$/ },
+    { name: 'vpc-id', description: 'the cluster VPC', pattern: /^vpc-[0-9a-f]{8,17}$/ },
+  ];
+}
+
+/**
+ * Checks the cached parameter values of a cluster and turns them into typed facts.
+ * Every missing or malformed value is named in one error; none becomes an empty string in YAML.
+ */
+export function parseContext(cluster: ClusterDefinition, values: Readonly<Record<string, string>>, source: string): ClusterContext {
+  const specs = parameterSpecs(cluster);
+  const missing = specs.filter((s) => values[s.name] === undefined || values[s.name] === '').map((s) => s.name);
+  if (missing.length > 0) {
+    throw new UserError(`${source}: missing ${missing.map((m) => cluster.ssmPrefix + m).join(', ')}`);
+  }
+  const malformed = specs.filter((s) => !s.pattern.test(values[s.name]));
+  if (malformed.length > 0) {
+    throw new UserError(`${source}: ${malformed.map((s) => `${s.name} "${values[s.name]}" is not a ${s.description}`).join('; ')}`);
+  }
+  return {
+    accountId: values['account-id'],
+    baseDomain: values['base-domain'],
+    certificateArn: values['certificate-arn'],
+    hostedZoneId: values['hosted-zone-id'],
+    podSubnets: Object.fromEntries(cluster.availabilityZones.map((az) => [az, values[`pod-subnets/${az}`]])),
+    securityGroupIds: values['security-group-ids'].split(','),
+    vpcId: values['vpc-id'],
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * A mistake in the user's input (an overlay, a cluster's context, a command's arguments).
+ * Commands print its message as one line and exit 1; anything else is a bug and keeps its stack.
+ */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** Runs a command's main function: one line and exit 1 for a UserError, the stack for a bug. */
+export function runCommand(name: string, main: () => Promise<void> | void): void {
+  Promise.resolve()
+    .then(main)
+    .catch((err: unknown) => {
+      if (err instanceof UserError) {
+        console.error(`${name}: ${err.message}`);
+      } else {
+        console.error(`${name}: internal error (a bug, please report it):`);
+        console.error(err);
+      }
+      process.exitCode = 1;
+    });
+}

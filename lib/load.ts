@@ -1,0 +1,97 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseContext } from './context';
+import { UserError } from './errors';
+import type { Cluster, ClusterDefinition, Environment } from './model';
+import { parseOverlay } from './overlay';
+import type { ServiceDefinition } from './service';
+
+/** Everything synth renders from: read once at the edge, then passed down as props. */
+export interface Project {
+  readonly root: string;
+  readonly clusters: readonly Cluster[];
+  readonly services: readonly ServiceDefinition[];
+  readonly environments: readonly Environment[];
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The TypeScript modules of a folder (one thing each), sorted by name. */
+function modulesIn(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
+    .sort();
+}
+
+function loadDefault<T>(file: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(file);
+  if (!mod?.default) throw new UserError(`${file}: has no default export`);
+  return mod.default as T;
+}
+
+export function loadServices(root: string): ServiceDefinition[] {
+  const services = modulesIn(path.join(root, 'services')).map((file) => {
+    const service = loadDefault<ServiceDefinition>(path.join(root, 'services', file));
+    if (`${service.name}.ts` !== file) throw new UserError(`services/${file}: declares service "${service.name}"; the file must be named ${service.name}.ts`);
+    if (!NAME.test(service.name)) throw new UserError(`services/${file}: "${service.name}" is not a DNS-1123 name`);
+    return service;
+  });
+  const names = new Set(services.map((s) => s.name));
+  for (const service of services) {
+    for (const backend of service.backends ?? []) {
+      if (!names.has(backend.service)) throw new UserError(`services/${service.name}.ts: backend "${backend.service}" is not a service`);
+    }
+  }
+  return services;
+}
+
+export function loadClusters(root: string): Cluster[] {
+  return modulesIn(path.join(root, 'clusters')).map((file) => {
+    const definition = loadDefault<ClusterDefinition>(path.join(root, 'clusters', file));
+    if (`${definition.name}.ts` !== file) throw new UserError(`clusters/${file}: declares cluster "${definition.name}"; the file must be named ${definition.name}.ts`);
+    const contextFile = `clusters/${definition.name}.context.json`;
+    const contextPath = path.join(root, contextFile);
+    if (!fs.existsSync(contextPath)) {
+      throw new UserError(`${contextFile} not found: run \`npm run context -- ${definition.name}\` to read it from SSM`);
+    }
+    let values: Record<string, string>;
+    try {
+      values = JSON.parse(fs.readFileSync(contextPath, 'utf8'));
+    } catch (err) {
+      throw new UserError(`${contextFile}: not valid JSON (${(err as Error).message})`);
+    }
+    return { ...definition, ...parseContext(definition, values, contextFile) };
+  });
+}
+
+export function loadEnvironments(root: string, services: readonly ServiceDefinition[], clusters: readonly Cluster[]): Environment[] {
+  const dir = path.join(root, 'environments');
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : [];
+  const environments = files.map((file) => {
+    const name = file.slice(0, -'.yaml'.length);
+    const relative = `environments/${file}`;
+    if (!NAME.test(name)) throw new UserError(`${relative}: "${name}" is not a DNS-1123 name`);
+    return parseOverlay(relative, fs.readFileSync(path.join(dir, file), 'utf8'), name, services);
+  });
+  const seen = new Map<string, string>();
+  for (const environment of environments) {
+    if (!clusters.some((c) => c.name === environment.cluster)) {
+      throw new UserError(`environments/${environment.name}.yaml: cluster "${environment.cluster}" has no file in clusters/ (known: ${clusters.map((c) => c.name).join(', ')})`);
+    }
+    const key = `${environment.cluster}/${environment.namespace}`;
+    const other = seen.get(key);
+    if (other) throw new UserError(`environments/${environment.name}.yaml: namespace "${environment.namespace}" on ${environment.cluster} is already used by ${other}`);
+    seen.set(key, environment.name);
+  }
+  return environments;
+}
+
+/** Reads the whole project below `root`. Throws a UserError naming the file at the first problem. */
+export function loadProject(root: string): Project {
+  const services = loadServices(root);
+  const clusters = loadClusters(root);
+  const environments = loadEnvironments(root, services, clusters);
+  return { root, clusters, services, environments };
+}

@@ -1,0 +1,75 @@
+/**
+ * The shapes of the facts that flow down from main.ts: cluster → chart → construct.
+ * Nothing here does I/O; lib/load.ts reads the files that fill these shapes.
+ */
+
+/** What a file in clusters/ declares about one EKS cluster. */
+export interface ClusterDefinition {
+  /** EKS cluster name; also the folder under dist/. */
+  readonly name: string;
+  /** AWS region, e.g. `us-east-1`. */
+  readonly region: string;
+  /** The availability zones the cluster spans, in order. */
+  readonly availabilityZones: readonly string[];
+  /** Kubernetes minor version of the control plane, e.g. `1.29`. */
+  readonly kubernetesVersion: string;
+  /** SSM Parameter Store path that holds the account facts, ending in `/`. */
+  readonly ssmPrefix: string;
+  /** The Git URL Argo CD reads this repository from. */
+  readonly repoUrl: string;
+  /** The branch Argo CD follows. @default 'main' */
+  readonly targetRevision?: string;
+}
+
+/** Facts that exist only in the AWS account, cached from SSM in clusters/<cluster>.context.json. */
+export interface ClusterContext {
+  readonly accountId: string;
+  readonly vpcId: string;
+  /** Secondary-CIDR (100.64.0.0/16) subnet per availability zone, for VPC CNI custom networking. */
+  readonly podSubnets: Readonly<Record<string, string>>;
+  /** Security groups the pods' ENIs get (the cluster's security groups). */
+  readonly securityGroupIds: readonly string[];
+  readonly hostedZoneId: string;
+  readonly baseDomain: string;
+  readonly certificateArn: string;
+}
+
+export interface Cluster extends ClusterDefinition, ClusterContext {}
+
+/** Argo CD sync behaviour of one environment. */
+export interface SyncPolicy {
+  /** Sync on every change in Git; false: a person presses sync. */
+  readonly automated: boolean;
+  /** Delete objects that left Git. Only with automated. */
+  readonly prune: boolean;
+  /** Undo changes made on the cluster by hand. Only with automated. */
+  readonly selfHeal: boolean;
+}
+
+/** One environment overlay, environments/<name>.yaml, validated. */
+export interface Environment {
+  /** The file's base name: `development`, `production`. */
+  readonly name: string;
+  /** The cluster (a file in clusters/) the environment runs on. */
+  readonly cluster: string;
+  readonly namespace: string;
+  /** Appended to each service's host label: `-development` gives `bookstore-development.<domain>`. */
+  readonly hostSuffix: string;
+  readonly sync: SyncPolicy;
+  /** Image tag per service whose image is built into the account's ECR. */
+  readonly images: Readonly<Record<string, string>>;
+  /** Replica count per service; services not listed get the environment's default. */
+  readonly replicas: Readonly<Record<string, number>>;
+  /** Replicas of a service not listed in `replicas`. */
+  readonly defaultReplicas: number;
+}
+
+/** Everything an environment's chart needs to know while it renders a service. */
+export interface ServiceContext {
+  readonly cluster: Cluster;
+  readonly environment: Environment;
+  /** Full host name of a service in this environment, e.g. `api-development.example.com`. */
+  hostOf(service: string): string;
+  /** The Kubernetes Service name of a Bookstore service, e.g. `clients-api-service`. */
+  serviceNameOf(service: string): string;
+}

@@ -1,0 +1,39 @@
+import type { Cluster, Environment } from './model';
+
+/** The recommended labels every object of a Bookstore service carries. */
+export function serviceLabels(service: string, component: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': service,
+    'app.kubernetes.io/component': component,
+  };
+}
+
+/** Labels every rendered object carries (set once per chart). */
+export const COMMON_LABELS: Readonly<Record<string, string>> = {
+  'app.kubernetes.io/part-of': 'bookstore',
+  'app.kubernetes.io/managed-by': 'cdk8s',
+};
+
+/** IAM role of a service's pods. A fixed name, so the ARN is known at synth time and eksctl creates exactly it. */
+export function serviceRoleName(cluster: Cluster, environment: Environment, service: string): string {
+  return `${cluster.name}-${environment.name}-${service}`;
+}
+
+export function roleArn(cluster: Cluster, roleName: string): string {
+  return `arn:aws:iam::${cluster.accountId}:role/${roleName}`;
+}
+
+/** The DynamoDB table a service owns in an environment. */
+export function tableName(environment: Environment, table: string): string {
+  return `${environment.name}-${table}`;
+}
+
+/** App Mesh mesh of an environment; the Mesh's namespace selector and the namespace label use this one string. */
+export function meshName(environment: Environment): string {
+  return `${environment.name}-mesh`;
+}
+
+/** ECR image of a service built by its CodeBuild project. */
+export function ecrImage(cluster: Cluster, service: string, tag: string): string {
+  return `${cluster.accountId}.dkr.ecr.${cluster.region}.amazonaws.com/bookstore.${service}:${tag}`;
+}

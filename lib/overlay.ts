@@ -1,0 +1,126 @@
+import Ajv, { type ErrorObject } from 'ajv';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
+import { UserError } from './errors';
+import type { Environment } from './model';
+import type { ServiceDefinition } from './service';
+
+/**
+ * An image tag: `MAJOR.MINOR.<7 to 40 hex digits of the commit>` as CI builds them, or plain
+ * semver (a pre-release allowed; no `+build`, which an image tag cannot hold).
+ */
+export const TAG_PATTERN = /^(\d+\.\d+\.[0-9a-f]{7,40}|(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?)$/;
+export const TAG_FORMAT = 'MAJOR.MINOR.<7-40 hex digits> or semver';
+
+const NAME = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
+/** The overlay's JSON schema; the service names come from services/. */
+function overlaySchema(services: readonly ServiceDefinition[]) {
+  const built = services.filter((s) => s.image.kind === 'ecr').map((s) => s.name);
+  const boolean = { type: 'boolean' };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['cluster', 'namespace', 'sync', 'images'],
+    properties: {
+      cluster: { type: 'string', pattern: NAME },
+      namespace: { type: 'string', pattern: NAME, maxLength: 63 },
+      hostSuffix: { type: 'string', pattern: '^(-[a-z0-9]+)*$' },
+      sync: {
+        type: 'object', additionalProperties: false, required: ['automated'],
+        properties: { automated: boolean, prune: boolean, selfHeal: boolean },
+      },
+      defaultReplicas: { type: 'integer', minimum: 1, maximum: 50 },
+      images: {
+        type: 'object', additionalProperties: false, required: built,
+        properties: Object.fromEntries(built.map((name) => [name, { type: 'string', tagFormat: true }])),
+      },
+      replicas: {
+        type: ['object', 'null'], additionalProperties: false,
+        properties: Object.fromEntries(services.map((s) => [s.name, { type: 'integer', minimum: 1, maximum: 50 }])),
+      },
+    },
+  };
+}
+
+function describe(error: ErrorObject, services: readonly ServiceDefinition[]): { path: string[]; text: string } {
+  const path = error.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const at = path.join('.');
+  const where = at ? `${at}: ` : '';
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(error.params.additionalProperty);
+      if (at === 'images' || at === 'replicas') {
+        const known = services.filter((s) => at === 'replicas' || s.image.kind === 'ecr').map((s) => s.name);
+        const pinned = services.find((s) => s.name === key && s.image.kind === 'public');
+        const text = pinned
+          ? `${key} has no tag here: its image is pinned in services/${key}.ts`
+          : `unknown service "${key}" (known: ${known.join(', ')})`;
+        return { path: [...path, key], text: `${where}${text}` };
+      }
+      return { path: [...path, key], text: `${where}unknown field "${key}"` };
+    }
+    case 'required':
+      return { path, text: at === 'images'
+        ? `images: no tag for ${error.params.missingProperty}`
+        : `${where}missing field "${error.params.missingProperty}"` };
+    case 'tagFormat':
+      return { path, text: `${where}tag is not ${TAG_FORMAT}` };
+    default:
+      return { path, text: `${where}${error.message}` };
+  }
+}
+
+/** The node at a path, or the nearest parent that exists (for a line number). */
+function nodeAt(doc: Document, path: string[]): Node | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const parent = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
+    if (depth === 0) return (parent ?? undefined) as Node | undefined;
+    if (isMap(parent)) {
+      const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === path[depth - 1]);
+      if (pair) return (pair.key as Node);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads and validates one overlay. Any problem is a UserError of one line naming the file,
+ * the line and column where the parser or the schema points, and what is wrong.
+ */
+export function parseOverlay(file: string, text: string, name: string, services: readonly ServiceDefinition[]): Environment {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return file;
+    const { line, col } = lineCounter.linePos(offset);
+    return `${file}:${line}:${col}`;
+  };
+  if (doc.errors.length > 0) {
+    const error = doc.errors[0];
+    const message = error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    throw new UserError(`${at(error.pos[0])}: ${message}`);
+  }
+  const data: any = doc.toJS() ?? {};
+
+  const ajv = new Ajv({ allErrors: false, strict: false });
+  ajv.addKeyword({ keyword: 'tagFormat', type: 'string', validate: (_: unknown, tag: string) => TAG_PATTERN.test(tag), errors: false });
+  const validate = ajv.compile<any>(overlaySchema(services));
+  if (!validate(data)) {
+    const { path, text: message } = describe(validate.errors![0], services);
+    throw new UserError(`${at(nodeAt(doc, path)?.range?.[0])}: ${message}`);
+  }
+  const automated = data.sync.automated;
+  if (!automated && (data.sync.prune || data.sync.selfHeal)) {
+    throw new UserError(`${at(nodeAt(doc, ['sync'])?.range?.[0])}: sync: prune and selfHeal apply only with automated: true`);
+  }
+  return {
+    name,
+    cluster: data.cluster,
+    namespace: data.namespace,
+    hostSuffix: data.hostSuffix ?? '',
+    sync: { automated, prune: data.sync.prune ?? false, selfHeal: data.sync.selfHeal ?? false },
+    images: data.images,
+    replicas: data.replicas ?? {},
+    defaultReplicas: data.defaultReplicas ?? 1,
+  };
+}

@@ -1,0 +1,84 @@
+import type { ServiceContext } from './model';
+
+/** A Bookstore service this one calls. One declaration feeds the env var, the mesh backend and the network policy. */
+export interface Backend {
+  /** The called service's name (a file in services/). */
+  readonly service: string;
+  /** Environment variable that receives `http://<backend Service name>`, if the code reads one. */
+  readonly envVar?: string;
+  /** URL path prefix the front-end proxy routes to this backend, e.g. `/inventory-api/`. */
+  readonly route?: string;
+}
+
+/** Where the container image comes from. */
+export type ImageSource =
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/bookstore.<service>:<tag from the overlay>`. */
+  | { readonly kind: 'ecr' }
+  /** A public image pinned to a version in the service file (reviewed like code, never bumped by CI). */
+  | { readonly kind: 'public'; readonly image: string };
+
+/** How kubelet checks the container: an HTTP path answering 200, or a TCP connect when the app has no such path. */
+export type Health = { readonly httpPath: string } | { readonly tcp: true; readonly why: string };
+
+export interface Resources {
+  /** CPU request and limit in millicores. */
+  readonly cpuMillis: readonly [request: number, limit: number];
+  /** Memory request and limit in MiB (limit = request is the safe default for memory). */
+  readonly memoryMiB: readonly [request: number, limit: number];
+}
+
+/** The container's security posture. The default is the restricted profile; any loosening states its reason. */
+export interface Security {
+  /** Numeric user to run as; must be set when the image's own user is root. @default the image's user */
+  readonly runAsUser?: number;
+  /** The image must run as root. Say why. */
+  readonly root?: { readonly why: string };
+  /** Capabilities added back after dropping all, with the reason. */
+  readonly addCapabilities?: { readonly names: readonly string[]; readonly why: string };
+  /** The app writes into its own directories. Say why; otherwise the root filesystem is read-only. */
+  readonly writableRootFilesystem?: { readonly why: string };
+  /** Paths that get an emptyDir because the app writes there. */
+  readonly scratchPaths?: readonly string[];
+}
+
+/** A file the container reads, rendered into a ConfigMap and mounted with subPath. */
+export interface ConfigFile {
+  /** Absolute path in the container. */
+  readonly mountPath: string;
+  readonly content: string;
+}
+
+export interface ServiceDefinition {
+  /** DNS-1123 name, also the file name in services/ and the key in the overlays. */
+  readonly name: string;
+  /** One line on what the service is, rendered as an annotation. */
+  readonly description: string;
+  /** `app.kubernetes.io/component`. */
+  readonly component: 'frontend' | 'proxy' | 'api';
+  readonly image: ImageSource;
+  /** The port the container listens on. */
+  readonly port: number;
+  /** The Kubernetes Service name. @default `<name>-service` */
+  readonly serviceName?: string;
+  /** First label of the public host name; the environment's host suffix and the base domain follow. */
+  readonly host: string;
+  /** The service's DynamoDB table without the environment prefix; it owns `<env>-<table>`. */
+  readonly table?: string;
+  readonly backends?: readonly Backend[];
+  /** Environment variables beyond the table and backends. */
+  readonly env?: (ctx: ServiceContext) => Readonly<Record<string, string>>;
+  readonly health: Health;
+  readonly resources: Resources;
+  readonly security: Security;
+  readonly configFiles?: (ctx: ServiceContext) => readonly ConfigFile[];
+}
+
+/** Identity function that gives a service file its type checking. */
+export function defineService(definition: ServiceDefinition): ServiceDefinition {
+  return definition;
+}
+
+/** Kubernetes Service name of a service. */
+export function serviceNameOf(service: ServiceDefinition): string {
+  return service.serviceName ?? `${service.name}-service`;
+}

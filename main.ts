@@ -1,0 +1,18 @@
+/**
+ * The cdk8s app: renders every cluster's objects into dist/ (or $CDK8S_OUTDIR when run by
+ * `cdk8s synth`). Offline, deterministic and atomic: on any error dist/ is left as it was.
+ */
+import * as path from 'node:path';
+import { runCommand } from './lib/errors';
+import { synthesize, writeTree } from './lib/synth';
+
+runCommand('synth', () => {
+  const root = __dirname;
+  const outdir = path.resolve(root, process.env.CDK8S_OUTDIR ?? 'dist');
+  const { project, files } = synthesize(root);
+  writeTree(outdir, files);
+  if (project.environments.length > 0) {
+    console.warn('warning: AWS App Mesh reached end of support on 2026-09-30; the mesh objects still render as specified. See README, "App Mesh".');
+  }
+  console.log(`synth: ${files.size} files for ${project.clusters.length} cluster(s), ${project.environments.length} environment(s) in ${path.relative(process.cwd(), outdir) || '.'}`);
+});
