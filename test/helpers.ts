@@ -1,0 +1,60 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
+import { synthesize } from '../lib/synth';
+
+export const ROOT = path.resolve(__dirname, '..');
+
+/** The source folders a render needs; a temporary copy of them is a whole project. */
+const SOURCES = ['clusters', 'services', 'environments', 'platform', 'lib', 'imports', 'main.ts', 'package.json', 'tsconfig.json', 'cdk8s.yaml'];
+
+/** Copies the project (sources and dist/, node_modules linked) into a temporary folder. */
+export function copyProject(options: { withDist?: boolean } = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-'));
+  for (const entry of [...SOURCES, ...(options.withDist ? ['dist'] : [])]) {
+    const from = path.join(ROOT, entry);
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
+
+let cached: ReturnType<typeof synthesize> | undefined;
+/** The repository rendered in memory (once per test file). */
+export function rendered() {
+  cached ??= synthesize(ROOT);
+  return cached;
+}
+
+/** Every object rendered into one file below dist/. */
+export function objectsIn(file: string): any[] {
+  const text = rendered().files.get(file);
+  if (text === undefined) throw new Error(`${file} was not rendered`);
+  return YAML.parseAllDocuments(text).map((d) => d.toJS());
+}
+
+/** All rendered objects with the file each is in. */
+export function allObjects(): Array<{ file: string; object: any }> {
+  return [...rendered().files.keys()].flatMap((file) => objectsIn(file).map((object) => ({ file, object })));
+}
+
+/** The one object of a kind and name in a file; fails when there is not exactly one. */
+export function find(file: string, kind: string, name: string): any {
+  const found = objectsIn(file).filter((o) => o.kind === kind && o.metadata?.name === name);
+  if (found.length !== 1) throw new Error(`${file}: expected one ${kind}/${name}, found ${found.length}`);
+  return found[0];
+}
+
+/** A snapshot of a folder's files and contents, to show that a failed command changed nothing. */
+export function snapshotDir(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const full = path.join(entry.parentPath, entry.name);
+      out.set(path.relative(dir, full), fs.readFileSync(full, 'utf8'));
+    }
+  }
+  return out;
+}

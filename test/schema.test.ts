@@ -1,0 +1,49 @@
+import * as path from 'node:path';
+import * as YAML from 'yaml';
+import { readTree } from '../lib/synth';
+import { validateObject } from '../lib/validate';
+import { ROOT, find } from './helpers';
+
+describe('schema validation of dist/', () => {
+  const files = readTree(path.join(ROOT, 'dist'));
+
+  it('renders files to validate', () => {
+    expect(files.size).toBeGreaterThan(10);
+  });
+
+  it('every committed object validates against the Kubernetes 1.29 schema or its CRD schema', () => {
+    const findings: string[] = [];
+    for (const [file, text] of files) {
+      for (const doc of YAML.parseAllDocuments(text)) {
+        for (const f of validateObject(doc.toJS())) findings.push(`${file}: ${f.object}: ${f.message}`);
+      }
+    }
+    expect(findings).toEqual([]);
+  });
+
+  it('catches an unknown field, a wrong type and a missing required field in a core kind', () => {
+    const deployment = structuredClone(find('eks-acg/development/clients-api.yaml', 'Deployment', 'clients-api'));
+    deployment.spec.template.spec.containers[0].imagePullPolicyy = 'Always';
+    deployment.spec.replicas = 'three';
+    delete deployment.spec.selector;
+    const messages = validateObject(deployment).map((f) => f.message);
+    expect(messages).toEqual(expect.arrayContaining([
+      '/spec/template/spec/containers/0: unknown field "imagePullPolicyy"',
+      '/spec/replicas: must be integer',
+      "/spec: must have required property 'selector'",
+    ]));
+  });
+
+  it('catches a value outside a CRD enum', () => {
+    const router = structuredClone(find('eks-acg/development/clients-api.yaml', 'VirtualRouter', 'clients-api-virtual-router'));
+    router.spec.routes[0].httpRoute.retryPolicy.httpRetryEvents = ['server-eror'];
+    expect(validateObject(router).map((f) => f.message)).toEqual([
+      '/spec/routes/0/httpRoute/retryPolicy/httpRetryEvents/0: must be one of server-error, gateway-error, client-error, stream-error',
+    ]);
+  });
+
+  it('refuses a kind it has no schema for', () => {
+    expect(validateObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }))
+      .toEqual([{ object: 'Widget/w', message: 'no schema for example.com/v1 Widget' }]);
+  });
+});
