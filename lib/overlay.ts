@@ -42,7 +42,14 @@ function overlaySchema(services: readonly ServiceDefinition[]) {
   };
 }
 
-function describe(error: ErrorObject, services: readonly ServiceDefinition[]): { path: string[]; text: string } {
+/** What an error is about: a key the user wrote (unknown field) or the value at a path. */
+interface Problem {
+  readonly path: string[];
+  readonly text: string;
+  readonly atKey?: boolean;
+}
+
+function describe(error: ErrorObject, services: readonly ServiceDefinition[]): Problem {
   const path = error.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   const at = path.join('.');
   const where = at ? `${at}: ` : '';
@@ -55,12 +62,12 @@ function describe(error: ErrorObject, services: readonly ServiceDefinition[]): {
         const text = pinned
           ? `${key} has no tag here: its image is pinned in services/${key}.ts`
           : `unknown service "${key}" (known: ${known.join(', ')})`;
-        return { path: [...path, key], text: `${where}${text}` };
+        return { path: [...path, key], text: `${where}${text}`, atKey: true };
       }
-      return { path: [...path, key], text: `${where}unknown field "${key}"` };
+      return { path: [...path, key], text: `${where}unknown field "${key}"`, atKey: true };
     }
     case 'required':
-      return { path, text: at === 'images'
+      return { path, atKey: true, text: at === 'images'
         ? `images: no tag for ${error.params.missingProperty}`
         : `${where}missing field "${error.params.missingProperty}"` };
     case 'tagFormat':
@@ -70,17 +77,20 @@ function describe(error: ErrorObject, services: readonly ServiceDefinition[]): {
   }
 }
 
-/** The node at a path, or the nearest parent that exists (for a line number). */
-function nodeAt(doc: Document, path: string[]): Node | undefined {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const parent = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
-    if (depth === 0) return (parent ?? undefined) as Node | undefined;
-    if (isMap(parent)) {
-      const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === path[depth - 1]);
-      if (pair) return (pair.key as Node);
-    }
+/**
+ * The node at a path (its key when `atKey`, else its value), or the key of the nearest parent
+ * that exists: where the line number of an error points.
+ */
+function nodeAt(doc: Document, path: string[], atKey = false): Node | undefined {
+  for (let depth = path.length; depth > 0; depth--) {
+    const parent = doc.getIn(path.slice(0, depth - 1), true);
+    if (!isMap(parent)) continue;
+    const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === path[depth - 1]);
+    if (!pair) continue;
+    const exact = depth === path.length;
+    return ((exact && !atKey && pair.value) ? pair.value : pair.key) as Node;
   }
-  return undefined;
+  return (doc.contents ?? undefined) as Node | undefined;
 }
 
 /**
@@ -102,16 +112,19 @@ export function parseOverlay(file: string, text: string, name: string, services:
   }
   const data: any = doc.toJS() ?? {};
 
-  const ajv = new Ajv({ allErrors: false, strict: false });
+  const ajv = new Ajv({ allErrors: true, strict: false });
   ajv.addKeyword({ keyword: 'tagFormat', type: 'string', validate: (_: unknown, tag: string) => TAG_PATTERN.test(tag), errors: false });
   const validate = ajv.compile<any>(overlaySchema(services));
   if (!validate(data)) {
-    const { path, text: message } = describe(validate.errors![0], services);
-    throw new UserError(`${at(nodeAt(doc, path)?.range?.[0])}: ${message}`);
+    // A misspelt key shows up twice (unknown here, missing there): name the spelling the user wrote.
+    const errors = [...validate.errors!].sort((a, b) =>
+      Number(b.keyword === 'additionalProperties') - Number(a.keyword === 'additionalProperties'));
+    const problem = describe(errors[0], services);
+    throw new UserError(`${at(nodeAt(doc, problem.path, problem.atKey)?.range?.[0])}: ${problem.text}`);
   }
   const automated = data.sync.automated;
   if (!automated && (data.sync.prune || data.sync.selfHeal)) {
-    throw new UserError(`${at(nodeAt(doc, ['sync'])?.range?.[0])}: sync: prune and selfHeal apply only with automated: true`);
+    throw new UserError(`${at(nodeAt(doc, ['sync'], true)?.range?.[0])}: sync: prune and selfHeal apply only with automated: true`);
   }
   return {
     name,

@@ -1,0 +1,125 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../lib/errors';
+import { loadServices } from '../lib/load';
+import { parseOverlay } from '../lib/overlay';
+import { ROOT, copyProject, snapshotDir } from './helpers';
+
+const services = loadServices(ROOT);
+const development = fs.readFileSync(path.join(ROOT, 'environments', 'development.yaml'), 'utf8');
+const FILE = 'environments/development.yaml';
+
+function errorOf(text: string): string {
+  try {
+    parseOverlay(FILE, text, 'development', services);
+  } catch (err) {
+    expect(err).toBeInstanceOf(UserError);
+    return (err as Error).message;
+  }
+  throw new Error('the overlay was accepted');
+}
+
+/** The line (1-based) of the first line containing `needle`. */
+function lineOf(text: string, needle: string): number {
+  return text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+}
+
+describe('environment overlay validation', () => {
+  it('accepts the committed overlays', () => {
+    const env = parseOverlay(FILE, development, 'development', services);
+    expect(env).toMatchObject({ name: 'development', cluster: 'eks-acg', namespace: 'development', hostSuffix: '-development' });
+    expect(env.sync).toEqual({ automated: true, prune: true, selfHeal: true });
+    expect(Object.keys(env.images).sort()).toEqual(['clients-api', 'front-end', 'inventory-api', 'renting-api', 'resource-api']);
+  });
+
+  it('names an unknown service with its line', () => {
+    const text = development.replace('  resource-api:', '  resources-api:');
+    expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'resources-api')}:3: images: unknown service "resources-api" (known: clients-api, front-end, inventory-api, renting-api, resource-api)`);
+  });
+
+  it('says where the tag of a pinned public image lives', () => {
+    const text = development.replace('images:\n', 'images:\n  front-end-proxy: 1.0.abcdef1\n');
+    expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'front-end-proxy')}:3: images: front-end-proxy has no tag here: its image is pinned in services/front-end-proxy.ts`);
+  });
+
+  it('names a missing tag', () => {
+    const text = development.replace(/^ {2}renting-api: .*\n/m, '');
+    expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'images:')}:1: images: no tag for renting-api`);
+  });
+
+  it.each([
+    ['latest'],
+    ['1.0'],
+    ['1.0.af873c'],
+    ['1.0.AF873C03'],
+    ['1.0.' + 'a'.repeat(41)],
+    ['v1.2.3'],
+  ])('rejects the malformed tag %s', (tag) => {
+    const text = development.replace('clients-api: 1.0.3b9e1c27', `clients-api: "${tag}"`);
+    expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'clients-api:')}:16: images.clients-api: tag is not MAJOR.MINOR.<7-40 hex digits> or semver`);
+  });
+
+  it.each([['1.0.af873c0'], ['2.13.' + 'f'.repeat(40)], ['1.4.2'], ['1.4.2-rc.1']])('accepts the tag %s', (tag) => {
+    const text = development.replace('clients-api: 1.0.3b9e1c27', `clients-api: "${tag}"`);
+    expect(parseOverlay(FILE, text, 'development', services).images['clients-api']).toBe(tag);
+  });
+
+  it('reports a YAML syntax error with its position', () => {
+    const text = development.replace('namespace: development', 'namespace: [development');
+    expect(errorOf(text)).toMatch(new RegExp(`^${FILE}:\\d+:\\d+: .+`));
+    expect(errorOf(text)).not.toContain('\n');
+  });
+
+  it('reports a duplicate key with its line', () => {
+    const text = development.replace('  front-end: 1.0.af873c03\n', '  front-end: 1.0.af873c03\n  front-end: 1.0.bbbbbbbb\n');
+    expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'front-end: 1.0.bbbbbbbb')}:3: Map keys must be unique`);
+  });
+
+  it('rejects an unknown field', () => {
+    const text = development.replace('defaultReplicas: 1', 'defaultReplica: 1');
+    expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'defaultReplica:')}:1: unknown field "defaultReplica"`);
+  });
+
+  it('rejects replicas for an unknown service and a zero count', () => {
+    expect(errorOf(development.replace('replicas: {}', 'replicas:\n  books-api: 2')))
+      .toMatch(/^environments\/development\.yaml:\d+:3: replicas: unknown service "books-api"/);
+    expect(errorOf(development.replace('replicas: {}', 'replicas:\n  clients-api: 0')))
+      .toMatch(/^environments\/development\.yaml:\d+:\d+: replicas\.clients-api: must be >= 1$/);
+  });
+
+  it('refuses prune or self-heal without automated sync', () => {
+    const text = development.replace('automated: true', 'automated: false');
+    expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'sync:')}:1: sync: prune and selfHeal apply only with automated: true`);
+  });
+});
+
+describe('npm run synth with a broken overlay', () => {
+  let project: string;
+  beforeAll(() => {
+    project = copyProject({ withDist: true });
+  });
+  afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
+  it.each([
+    ['an unknown service', (t: string) => t.replace('  resource-api:', '  resources-api:'), /images: unknown service "resources-api"/],
+    ['a YAML syntax error', (t: string) => t.replace('cluster: eks-acg', 'cluster: "eks-acg'), /^synth: environments\/development\.yaml:\d+:\d+: /],
+    ['a cluster with no file', (t: string) => t.replace('cluster: eks-acg', 'cluster: eks-other'), /cluster "eks-other" has no file in clusters\//],
+  ])('%s: one line, exit 1, dist/ untouched', (_name, edit, expected) => {
+    const overlay = path.join(project, 'environments', 'development.yaml');
+    const original = fs.readFileSync(overlay, 'utf8');
+    fs.writeFileSync(overlay, edit(original));
+    const before = snapshotDir(path.join(project, 'dist'));
+    try {
+      const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts'], { cwd: project, encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(expected);
+      expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
+      expect(fs.readdirSync(project).filter((f) => f.startsWith('.dist'))).toEqual([]);
+    } finally {
+      fs.writeFileSync(overlay, original);
+    }
+  });
+});
