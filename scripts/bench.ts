@@ -1,0 +1,149 @@
+/**
+ * `npm run bench`: synth speed, scaling and bump latency, measured side by side in one run so that
+ * ratios hold on a noisy machine. Each figure is the median of RUNS runs, with min and max.
+ * Nothing here is asserted; the README's Performance section quotes its output.
+ */
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
+
+const ROOT = path.resolve(__dirname, '..');
+const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5));
+const NODE_SYNTH = [process.execPath, '--require', 'tsx/cjs', 'main.ts'];
+const RSS_HOOK = ['--require', path.join(ROOT, 'scripts', 'bench-rss.js')];
+
+interface Row { readonly what: string; readonly times: number[]; readonly note?: string }
+
+function run(command: string[], options: SpawnSyncOptions): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command[0], command.slice(1), { stdio: 'pipe', encoding: 'utf8', ...options });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) {
+    throw new Error(`${command.join(' ')} failed (${result.status}): ${String(result.stderr).trim().split('\n').slice(-3).join(' / ')}`);
+  }
+  return ms;
+}
+
+function measure(what: string, command: string[], options: SpawnSyncOptions, note?: string): Row {
+  run(command, options); // warm the OS and tsx caches once; not counted
+  const times = Array.from({ length: RUNS }, () => run(command, options));
+  return { what, times, note };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
+/** Copies the sources a render needs (node_modules linked) into a temporary folder. */
+function copyProject(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-bench-'));
+  for (const entry of fs.readdirSync(ROOT)) {
+    if (['node_modules', '.git', 'dist'].includes(entry)) continue;
+    fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
+
+function countObjects(dist: string): number {
+  let count = 0;
+  for (const entry of fs.readdirSync(dist, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith('.yaml')) {
+      count += YAML.parseAllDocuments(fs.readFileSync(path.join(entry.parentPath, entry.name), 'utf8')).length;
+    }
+  }
+  return count;
+}
+
+/**
+ * A scale fixture: the real services plus generated API services up to `services`, three
+ * environments on each of two clusters. Built in a temporary folder, never committed.
+ */
+function scaleFixture(services: number): string {
+  const dir = copyProject();
+  const template = fs.readFileSync(path.join(dir, 'services', 'resource-api.ts'), 'utf8');
+  const real = fs.readdirSync(path.join(dir, 'services')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+  const generated = Array.from({ length: services - real.length }, (_, i) => `generated-${String(i + 1).padStart(3, '0')}-api`);
+  for (const name of generated) {
+    fs.writeFileSync(path.join(dir, 'services', `${name}.ts`), template
+      .replace(/name: 'resource-api'/, `name: '${name}'`)
+      .replace(/host: 'resource-api'/, `host: '${name}'`)
+      .replace(/table: 'resources'/, `table: '${name}'`));
+  }
+  const cluster = fs.readFileSync(path.join(dir, 'clusters', 'eks-acg.ts'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'clusters', 'eks-bench.ts'), cluster.replace(/eks-acg/g, 'eks-bench'));
+  const context = JSON.parse(fs.readFileSync(path.join(dir, 'clusters', 'eks-acg.context.json'), 'utf8'));
+  fs.writeFileSync(path.join(dir, 'clusters', 'eks-bench.context.json'), JSON.stringify(context, null, 2));
+  const base = YAML.parse(fs.readFileSync(path.join(dir, 'environments', 'development.yaml'), 'utf8'));
+  fs.rmSync(path.join(dir, 'environments'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'environments'));
+  const ecr = [...real.filter((s) => s !== 'front-end-proxy'), ...generated];
+  for (const cluster of ['eks-acg', 'eks-bench']) {
+    for (const env of ['development', 'staging', 'production']) {
+      const overlay = {
+        ...base, cluster, namespace: env, hostSuffix: env === 'production' ? '' : `-${env}`,
+        images: Object.fromEntries(ecr.map((s) => [s, '1.0.af873c03'])),
+      };
+      fs.writeFileSync(path.join(dir, 'environments', `${env === 'production' ? 'prod' : env}-${cluster}.yaml`), YAML.stringify(overlay));
+    }
+  }
+  return dir;
+}
+
+function main() {
+  const rows: Row[] = [];
+  const project = copyProject();
+  const rss = path.join(project, '.rss');
+  try {
+    rows.push(measure('npm run synth (this repository)', ['npm', 'run', '-s', 'synth'], { cwd: project }));
+    rows.push(measure('node main.ts (synth without npm)', NODE_SYNTH, { cwd: project }));
+    rows.push(measure('cdk8s synth (the cdk8s CLI path)', [path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), 'synth', '--check-upgrade', 'false'], { cwd: project }));
+
+    const objects = countObjects(path.join(project, 'dist'));
+    if (spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0) {
+      const floor = path.join(project, 'kustomize');
+      fs.cpSync(path.join(project, 'dist'), floor, { recursive: true });
+      const resources = fs.readdirSync(floor, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith('.yaml'))
+        .map((e) => path.relative(floor, path.join(e.parentPath, e.name))).sort();
+      fs.writeFileSync(path.join(floor, 'kustomization.yaml'), YAML.stringify({ resources }));
+      rows.push(measure('kubectl kustomize over the same files (floor)', ['kubectl', 'kustomize', floor], { cwd: project }));
+    }
+
+    run([process.execPath, ...RSS_HOOK, '--require', 'tsx/cjs', 'main.ts'], { cwd: project, env: { ...process.env, BENCH_RSS_FILE: rss } });
+    const peakMiB = Number(fs.readFileSync(rss, 'utf8')) / 1024;
+
+    const scale: Array<{ services: number; objects: number; row: Row }> = [];
+    for (const services of [10, 50, 100]) {
+      const fixture = scaleFixture(services);
+      try {
+        const row = measure(`synth ${services} services × 3 environments × 2 clusters`, NODE_SYNTH, { cwd: fixture });
+        scale.push({ services, objects: countObjects(path.join(fixture, 'dist')), row });
+        rows.push(row);
+      } finally {
+        fs.rmSync(fixture, { recursive: true, force: true });
+      }
+    }
+
+    const width = Math.max(...rows.map((r) => r.what.length));
+    console.log(`bench: ${RUNS} runs each, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
+    console.log(`| ${'what'.padEnd(width)} | median | min | max |`);
+    console.log(`|${'-'.repeat(width + 2)}|---|---|---|`);
+    for (const r of rows) {
+      console.log(`| ${r.what.padEnd(width)} | ${fmt(median(r.times))} | ${fmt(Math.min(...r.times))} | ${fmt(Math.max(...r.times))} |`);
+    }
+    console.log('');
+    console.log(`this repository: ${objects} objects; peak RSS of one synth ${peakMiB.toFixed(0)} MiB`);
+    for (const s of scale) {
+      console.log(`scale ${s.services} services: ${s.objects} objects, ${(median(s.row.times) / s.objects).toFixed(2)} ms per object`);
+    }
+    const synth = median(rows[0].times);
+    const floorRow = rows.find((r) => r.what.startsWith('kubectl'));
+    if (floorRow) console.log(`npm run synth / kustomize floor: ${(synth / median(floorRow.times)).toFixed(1)}×`);
+  } finally {
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+}
+
+main();
