@@ -9,8 +9,13 @@ import { synthesize, writeTree } from './lib/synth';
 runCommand('synth', () => {
   const root = __dirname;
   const outdir = path.resolve(root, process.env.CDK8S_OUTDIR ?? 'dist');
-  const { project, files } = synthesize(root);
+  const timings: Record<string, number> = { 'module loading': performance.now() };
+  const { project, files } = synthesize(root, timings);
+  const writeStart = performance.now();
   writeTree(outdir, files);
+  timings['write'] = performance.now() - writeStart;
+  // BOOKSTORE_TIMINGS=1 (used by `npm run bench`): where the time of one synth goes, in ms.
+  if (process.env.BOOKSTORE_TIMINGS) console.error(`timings: ${JSON.stringify(timings)}`);
   if (project.environments.length > 0) {
     console.warn('warning: AWS App Mesh reached end of support on 2026-09-30; the mesh objects still render as specified. See README, "App Mesh".');
   }

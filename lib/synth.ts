@@ -14,15 +14,24 @@ export interface SynthResult {
  * Loads, renders and validates the project below `root`, in memory. Throws a UserError on bad
  * input or on any object that fails its schema: nothing invalid ever reaches dist/.
  */
-export function synthesize(root: string): SynthResult {
-  const project = loadProject(root);
-  const rendered = renderProject(project);
-  const findings = rendered.flatMap((file: RenderedFile) =>
-    file.objects.flatMap((o) => validateObject(o).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`)));
+export function synthesize(root: string, timings?: Record<string, number>): SynthResult {
+  const phase = <T>(name: string, work: () => T): T => {
+    const start = performance.now();
+    try {
+      return work();
+    } finally {
+      if (timings) timings[name] = performance.now() - start;
+    }
+  };
+  const project = phase('load sources', () => loadProject(root));
+  const rendered = phase('construct tree', () => renderProject(project));
+  const findings = phase('validation', () => rendered.flatMap((file: RenderedFile) =>
+    file.objects.flatMap((o) => validateObject(o).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`))));
   if (findings.length > 0) {
     throw new UserError(`${findings.length} rendered object(s) fail their schema, first: ${findings[0]}`);
   }
-  return { project, files: new Map(rendered.map((f) => [f.path, toYaml(f)])) };
+  const files = phase('YAML emit', () => new Map(rendered.map((f) => [f.path, toYaml(f)])));
+  return { project, files };
 }
 
 /**

@@ -111,6 +111,12 @@ function main() {
       rows.push(measure('kubectl kustomize over the same files (floor)', ['kubectl', 'kustomize', floor], { cwd: project }));
     }
 
+    // Where the time of one synth goes (main.ts reports its phases with BOOKSTORE_TIMINGS=1).
+    const phases = Array.from({ length: RUNS }, () => {
+      const result = spawnSync(NODE_SYNTH[0], NODE_SYNTH.slice(1), { cwd: project, encoding: 'utf8', env: { ...process.env, BOOKSTORE_TIMINGS: '1' } });
+      return JSON.parse(/^timings: (.*)$/m.exec(result.stderr)![1]) as Record<string, number>;
+    });
+
     run([process.execPath, ...RSS_HOOK, '--require', 'tsx/cjs', 'main.ts'], { cwd: project, env: { ...process.env, BENCH_RSS_FILE: rss } });
     const peakMiB = Number(fs.readFileSync(rss, 'utf8')) / 1024;
 
@@ -135,6 +141,7 @@ function main() {
     }
     console.log('');
     console.log(`this repository: ${objects} objects; peak RSS of one synth ${peakMiB.toFixed(0)} MiB`);
+    console.log(`one synth, median per phase: ${Object.keys(phases[0]).map((k) => `${k} ${fmt(median(phases.map((p) => p[k])))}`).join(', ')}`);
     for (const s of scale) {
       console.log(`scale ${s.services} services: ${s.objects} objects, ${(median(s.row.times) / s.objects).toFixed(2)} ms per object`);
     }
