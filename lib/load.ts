@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseContext } from './context';
 import { UserError } from './errors';
+import type { PlatformAddOn } from './addon';
 import type { Cluster, ClusterDefinition, Environment } from './model';
 import { parseOverlay } from './overlay';
 import type { ServiceDefinition } from './service';
@@ -12,6 +13,7 @@ export interface Project {
   readonly clusters: readonly Cluster[];
   readonly services: readonly ServiceDefinition[];
   readonly environments: readonly Environment[];
+  readonly addOns: readonly PlatformAddOn[];
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -88,10 +90,18 @@ export function loadEnvironments(root: string, services: readonly ServiceDefinit
   return environments;
 }
 
+export function loadAddOns(root: string): PlatformAddOn[] {
+  return modulesIn(path.join(root, 'platform')).map((file) => {
+    const addOn = loadDefault<PlatformAddOn>(path.join(root, 'platform', file));
+    if (`${addOn.name}.ts` !== file) throw new UserError(`platform/${file}: declares add-on "${addOn.name}"; the file must be named ${addOn.name}.ts`);
+    return addOn;
+  });
+}
+
 /** Reads the whole project below `root`. Throws a UserError naming the file at the first problem. */
 export function loadProject(root: string): Project {
   const services = loadServices(root);
   const clusters = loadClusters(root);
   const environments = loadEnvironments(root, services, clusters);
-  return { root, clusters, services, environments };
+  return { root, clusters, services, environments, addOns: loadAddOns(root) };
 }

@@ -1,6 +1,8 @@
 import { ApiObject, App, Chart, Yaml } from 'cdk8s';
 import type { IConstruct } from 'constructs';
+import { ArgoCdChart } from './charts/argocd';
 import { EnvironmentChart } from './charts/environment';
+import { PlatformChart } from './charts/platform';
 import type { Project } from './load';
 
 /** One rendered file: its path below dist/ and its objects in order. */
@@ -9,11 +11,25 @@ export interface RenderedFile {
   readonly objects: readonly any[];
 }
 
-/** The cdk8s app of each cluster: one chart per environment (more charts join here). */
+/**
+ * The cdk8s app of each cluster: the Argo CD objects, the platform add-ons and one chart per
+ * environment. A chart's id is its folder under dist/<cluster>/.
+ */
 export function buildApps(project: Project): Array<{ cluster: string; app: App }> {
+  const { addOns } = project;
+  const platform = {
+    chartRepositories: [...new Set(addOns.flatMap((a) => (a.chart ? [a.chart.repository] : [])))].sort(),
+    namespaces: [...new Set(addOns.map((a) => a.namespace))].sort(),
+    clusterKinds: addOns.flatMap((a) => a.clusterKinds)
+      .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i)
+      .sort((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`)),
+  };
   return project.clusters.map((cluster) => {
     const app = new App();
-    for (const environment of project.environments.filter((e) => e.cluster === cluster.name)) {
+    const environments = project.environments.filter((e) => e.cluster === cluster.name);
+    new ArgoCdChart(app, 'argocd', { cluster, environments, platform });
+    new PlatformChart(app, 'platform', { cluster, addOns });
+    for (const environment of environments) {
       new EnvironmentChart(app, environment.name, { cluster, environment, services: project.services });
     }
     return { cluster: cluster.name, app };

@@ -1,0 +1,111 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as argo from '../../imports/argoproj.io';
+import type { Cluster, Environment } from '../model';
+import { COMMON_LABELS } from '../naming';
+
+/** Where Argo CD itself runs; its Applications and AppProjects live here. */
+export const ARGOCD_NAMESPACE = 'argocd';
+const IN_CLUSTER = 'https://kubernetes.default.svc';
+
+/** Sync waves of the Applications the root app creates: projects, then the platform, then the environments. */
+export const WAVES = { projects: -10, platform: 0, environments: 10 } as const;
+
+/** What the platform add-ons need from the `platform` project. */
+export interface PlatformSources {
+  /** Helm repositories of the add-on charts (Argo CD's form: https URL, or registry/path for OCI). */
+  readonly chartRepositories: readonly string[];
+  /** Namespaces the add-ons install into. */
+  readonly namespaces: readonly string[];
+  /** Cluster-scoped kinds the add-ons create (their charts' CRDs, RBAC, webhooks, ENIConfigs...). */
+  readonly clusterKinds: ReadonlyArray<{ readonly group: string; readonly kind: string }>;
+}
+
+export interface ArgoCdChartProps {
+  readonly cluster: Cluster;
+  readonly environments: readonly Environment[];
+  readonly platform: PlatformSources;
+}
+
+/**
+ * Everything Argo CD needs for one cluster, applied once by hand (`kubectl apply -f dist/<cluster>/argocd/`)
+ * and from then on managed by its own root Application (app of apps).
+ */
+export class ArgoCdChart extends Chart {
+  constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
+    super(scope, id, { labels: { ...COMMON_LABELS } });
+    const { cluster, environments, platform } = props;
+    const revision = cluster.targetRevision ?? 'main';
+    const dist = (folder: string) => `dist/${cluster.name}/${folder}`;
+    const wave = (n: number) => ({ 'argocd.argoproj.io/sync-wave': String(n) });
+    const source = (folder: string) => ({ repoUrl: cluster.repoUrl, targetRevision: revision, path: dist(folder) });
+
+    const projects = new Construct(this, 'projects');
+    new argo.AppProject(projects, 'platform', {
+      metadata: { name: 'platform', namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.projects) },
+      spec: {
+        description: `Platform add-ons of ${cluster.name}: controllers, their charts, VPC CNI custom networking`,
+        sourceRepos: [cluster.repoUrl, ...platform.chartRepositories],
+        destinations: [ARGOCD_NAMESPACE, ...platform.namespaces].map((namespace) => ({ server: IN_CLUSTER, namespace })),
+        clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...platform.clusterKinds].map((k) => ({ ...k })),
+      },
+    });
+    new argo.AppProject(projects, 'bookstore', {
+      metadata: { name: 'bookstore', namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.projects) },
+      spec: {
+        description: `Bookstore environments on ${cluster.name}: only this repository, only their namespaces`,
+        sourceRepos: [cluster.repoUrl],
+        destinations: environments.map((e) => ({ server: IN_CLUSTER, namespace: e.namespace })),
+        // Each environment owns its Namespace and its App Mesh Mesh, which is cluster-scoped.
+        clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, { group: 'appmesh.k8s.aws', kind: 'Mesh' }],
+      },
+    });
+
+    // The app of apps: Argo CD keeps this folder (projects and Applications, itself included) in sync.
+    new argo.Application(this, 'root', {
+      metadata: { name: `${cluster.name}-root`, namespace: ARGOCD_NAMESPACE },
+      spec: {
+        project: 'platform',
+        source: source('argocd'),
+        destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
+        syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
+      },
+    });
+
+    new argo.Application(this, 'platform', {
+      metadata: { name: `${cluster.name}-platform`, namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.platform) },
+      spec: {
+        project: 'platform',
+        source: source('platform'),
+        destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
+        syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
+      },
+    });
+
+    for (const environment of environments) {
+      const { automated, prune, selfHeal } = environment.sync;
+      new argo.Application(this, environment.name, {
+        metadata: {
+          name: `${cluster.name}-${environment.name}`,
+          namespace: ARGOCD_NAMESPACE,
+          annotations: wave(WAVES.environments),
+          labels: { 'bookstore.example.com/environment': environment.name },
+        },
+        spec: {
+          project: 'bookstore',
+          source: source(environment.name),
+          destination: { server: IN_CLUSTER, namespace: environment.namespace },
+          syncPolicy: {
+            // Without `automated` Argo CD shows a merged change as OutOfSync and waits for a person.
+            automated: automated ? { prune, selfHeal } : undefined,
+            syncOptions: ['CreateNamespace=true'],
+            retry: RETRY,
+          },
+        },
+      });
+    }
+  }
+}
+
+/** Retry a failed sync 5 times: 10 s, 20 s, 40 s, ... at most 3 min apart (e.g. while a CRD's controller starts). */
+const RETRY: argo.ApplicationSpecSyncPolicyRetry = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } };

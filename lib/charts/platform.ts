@@ -1,0 +1,20 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { PlatformAddOn } from '../addon';
+import type { Cluster } from '../model';
+import { COMMON_LABELS } from '../naming';
+
+export interface PlatformChartProps {
+  readonly cluster: Cluster;
+  readonly addOns: readonly PlatformAddOn[];
+}
+
+/** The platform add-ons of one cluster, one file each in dist/<cluster>/platform/. */
+export class PlatformChart extends Chart {
+  constructor(scope: Construct, id: string, props: PlatformChartProps) {
+    super(scope, id, { labels: { ...COMMON_LABELS } });
+    for (const addOn of props.addOns) {
+      addOn.render(new Construct(this, addOn.name), props.cluster);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { WAVES } from '../lib/charts/argocd';
+import { synthesize } from '../lib/synth';
+import { allObjects, copyProject, find, rendered } from './helpers';
+
+const REPO = 'https://github.com/example-org/bookstore-gitops.git';
+const argocd = (file: string) => `eks-acg/argocd/${file}.yaml`;
+
+function applications() {
+  return allObjects().filter(({ file, object }) => file.startsWith('eks-acg/argocd/') && object.kind === 'Application').map(({ object }) => object);
+}
+
+/** Whether an AppProject allows an Application's destination, the way Argo CD matches them. */
+function allows(project: any, destination: any): boolean {
+  return project.spec.destinations.some((d: any) => d.server === destination.server && (d.namespace === '*' || d.namespace === destination.namespace));
+}
+
+describe('Argo CD objects of eks-acg', () => {
+  it('every Application reads this repository at main, from a folder that exists in dist/', () => {
+    const apps = applications();
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['eks-acg-development', 'eks-acg-platform', 'eks-acg-production', 'eks-acg-root']);
+    const folders = new Set([...rendered().files.keys()].map((f) => `dist/${path.dirname(f)}`));
+    for (const app of apps) {
+      expect(app.spec.source.repoURL).toBe(REPO);
+      expect(app.spec.source.targetRevision).toBe('main');
+      expect(folders).toContain(app.spec.source.path);
+      expect(app.metadata.namespace).toBe('argocd');
+    }
+  });
+
+  it('never syncs the eksctl cluster config', () => {
+    for (const app of applications()) expect(app.spec.source.path).not.toMatch(/\/cluster$/);
+  });
+
+  it('the root app manages the argocd folder itself, automatically', () => {
+    const root = find(argocd('root'), 'Application', 'eks-acg-root');
+    expect(root.spec.source.path).toBe('dist/eks-acg/argocd');
+    expect(root.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+  });
+
+  it('every Application stays inside the destinations and sources its project allows', () => {
+    const projects = new Map(allObjects().filter(({ object }) => object.kind === 'AppProject').map(({ object }) => [object.metadata.name, object]));
+    expect([...projects.keys()].sort()).toEqual(['bookstore', 'platform']);
+    for (const app of allObjects().filter(({ object }) => object.kind === 'Application').map(({ object }) => object)) {
+      const project = projects.get(app.spec.project);
+      expect(project).toBeDefined();
+      expect([app.metadata.name, allows(project, app.spec.destination)]).toEqual([app.metadata.name, true]);
+      const repo = app.spec.source.repoURL;
+      expect([app.metadata.name, project.spec.sourceRepos]).toEqual([app.metadata.name, expect.arrayContaining([repo])]);
+    }
+  });
+
+  it('the bookstore project allows only this repository, the environment namespaces and their Namespace and Mesh', () => {
+    const project = find(argocd('projects'), 'AppProject', 'bookstore');
+    expect(project.spec.sourceRepos).toEqual([REPO]);
+    expect(project.spec.destinations).toEqual([
+      { server: 'https://kubernetes.default.svc', namespace: 'development' },
+      { server: 'https://kubernetes.default.svc', namespace: 'production' },
+    ]);
+    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }, { group: 'appmesh.k8s.aws', kind: 'Mesh' }]);
+  });
+
+  it('every cluster-scoped object an environment renders is allowed by the bookstore project', () => {
+    const allowed = find(argocd('projects'), 'AppProject', 'bookstore').spec.clusterResourceWhitelist;
+    const clusterScoped = allObjects().filter(({ file, object }) => /^eks-acg\/(development|production)\//.test(file) && !object.metadata.namespace);
+    for (const { object } of clusterScoped) {
+      const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
+      expect(allowed).toContainEqual({ group, kind: object.kind });
+    }
+  });
+
+  it('development syncs itself with prune and self-heal; production waits for a person and never prunes', () => {
+    const development = find(argocd('development'), 'Application', 'eks-acg-development');
+    expect(development.spec.syncPolicy).toEqual({
+      automated: { prune: true, selfHeal: true },
+      syncOptions: ['CreateNamespace=true'],
+      retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+    });
+    const production = find(argocd('production'), 'Application', 'eks-acg-production');
+    expect(production.spec.syncPolicy.automated).toBeUndefined();
+    expect(JSON.stringify(production.spec.syncPolicy)).not.toContain('prune');
+    expect(production.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'production' });
+  });
+
+  it('orders projects before the platform before the environments', () => {
+    const wave = (o: any) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+    const projects = allObjects().filter(({ object }) => object.kind === 'AppProject').map(({ object }) => wave(object));
+    const platform = wave(find(argocd('platform'), 'Application', 'eks-acg-platform'));
+    const environments = ['development', 'production'].map((e) => wave(find(argocd(e), 'Application', `eks-acg-${e}`)));
+    expect(Math.max(...projects)).toBeLessThan(platform);
+    for (const w of environments) expect(platform).toBeLessThan(w);
+    expect([Math.max(...projects), platform, ...environments]).toEqual([WAVES.projects, WAVES.platform, WAVES.environments, WAVES.environments]);
+  });
+});
+
+describe('adding a cluster', () => {
+  let project: string;
+  beforeAll(() => {
+    project = copyProject();
+    const definition = fs.readFileSync(path.join(project, 'clusters', 'eks-acg.ts'), 'utf8');
+    fs.writeFileSync(path.join(project, 'clusters', 'eks-west.ts'), definition
+      .replace("name: 'eks-acg'", "name: 'eks-west'").replace(/us-east-1/g, 'us-west-2').replace('/bookstore/eks-acg/', '/bookstore/eks-west/'));
+    const context = JSON.parse(fs.readFileSync(path.join(project, 'clusters', 'eks-acg.context.json'), 'utf8'));
+    const west = Object.fromEntries(Object.entries(context).map(([k, v]) => [k.replace(/us-east-1/g, 'us-west-2'), String(v).replace(/us-east-1/g, 'us-west-2')]));
+    fs.writeFileSync(path.join(project, 'clusters', 'eks-west.context.json'), JSON.stringify(west, null, 2));
+    const staging = fs.readFileSync(path.join(project, 'environments', 'development.yaml'), 'utf8')
+      .replace('cluster: eks-acg', 'cluster: eks-west').replace('namespace: development', 'namespace: staging').replace('hostSuffix: -development', 'hostSuffix: -staging');
+    fs.writeFileSync(path.join(project, 'environments', 'staging.yaml'), staging);
+  });
+  afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
+  it('is one cluster file (and its context): it renders its own tree, projects and root', () => {
+    const rendered = synthesize(project).files;
+    const files = [...rendered.keys()];
+    expect(files.filter((f) => f.startsWith('eks-west/')).sort()).toEqual(expect.arrayContaining([
+      'eks-west/argocd/projects.yaml', 'eks-west/argocd/root.yaml', 'eks-west/argocd/staging.yaml', 'eks-west/staging/clients-api.yaml',
+    ]));
+    expect(files.filter((f) => f.startsWith('eks-west/') && /\/(development|production)/.test(f))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('eks-acg/') && f.includes('staging'))).toEqual([]);
+    expect(rendered.get('eks-west/argocd/root.yaml')).toContain('path: dist/eks-west/argocd');
+    expect(rendered.get('eks-west/argocd/projects.yaml')).toContain('namespace: staging');
+    expect(rendered.get('eks-west/staging/clients-api.yaml')).toContain('dkr.ecr.us-west-2.amazonaws.com');
+  });
+});
