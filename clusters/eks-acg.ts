@@ -9,4 +9,8 @@ export default defineCluster({
   ssmPrefix: '/bookstore/eks-acg/',
   repoUrl: 'https://github.com/example-org/bookstore-gitops.git',
   targetRevision: 'main',
+  vpcCidr: '10.0.0.0/16',
+  endpointPublicAccess: true,
+  // The course's Fargate profile: development pods run serverless.
+  fargateNamespaces: ['development'],
 });

@@ -1,5 +1,8 @@
 import type { Construct } from 'constructs';
+import { HelmApplication } from './constructs/helm-application';
+import type { IrsaRole } from './iam';
 import type { Cluster } from './model';
+import { roleArn } from './naming';
 
 /** A Helm chart an add-on installs through an Argo CD Application. */
 export interface HelmChart {
@@ -18,6 +21,10 @@ export interface PlatformAddOn {
   readonly chart?: HelmChart;
   /** Cluster-scoped kinds it creates; the `platform` AppProject allows exactly these. */
   readonly clusterKinds: ReadonlyArray<{ readonly group: string; readonly kind: string }>;
+  /** Sync wave of its objects inside the platform Application: controllers before users of their CRDs. */
+  readonly syncWave: number;
+  /** The IAM role of its service account, if it calls AWS. */
+  irsa?(cluster: Cluster): IrsaRole;
   render(scope: Construct, cluster: Cluster): void;
 }
 
@@ -28,3 +35,28 @@ export function defineAddOn(addOn: PlatformAddOn): PlatformAddOn {
 
 /** Argo CD annotations of a custom resource whose CRD a controller of the same sync installs. */
 export const CUSTOM_RESOURCE_SYNC = { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' } as const;
+
+/** What a Helm add-on file declares; its render is the Argo CD Application with these values. */
+export interface HelmAddOnSpec extends Omit<PlatformAddOn, 'render' | 'chart'> {
+  readonly chart: HelmChart;
+  /** Helm values computed from cluster facts and the ARN of the add-on's IRSA role (if it has one). */
+  values(cluster: Cluster, roleArn: string | undefined): Record<string, unknown>;
+}
+
+/** An add-on installed from its Helm chart by an Argo CD Application (dist/<cluster>/platform/<name>.yaml). */
+export function defineHelmAddOn(spec: HelmAddOnSpec): PlatformAddOn {
+  const { values, ...addOn } = spec;
+  return {
+    ...addOn,
+    render(scope, cluster) {
+      const role = spec.irsa?.(cluster);
+      new HelmApplication(scope, 'application', {
+        name: spec.name,
+        namespace: spec.namespace,
+        chart: spec.chart,
+        syncWave: spec.syncWave,
+        values: values(cluster, role ? roleArn(cluster, role.roleName) : undefined),
+      });
+    },
+  };
+}

@@ -19,6 +19,16 @@ export interface ClusterDefinition {
   readonly repoUrl: string;
   /** The branch Argo CD follows. @default 'main' */
   readonly targetRevision?: string;
+  /** Primary VPC CIDR eksctl creates. @default '10.0.0.0/16' */
+  readonly vpcCidr?: string;
+  /**
+   * Keep the API endpoint reachable from the internet as well as from the VPC. eksctl cannot
+   * create a cluster whose endpoint is private only (it must reach the API to join the nodes);
+   * turn this off after bootstrap for the private cluster the course recommends. @default true
+   */
+  readonly endpointPublicAccess?: boolean;
+  /** Namespaces whose pods run on Fargate. @default [] */
+  readonly fargateNamespaces?: readonly string[];
 }
 
 /** Facts that exist only in the AWS account, cached from SSM in clusters/<cluster>.context.json. */

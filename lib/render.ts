@@ -3,12 +3,15 @@ import type { IConstruct } from 'constructs';
 import { ArgoCdChart } from './charts/argocd';
 import { EnvironmentChart } from './charts/environment';
 import { PlatformChart } from './charts/platform';
+import { clusterConfig, irsaRoles } from './cluster-config';
 import type { Project } from './load';
 
 /** One rendered file: its path below dist/ and its objects in order. */
 export interface RenderedFile {
   readonly path: string;
   readonly objects: readonly any[];
+  /** What checks the objects: the Kubernetes/CRD schemas, or (eksctl) the TypeScript types that built them. */
+  readonly schema: 'kubernetes' | 'eksctl';
 }
 
 /**
@@ -50,9 +53,16 @@ export function renderProject(project: Project): RenderedFile[] {
     for (const chart of app.charts as Chart[]) {
       for (const child of chart.node.children) {
         const objects = apiObjectsOf(child).map((o) => o.toJson());
-        if (objects.length > 0) files.push({ path: `${cluster}/${chart.node.id}/${child.node.id}.yaml`, objects });
+        if (objects.length > 0) files.push({ path: `${cluster}/${chart.node.id}/${child.node.id}.yaml`, objects, schema: 'kubernetes' });
       }
     }
+  }
+  for (const cluster of project.clusters) {
+    const environments = project.environments.filter((e) => e.cluster === cluster.name);
+    const roles = irsaRoles(cluster, environments, project.services, project.addOns);
+    // A JSON round trip unshares repeated values, which YAML would otherwise print as anchors and aliases.
+    const config = JSON.parse(JSON.stringify(clusterConfig(cluster, roles)));
+    files.push({ path: `${cluster.name}/cluster/cluster.yaml`, objects: [config], schema: 'eksctl' });
   }
   return files;
 }

@@ -25,7 +25,7 @@ export function synthesize(root: string, timings?: Record<string, number>): Synt
   };
   const project = phase('load sources', () => loadProject(root));
   const rendered = phase('construct tree', () => renderProject(project));
-  const findings = phase('validation', () => rendered.flatMap((file: RenderedFile) =>
+  const findings = phase('validation', () => rendered.filter((f) => f.schema === 'kubernetes').flatMap((file: RenderedFile) =>
     file.objects.flatMap((o) => validateObject(o).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`))));
   if (findings.length > 0) {
     throw new UserError(`${findings.length} rendered object(s) fail their schema, first: ${findings[0]}`);

@@ -9,11 +9,19 @@ import { CUSTOM_RESOURCE_SYNC, defineAddOn } from '../lib/addon';
 export default defineAddOn({
   name: 'vpc-cni',
   namespace: 'kube-system',
+  // The ENIConfig CRD comes with the VPC CNI itself, before Argo CD exists.
+  syncWave: 0,
   clusterKinds: [{ group: 'crd.k8s.amazonaws.com', kind: 'ENIConfig' }],
+  irsa: (cluster) => ({
+    namespace: 'kube-system',
+    serviceAccount: 'aws-node',
+    roleName: `${cluster.name}-aws-node`,
+    managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy'],
+  }),
   render(scope, cluster) {
     for (const zone of cluster.availabilityZones) {
       new cni.EniConfig(scope, zone, {
-        metadata: { name: zone, annotations: { ...CUSTOM_RESOURCE_SYNC } },
+        metadata: { name: zone, annotations: { ...CUSTOM_RESOURCE_SYNC, 'argocd.argoproj.io/sync-wave': '0' } },
         spec: { subnet: cluster.podSubnets[zone], securityGroups: [...cluster.securityGroupIds] },
       });
     }

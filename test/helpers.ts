@@ -34,9 +34,14 @@ export function objectsIn(file: string): any[] {
   return YAML.parseAllDocuments(text).map((d) => d.toJS());
 }
 
-/** All rendered objects with the file each is in. */
+/** Whether a rendered file holds Kubernetes objects (the eksctl config in <cluster>/cluster/ does not). */
+export function isKubernetesFile(file: string): boolean {
+  return !/^[^/]+\/cluster\//.test(file);
+}
+
+/** All rendered Kubernetes objects with the file each is in. */
 export function allObjects(): Array<{ file: string; object: any }> {
-  return [...rendered().files.keys()].flatMap((file) => objectsIn(file).map((object) => ({ file, object })));
+  return [...rendered().files.keys()].filter(isKubernetesFile).flatMap((file) => objectsIn(file).map((object) => ({ file, object })));
 }
 
 /** The one object of a kind and name in a file; fails when there is not exactly one. */

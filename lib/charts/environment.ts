@@ -6,6 +6,7 @@ import type { Cluster, Environment, ServiceContext } from '../model';
 import { COMMON_LABELS, meshName } from '../naming';
 import { serviceNameOf, type ServiceDefinition } from '../service';
 import { BookstoreService } from '../constructs/bookstore-service';
+import { CUSTOM_RESOURCE_SYNC } from '../addon';
 
 export interface EnvironmentChartProps {
   readonly cluster: Cluster;
@@ -35,7 +36,7 @@ export class EnvironmentChart extends Chart {
       },
     });
     new appmesh.Mesh(namespace, 'mesh', {
-      metadata: { name: mesh },
+      metadata: { name: mesh, annotations: { ...CUSTOM_RESOURCE_SYNC } },
       spec: {
         egressFilter: { type: appmesh.MeshSpecEgressFilterType.ALLOW_UNDERSCORE_ALL },
         namespaceSelector: { matchLabels: { mesh } },

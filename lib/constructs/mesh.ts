@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import * as appmesh from '../../imports/appmesh.k8s.aws';
+import { CUSTOM_RESOURCE_SYNC } from '../addon';
 
 export interface MeshRoutingProps {
   readonly namespace: string;
@@ -41,7 +42,7 @@ export const REQUEST_TIMEOUT: appmesh.VirtualRouterSpecRoutesHttpRouteTimeout = 
 export class MeshRouting extends Construct {
   constructor(scope: Construct, id: string, props: MeshRoutingProps) {
     super(scope, id);
-    const metadata = (name: string) => ({ name, namespace: props.namespace, labels: props.labels });
+    const metadata = (name: string) => ({ name, namespace: props.namespace, labels: props.labels, annotations: { ...CUSTOM_RESOURCE_SYNC } });
     const listener = { portMapping: { port: props.port, protocol: appmesh.VirtualNodeSpecListenersPortMappingProtocol.HTTP } };
 
     new appmesh.VirtualNode(this, 'node', {

@@ -1,0 +1,42 @@
+import { defineHelmAddOn, type HelmChart } from '../lib/addon';
+
+export const defaultProps = {
+  // The imported App Mesh CRDs (imports/appmesh.k8s.aws.ts) come from this chart version.
+  chart: { repository: 'https://aws.github.io/eks-charts', chart: 'appmesh-controller', version: '1.13.3' } satisfies HelmChart,
+  namespace: 'appmesh-system',
+  serviceAccount: 'appmesh-controller',
+} as const;
+
+/**
+ * App Mesh controller with X-Ray tracing (an X-Ray daemon sidecar next to each envoy).
+ * AWS ended support for App Mesh on 2026-09-30: see the README, "App Mesh".
+ */
+export default defineHelmAddOn({
+  name: 'appmesh-controller',
+  namespace: defaultProps.namespace,
+  chart: defaultProps.chart,
+  syncWave: 1,
+  clusterKinds: [
+    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+  ],
+  irsa: (cluster) => ({
+    namespace: defaultProps.namespace,
+    serviceAccount: defaultProps.serviceAccount,
+    roleName: `${cluster.name}-appmesh-controller`,
+    // What the App Mesh controller documentation attaches: App Mesh and Cloud Map management.
+    managedPolicyArns: ['arn:aws:iam::aws:policy/AWSCloudMapFullAccess', 'arn:aws:iam::aws:policy/AWSAppMeshFullAccess'],
+  }),
+  values: (cluster, role) => ({
+    region: cluster.region,
+    serviceAccount: {
+      create: true,
+      name: defaultProps.serviceAccount,
+      annotations: { 'eks.amazonaws.com/role-arn': role },
+    },
+    tracing: { enabled: true, provider: 'x-ray' },
+  }),
+});

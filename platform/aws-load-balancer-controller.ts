@@ -1,0 +1,45 @@
+import { defineHelmAddOn, type HelmChart } from '../lib/addon';
+
+/** Chart coordinates; the imported ALB CRDs (imports/elbv2.k8s.aws.ts) come from this chart version. */
+export const defaultProps = {
+  chart: { repository: 'https://aws.github.io/eks-charts', chart: 'aws-load-balancer-controller', version: '3.5.0' } satisfies HelmChart,
+  namespace: 'kube-system',
+  serviceAccount: 'aws-load-balancer-controller',
+  /** Two replicas: the controller also serves the pod-readiness webhook. */
+  replicas: 2,
+} as const;
+
+/** AWS Load Balancer Controller: one ALB per environment from the Ingresses (`ingressClassName: alb`). */
+export default defineHelmAddOn({
+  name: 'aws-load-balancer-controller',
+  namespace: defaultProps.namespace,
+  chart: defaultProps.chart,
+  syncWave: 1,
+  clusterKinds: [
+    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+    { group: 'networking.k8s.io', kind: 'IngressClass' },
+    { group: 'elbv2.k8s.aws', kind: 'IngressClassParams' },
+  ],
+  irsa: (cluster) => ({
+    namespace: defaultProps.namespace,
+    serviceAccount: defaultProps.serviceAccount,
+    roleName: `${cluster.name}-aws-load-balancer-controller`,
+    // eksctl ships the controller project's own IAM policy.
+    wellKnownPolicies: { awsLoadBalancerController: true },
+  }),
+  values: (cluster, role) => ({
+    clusterName: cluster.name,
+    region: cluster.region,
+    vpcId: cluster.vpcId,
+    replicaCount: defaultProps.replicas,
+    serviceAccount: {
+      create: true,
+      name: defaultProps.serviceAccount,
+      annotations: { 'eks.amazonaws.com/role-arn': role },
+    },
+  }),
+});

@@ -1,0 +1,56 @@
+import { defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { policy } from '../lib/iam';
+
+export const defaultProps = {
+  chart: { repository: 'https://kubernetes-sigs.github.io/external-dns', chart: 'external-dns', version: '1.20.0' } satisfies HelmChart,
+  namespace: 'external-dns',
+  serviceAccount: 'external-dns',
+  /**
+   * `sync`: records of a deleted Ingress are deleted too, so no name keeps pointing at a removed
+   * ALB. Safe because ExternalDNS only touches records whose TXT ownership record carries this
+   * cluster's txtOwnerId, and only in the cluster's hosted zone.
+   */
+  policy: 'sync',
+} as const;
+
+/** ExternalDNS: Route 53 records for the Ingress hosts, in the cluster's hosted zone only. */
+export default defineHelmAddOn({
+  name: 'external-dns',
+  namespace: defaultProps.namespace,
+  chart: defaultProps.chart,
+  syncWave: 2,
+  clusterKinds: [
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+  ],
+  irsa: (cluster) => ({
+    namespace: defaultProps.namespace,
+    serviceAccount: defaultProps.serviceAccount,
+    roleName: `${cluster.name}-external-dns`,
+    // The course attached AmazonRoute53FullAccess; this changes records in one zone and lists.
+    policy: policy(
+      {
+        Effect: 'Allow',
+        Action: ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'route53:ListTagsForResources'],
+        Resource: `arn:aws:route53:::hostedzone/${cluster.hostedZoneId}`,
+      },
+      // Listing zones has no resource-level permission.
+      { Effect: 'Allow', Action: ['route53:ListHostedZones'], Resource: '*' },
+    ),
+  }),
+  values: (cluster, role) => ({
+    provider: { name: 'aws' },
+    env: [{ name: 'AWS_DEFAULT_REGION', value: cluster.region }],
+    sources: ['ingress'],
+    domainFilters: [cluster.baseDomain],
+    extraArgs: [`--zone-id-filter=${cluster.hostedZoneId}`],
+    policy: defaultProps.policy,
+    registry: 'txt',
+    txtOwnerId: cluster.name,
+    serviceAccount: {
+      create: true,
+      name: defaultProps.serviceAccount,
+      annotations: { 'eks.amazonaws.com/role-arn': role },
+    },
+  }),
+});

@@ -1,0 +1,151 @@
+import { allObjects, find, objectsIn, rendered } from './helpers';
+
+const platform = (file: string) => `eks-acg/platform/${file}.yaml`;
+const ROLE = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
+const clusterConfig = () => objectsIn('eks-acg/cluster/cluster.yaml')[0];
+
+function application(name: string) {
+  return find(platform(name), 'Application', name);
+}
+
+describe('platform add-ons', () => {
+  it.each([
+    ['aws-load-balancer-controller', 'https://aws.github.io/eks-charts', 'kube-system'],
+    ['external-dns', 'https://kubernetes-sigs.github.io/external-dns', 'external-dns'],
+    ['aws-node-termination-handler', 'public.ecr.aws/aws-ec2/helm', 'kube-system'],
+    ['appmesh-controller', 'https://aws.github.io/eks-charts', 'appmesh-system'],
+  ])('%s: a Helm chart pinned to an exact version, in project platform', (name, repo, namespace) => {
+    const app = application(name);
+    expect(app.spec.project).toBe('platform');
+    expect(app.spec.source.repoURL).toBe(repo);
+    expect(app.spec.source.chart).toBe(name);
+    expect(app.spec.source.targetRevision).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(app.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace });
+    expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+  });
+
+  it('the load balancer controller knows its cluster, region, VPC and IRSA role', () => {
+    expect(application('aws-load-balancer-controller').spec.source.helm.valuesObject).toMatchObject({
+      clusterName: 'eks-acg', region: 'us-east-1', vpcId: 'vpc-0a1b2c3d4e5f60000',
+      serviceAccount: { name: 'aws-load-balancer-controller', annotations: { 'eks.amazonaws.com/role-arn': ROLE('eks-acg-aws-load-balancer-controller') } },
+    });
+  });
+
+  it('ExternalDNS is limited to the base domain and the hosted zone, owned by this cluster', () => {
+    const values = application('external-dns').spec.source.helm.valuesObject;
+    expect(values).toMatchObject({
+      provider: { name: 'aws' }, domainFilters: ['example.com'], txtOwnerId: 'eks-acg', policy: 'sync', registry: 'txt',
+      extraArgs: ['--zone-id-filter=Z0123456789EXAMPLEAB'],
+      serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': ROLE('eks-acg-external-dns') } },
+    });
+  });
+
+  it('the termination handler runs in IMDS mode on the spot nodes', () => {
+    const values = application('aws-node-termination-handler').spec.source.helm.valuesObject;
+    expect(values).toMatchObject({ enableSqsTerminationDraining: false, enableSpotInterruptionDraining: true, nodeSelector: { lifecycle: 'Ec2Spot' } });
+    const spot = clusterConfig().nodeGroups.find((g: any) => g.name === 'eks-node-group-spot-instances');
+    expect(spot.labels).toEqual(values.nodeSelector);
+  });
+
+  it('the App Mesh controller traces with X-Ray', () => {
+    expect(application('appmesh-controller').spec.source.helm.valuesObject).toMatchObject({
+      region: 'us-east-1', tracing: { enabled: true, provider: 'x-ray' },
+      serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': ROLE('eks-acg-appmesh-controller') } },
+    });
+  });
+
+  it('one ENIConfig per zone, named after it, with that zone\'s pod subnet and the security groups', () => {
+    const configs = objectsIn(platform('vpc-cni'));
+    expect(configs.map((c) => [c.kind, c.metadata.name, c.spec.subnet])).toEqual([
+      ['ENIConfig', 'us-east-1a', 'subnet-0a1b2c3d4e5f60001'],
+      ['ENIConfig', 'us-east-1b', 'subnet-0a1b2c3d4e5f60002'],
+      ['ENIConfig', 'us-east-1c', 'subnet-0a1b2c3d4e5f60003'],
+    ]);
+    for (const c of configs) expect(c.spec.securityGroups).toEqual(['sg-0a1b2c3d4e5f60001', 'sg-0a1b2c3d4e5f60002']);
+  });
+
+  it('orders ENIConfigs and controllers before ExternalDNS, and all of them before the environments', () => {
+    const wave = (o: any) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
+    expect(wave(objectsIn(platform('vpc-cni'))[0])).toBeLessThan(wave(application('aws-load-balancer-controller')));
+    expect(wave(application('aws-load-balancer-controller'))).toBeLessThan(wave(application('external-dns')));
+    expect(wave(application('appmesh-controller'))).toBeLessThan(wave(application('external-dns')));
+  });
+
+  it('every custom resource a controller\'s CRD defines skips the dry run while that CRD is missing', () => {
+    const builtIn = /^(v1|apps\/v1|networking\.k8s\.io\/v1|policy\/v1|argoproj\.io\/v1alpha1)$/;
+    const custom = allObjects().filter(({ file, object }) => !file.includes('/cluster/') && !builtIn.test(object.apiVersion));
+    expect(custom.length).toBeGreaterThan(40);
+    for (const { object } of custom) {
+      expect([object.kind, object.metadata.annotations?.['argocd.argoproj.io/sync-options']]).toEqual([object.kind, 'SkipDryRunOnMissingResource=true']);
+    }
+  });
+
+  it('the platform project allows every chart repository and namespace the add-ons use', () => {
+    const project = find('eks-acg/argocd/projects.yaml', 'AppProject', 'platform');
+    for (const { object } of allObjects().filter(({ file }) => file.startsWith('eks-acg/platform/'))) {
+      if (object.kind !== 'Application') continue;
+      expect(project.spec.sourceRepos).toContain(object.spec.source.repoURL);
+      expect(project.spec.destinations).toContainEqual(object.spec.destination);
+    }
+    expect(project.spec.clusterResourceWhitelist).toContainEqual({ group: 'crd.k8s.amazonaws.com', kind: 'ENIConfig' });
+  });
+});
+
+describe('the eksctl cluster config', () => {
+  it('creates the course\'s cluster', () => {
+    const config = clusterConfig();
+    expect(config.apiVersion).toBe('eksctl.io/v1alpha5');
+    expect(config.kind).toBe('ClusterConfig');
+    expect(config.metadata).toEqual({ name: 'eks-acg', region: 'us-east-1', version: '1.29' });
+    expect(config.availabilityZones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    expect(config.vpc).toMatchObject({ cidr: '10.0.0.0/16', nat: { gateway: 'HighlyAvailable' }, clusterEndpoints: { privateAccess: true } });
+    expect(config.iam.withOIDC).toBe(true);
+    expect(config.managedNodeGroups).toEqual([expect.objectContaining({ instanceType: 't3.medium', desiredCapacity: 3, privateNetworking: true })]);
+    expect(config.nodeGroups[0].instancesDistribution).toMatchObject({ instanceTypes: ['t3.medium', 't3a.medium'], onDemandPercentageAboveBaseCapacity: 0 });
+    expect(config.fargateProfiles).toEqual([{ name: 'eks-acg-fargate', selectors: [{ namespace: 'development' }] }]);
+  });
+
+  it('turns on VPC CNI custom networking by zone and the network policy agent', () => {
+    const cni = clusterConfig().addons.find((a: any) => a.name === 'vpc-cni');
+    expect(JSON.parse(cni.configurationValues)).toEqual({
+      env: { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true', ENI_CONFIG_LABEL_DEF: 'topology.kubernetes.io/zone' },
+      enableNetworkPolicy: 'true',
+    });
+    expect(cni.serviceAccountRoleARN).toBe(ROLE('eks-acg-aws-node'));
+  });
+
+  it('has a role for every role ARN the manifests reference, and no other', () => {
+    const referenced = new Set<string>();
+    for (const [file, text] of rendered().files) {
+      if (file.includes('/cluster/')) continue;
+      for (const match of text.matchAll(/arn:aws:iam::111122223333:role\/([\w+=,.@-]+)/g)) referenced.add(match[1]);
+    }
+    const config = clusterConfig();
+    const roles = new Set<string>(config.iam.serviceAccounts.map((sa: any) => sa.roleName));
+    roles.delete('eks-acg-aws-node'); // referenced by the vpc-cni addon in the config itself
+    expect([...referenced].sort()).toEqual([...roles].sort());
+    expect(referenced.size).toBe(2 * 6 + 3);
+  });
+
+  it('trusts each service role to its own namespace and service account, with least privilege', () => {
+    const config = clusterConfig();
+    const role = config.iam.serviceAccounts.find((sa: any) => sa.roleName === 'eks-acg-production-inventory-api');
+    expect(role.metadata).toEqual({ name: 'inventory-api-iam-service-account', namespace: 'production' });
+    expect(role.roleOnly).toBe(true);
+    const table = 'arn:aws:dynamodb:us-east-1:111122223333:table/production-inventory';
+    expect(role.attachPolicy.Statement).toEqual([
+      expect.objectContaining({ Action: expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']), Resource: [table, `${table}/index/*`] }),
+      { Effect: 'Allow', Action: ['appmesh:StreamAggregatedResources'], Resource: 'arn:aws:appmesh:us-east-1:111122223333:mesh/production-mesh/virtualNode/inventory-api_production' },
+      expect.objectContaining({ Action: expect.arrayContaining(['xray:PutTraceSegments']), Resource: '*' }),
+    ]);
+    const starred = config.iam.serviceAccounts.flatMap((sa: any) => (sa.attachPolicy?.Statement ?? [])
+      .filter((s: any) => s.Resource === '*' && s.Action.some((a: string) => !/^(xray:|route53:ListHostedZones$)/.test(a))));
+    expect(starred).toEqual([]);
+  });
+
+  it('scopes ExternalDNS to the hosted zone (the course attached Route 53 full access)', () => {
+    const role = clusterConfig().iam.serviceAccounts.find((sa: any) => sa.roleName === 'eks-acg-external-dns');
+    expect(role.attachPolicy.Statement[0]).toMatchObject({ Action: expect.arrayContaining(['route53:ChangeResourceRecordSets']), Resource: 'arn:aws:route53:::hostedzone/Z0123456789EXAMPLEAB' });
+    expect(JSON.stringify(role)).not.toContain('AmazonRoute53FullAccess');
+  });
+});
