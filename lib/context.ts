@@ -9,22 +9,26 @@ export interface ParameterSpec {
   /** Name relative to the cluster's SSM prefix. */
   readonly name: string;
   readonly description: string;
+  /** What a valid value looks like, for the error message. */
+  readonly format: string;
   readonly pattern: RegExp;
 }
 
 export function parameterSpecs(cluster: ClusterDefinition): ParameterSpec[] {
   return [
-    { name: 'account-id', description: 'AWS account id', pattern: /^\d{12}$/ },
-    { name: 'base-domain', description: 'Route 53 hosted zone domain', pattern: /^([a-z0-9-]+\.)+[a-z]{2,}$/ },
-    { name: 'certificate-arn', description: `ACM certificate for *.<base-domain> in ${cluster.region}`,
-      pattern: new RegExp(`^arn:aws:acm:${cluster.region}:\\d{12}:certificate/[0-9a-f-]+$`) },
-    { name: 'hosted-zone-id', description: 'Route 53 hosted zone id', pattern: /^Z[0-9A-Z]{1,31}$/ },
+    { name: 'account-id', description: 'the AWS account id', format: 'a 12-digit account id', pattern: /^\d{12}$/ },
+    { name: 'base-domain', description: 'the domain of the Route 53 hosted zone (hosts are <name>.<base-domain>)',
+      format: 'a domain name', pattern: /^([a-z0-9-]+\.)+[a-z]{2,}$/ },
+    { name: 'certificate-arn', description: `the ACM certificate for *.<base-domain> in ${cluster.region}`,
+      format: `an ACM certificate ARN in ${cluster.region}`, pattern: new RegExp(`^arn:aws:acm:${cluster.region}:\\d{12}:certificate/[0-9a-f-]+$`) },
+    { name: 'hosted-zone-id', description: 'the Route 53 hosted zone id', format: 'a hosted zone id (Z...)', pattern: /^Z[0-9A-Z]{1,31}$/ },
     ...cluster.availabilityZones.map((az) => ({
-      name: `pod-subnets/${az}`, description: `secondary-CIDR subnet for pods in ${az}`, pattern: /^subnet-[0-9a-f]{8,17}$/,
+      name: `pod-subnets/${az}`, description: `the secondary-CIDR (100.64.0.0/16) subnet for pods in ${az}`,
+      format: 'a subnet id', pattern: /^subnet-[0-9a-f]{8,17}$/,
     })),
-    { name: 'security-group-ids', description: 'comma-separated security groups of the pods\' ENIs',
-      pattern: /^sg-[0-9a-f]{8,17}(,sg-[0-9a-f]{8,17})*$/ },
-    { name: 'vpc-id', description: 'the cluster VPC', pattern: /^vpc-[0-9a-f]{8,17}$/ },
+    { name: 'security-group-ids', description: 'the security groups of the pods\' ENIs (the cluster\'s), comma-separated',
+      format: 'comma-separated security group ids', pattern: /^sg-[0-9a-f]{8,17}(,sg-[0-9a-f]{8,17})*$/ },
+    { name: 'vpc-id', description: 'the cluster\'s VPC', format: 'a VPC id', pattern: /^vpc-[0-9a-f]{8,17}$/ },
   ];
 }
 
@@ -40,7 +44,7 @@ export function parseContext(cluster: ClusterDefinition, values: Readonly<Record
   }
   const malformed = specs.filter((s) => !s.pattern.test(values[s.name]));
   if (malformed.length > 0) {
-    throw new UserError(`${source}: ${malformed.map((s) => `${s.name} "${values[s.name]}" is not a ${s.description}`).join('; ')}`);
+    throw new UserError(`${source}: ${malformed.map((s) => `${s.name} "${values[s.name]}" is not ${s.format}`).join('; ')}`);
   }
   return {
     accountId: values['account-id'],

@@ -49,10 +49,17 @@ export function loadServices(root: string): ServiceDefinition[] {
   return services;
 }
 
-export function loadClusters(root: string): Cluster[] {
+/** The cluster definitions in clusters/, without their cached account facts. */
+export function loadClusterDefinitions(root: string): ClusterDefinition[] {
   return modulesIn(path.join(root, 'clusters')).map((file) => {
     const definition = loadDefault<ClusterDefinition>(path.join(root, 'clusters', file));
     if (`${definition.name}.ts` !== file) throw new UserError(`clusters/${file}: declares cluster "${definition.name}"; the file must be named ${definition.name}.ts`);
+    return definition;
+  });
+}
+
+export function loadClusters(root: string): Cluster[] {
+  return loadClusterDefinitions(root).map((definition) => {
     const contextFile = `clusters/${definition.name}.context.json`;
     const contextPath = path.join(root, contextFile);
     if (!fs.existsSync(contextPath)) {

@@ -7,7 +7,7 @@ import { synthesize } from '../lib/synth';
 export const ROOT = path.resolve(__dirname, '..');
 
 /** The source folders a render needs; a temporary copy of them is a whole project. */
-const SOURCES = ['clusters', 'services', 'environments', 'platform', 'lib', 'imports', 'main.ts', 'package.json', 'tsconfig.json', 'cdk8s.yaml'];
+const SOURCES = ['clusters', 'services', 'environments', 'platform', 'lib', 'imports', 'bin', 'main.ts', 'package.json', 'tsconfig.json', 'cdk8s.yaml'];
 
 /** Copies the project (sources and dist/, node_modules linked) into a temporary folder. */
 export function copyProject(options: { withDist?: boolean } = {}): string {

@@ -1,0 +1,35 @@
+/**
+ * `bookstore <verb>`: the one command line of this repository. Each verb is a small module in
+ * lib/commands/; a user mistake is one line on stderr and exit code 1.
+ */
+import { runCommand, UserError } from './errors';
+import { contextRefresh } from './commands/context';
+
+const USAGE = [
+  'usage: bookstore <verb> [arguments]',
+  '  context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
+].join('\n');
+
+type Verb = (argv: string[]) => Promise<void>;
+
+const VERBS: Record<string, Verb> = {
+  context: async (argv) => {
+    if (argv[0] !== 'refresh') throw new UserError('usage: bookstore context refresh <cluster> [--endpoint-url URL]');
+    await contextRefresh(argv.slice(1), { root: process.cwd() });
+  },
+};
+
+export async function main(argv: string[]): Promise<void> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  const run = VERBS[verb];
+  if (!run) throw new UserError(`unknown verb "${verb}" (verbs: ${Object.keys(VERBS).join(', ')}; see bookstore --help)`);
+  await run(rest);
+}
+
+if (require.main === module) {
+  runCommand('bookstore', () => main(process.argv.slice(2)));
+}

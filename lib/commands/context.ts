@@ -1,0 +1,93 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { paginateGetParametersByPath, SSMClient, type Parameter } from '@aws-sdk/client-ssm';
+import { parameterSpecs, parseContext } from '../context';
+import { UserError } from '../errors';
+import { writeFileAtomic } from '../files';
+import { loadClusterDefinitions } from '../load';
+
+export interface ContextOptions {
+  /** The repository checkout. */
+  readonly root: string;
+  /** Where each fact line goes. */
+  readonly log?: (line: string) => void;
+}
+
+const USAGE = 'usage: bookstore context refresh <cluster> [--endpoint-url URL]';
+
+/** Turns an SDK failure into the one line a user can act on. */
+function explain(err: any, prefix: string, endpoint: string | undefined): UserError {
+  const name = err?.name ?? '';
+  // The SDK may wrap a socket error; its code is then only in the message.
+  const code = err?.code ?? err?.cause?.code ?? /\b(E[A-Z]{4,})\b/.exec(String(err?.message))?.[1] ?? '';
+  if (name === 'CredentialsProviderError' || /credential/i.test(String(err?.message)) && !err?.$metadata?.httpStatusCode) {
+    return new UserError('no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run where a role is available');
+  }
+  if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException' || err?.$metadata?.httpStatusCode === 403) {
+    return new UserError(`access denied reading ${prefix} from SSM: ${err.message}`);
+  }
+  if (name === 'ThrottlingException' || name === 'TooManyRequestsException') {
+    return new UserError(`SSM kept throttling the requests (${err?.$metadata?.attempts ?? 'several'} attempts); try again in a minute`);
+  }
+  if (['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'EHOSTUNREACH'].includes(code) || name === 'TimeoutError') {
+    return new UserError(`cannot reach SSM${endpoint ? ` at ${endpoint}` : ''}: ${code || name}`);
+  }
+  return new UserError(`SSM refused the request: ${name || 'error'}: ${err?.message ?? err}`);
+}
+
+/**
+ * `bookstore context refresh <cluster>`: reads the cluster's parameters under its SSM prefix
+ * (GetParametersByPath, recursive, every page) and rewrites clusters/<cluster>.context.json
+ * atomically with sorted keys. Any failure leaves the cache as it was.
+ */
+export async function contextRefresh(argv: readonly string[], options: ContextOptions): Promise<void> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const args = [...argv];
+  let endpoint: string | undefined;
+  const flag = args.indexOf('--endpoint-url');
+  if (flag >= 0) {
+    endpoint = args[flag + 1];
+    if (!endpoint) throw new UserError(USAGE);
+    args.splice(flag, 2);
+  }
+  if (args.length !== 1 || args[0].startsWith('-')) throw new UserError(USAGE);
+  const name = args[0];
+  const definitions = loadClusterDefinitions(options.root);
+  const cluster = definitions.find((c) => c.name === name);
+  if (!cluster) throw new UserError(`unknown cluster "${name}" (known: ${definitions.map((c) => c.name).join(', ')})`);
+
+  const prefix = cluster.ssmPrefix;
+  const client = new SSMClient({ region: cluster.region, ...(endpoint ? { endpoint } : {}) });
+  const found: Parameter[] = [];
+  try {
+    for await (const page of paginateGetParametersByPath({ client }, { Path: prefix.replace(/\/$/, ''), Recursive: true })) {
+      found.push(...(page.Parameters ?? []));
+    }
+  } catch (err) {
+    throw explain(err, prefix, endpoint ?? process.env.AWS_ENDPOINT_URL_SSM ?? process.env.AWS_ENDPOINT_URL);
+  } finally {
+    client.destroy();
+  }
+
+  const known = new Set(parameterSpecs(cluster).map((s) => s.name));
+  const values: Record<string, string> = {};
+  for (const parameter of found) {
+    const key = (parameter.Name ?? '').slice(prefix.length);
+    if (known.has(key)) values[key] = parameter.Value ?? '';
+    else log(`ignored: ${parameter.Name} (synth does not use it)`);
+  }
+  const contextFile = `clusters/${cluster.name}.context.json`;
+  parseContext(cluster, values, `SSM ${prefix}`);
+
+  const sorted = Object.fromEntries(Object.keys(values).sort().map((k) => [k, values[k]]));
+  for (const [key, value] of Object.entries(sorted)) log(`${key} = ${value}`);
+  const target = path.join(options.root, contextFile);
+  const text = `${JSON.stringify(sorted, null, 2)}\n`;
+  const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
+  if (before === text) {
+    log(`context: ${contextFile} is up to date (${Object.keys(sorted).length} parameters)`);
+    return;
+  }
+  writeFileAtomic(target, text);
+  log(`context: wrote ${contextFile} (${Object.keys(sorted).length} parameters); run \`npm run synth\` and commit both`);
+}
