@@ -3,16 +3,19 @@
  * lib/commands/; a user mistake is one line on stderr and exit code 1.
  */
 import { runCommand, UserError } from './errors';
+import { bump } from './commands/bump';
 import { contextRefresh } from './commands/context';
 
 const USAGE = [
   'usage: bookstore <verb> [arguments]',
+  '  bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)',
   '  context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
 ].join('\n');
 
 type Verb = (argv: string[]) => Promise<void>;
 
 const VERBS: Record<string, Verb> = {
+  bump: (argv) => bump(argv, { root: process.cwd() }),
   context: async (argv) => {
     if (argv[0] !== 'refresh') throw new UserError('usage: bookstore context refresh <cluster> [--endpoint-url URL]');
     await contextRefresh(argv.slice(1), { root: process.cwd() });

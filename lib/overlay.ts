@@ -137,3 +137,14 @@ export function parseOverlay(file: string, text: string, name: string, services:
     defaultReplicas: data.defaultReplicas ?? 1,
   };
 }
+
+/**
+ * Sets `images.<service>` in an overlay's text with the yaml Document API, so comments, order
+ * and quoting of everything else survive. Returns the text unchanged when the tag is already set.
+ */
+export function setImageTag(text: string, service: string, tag: string): string {
+  const doc = parseDocument(text);
+  if (doc.getIn(['images', service]) === tag) return text;
+  doc.setIn(['images', service], tag);
+  return doc.toString();
+}

@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+
+/** A git command that failed: its arguments and what git said. */
+export class GitError extends Error {
+  constructor(readonly args: readonly string[], readonly stderr: string, readonly status: number | null) {
+    super(`git ${args.join(' ')} failed: ${stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${status}`}`);
+    this.name = 'GitError';
+  }
+}
+
+/** Runs git (the CLI itself: the well-kept implementation of the protocol) in a folder and returns its stdout. */
+export function git(cwd: string, args: readonly string[]): string {
+  try {
+    return execFileSync('git', args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (err: any) {
+    throw new GitError(args, String(err.stderr ?? err.message), err.status ?? null);
+  }
+}
+
+/** Files with uncommitted changes below the given paths (empty when clean). */
+export function uncommitted(cwd: string, paths: readonly string[]): string[] {
+  return git(cwd, ['status', '--porcelain', '--', ...paths]).split('\n').filter(Boolean).map((l) => l.slice(3));
+}
+
+/** Whether a failed push was refused because the remote moved on (someone else pushed first). */
+export function isRejectedPush(err: unknown): boolean {
+  return err instanceof GitError && /\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref|incorrect old value/i.test(err.stderr);
+}

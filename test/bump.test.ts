@@ -1,0 +1,164 @@
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bump } from '../lib/commands/bump';
+import { UserError } from '../lib/errors';
+import { git } from '../lib/git';
+import { readTree, synthesize, treeDifferences } from '../lib/synth';
+import { GitFixture } from './git-fixture';
+
+const noSleep = async () => undefined;
+
+describe('bookstore bump', () => {
+  let fixture: GitFixture;
+  beforeAll(() => {
+    fixture = new GitFixture();
+  });
+  afterAll(() => fixture.remove());
+
+  it('sets the tag keeping comments and order, re-renders, commits and pushes', async () => {
+    const clone = fixture.clone();
+    const overlay = path.join(clone, 'environments', 'development.yaml');
+    const before = fs.readFileSync(overlay, 'utf8');
+    const lines: string[] = [];
+    await bump(['development', 'clients-api', '1.0.0123abcd'], { root: clone, log: (l) => lines.push(l), sleep: noSleep });
+    const after = fs.readFileSync(overlay, 'utf8');
+    expect(after).toBe(before.replace('clients-api: 1.0.3b9e1c27', 'clients-api: 1.0.0123abcd'));
+    expect(fixture.history().slice(-1)).toEqual(['deploy(development): clients-api 1.0.0123abcd']);
+    // What landed is consistent: the remote's dist/ is what its sources render.
+    const check = fixture.clone();
+    expect(treeDifferences(synthesize(check).files, readTree(path.join(check, 'dist')))).toEqual([]);
+    const deployment = fs.readFileSync(path.join(check, 'dist', 'eks-acg', 'development', 'clients-api.yaml'), 'utf8');
+    expect(deployment).toContain('bookstore.clients-api:1.0.0123abcd');
+    expect(git(check, ['show', '--stat', '--format=', 'HEAD']).split('\n').filter(Boolean).map((l) => l.trim().split(' ')[0]))
+      .toEqual(['dist/eks-acg/development/clients-api.yaml', 'environments/development.yaml', expect.stringMatching(/^2$/)]);
+    expect(lines).toEqual([
+      'bump: rendered dist/ (1 file(s) changed)',
+      expect.stringMatching(/^bump: committed [0-9a-f]{7,} deploy\(development\): clients-api 1\.0\.0123abcd$/),
+      'bump: pushed to origin/main',
+    ]);
+  });
+
+  it('is a no-op when the tag is already set', async () => {
+    const clone = fixture.clone();
+    const refs = fixture.refs();
+    const lines: string[] = [];
+    await bump(['development', 'front-end', '1.0.af873c03'], { root: clone, log: (l) => lines.push(l) });
+    expect(lines).toEqual(['bump: development already runs front-end 1.0.af873c03; nothing to do']);
+    expect(fixture.refs()).toBe(refs);
+  });
+
+  it('--no-push commits only', async () => {
+    const clone = fixture.clone();
+    const refs = fixture.refs();
+    await bump(['development', 'resource-api', '1.1.aaaabbbb', '--no-push'], { root: clone, log: () => undefined });
+    expect(git(clone, ['log', '-1', '--format=%s'])).toBe('deploy(development): resource-api 1.1.aaaabbbb\n');
+    expect(fixture.refs()).toBe(refs);
+  });
+
+  it('re-applies its change on top when someone pushed first', async () => {
+    const first = fixture.clone();
+    const second = fixture.clone();
+    await bump(['development', 'inventory-api', '1.0.11111111'], { root: first, log: () => undefined });
+    const lines: string[] = [];
+    await bump(['development', 'renting-api', '1.0.22222222'], { root: second, log: (l) => lines.push(l), sleep: noSleep });
+    expect(lines).toContain('bump: pushed to origin/main (attempt 2)');
+    expect(fixture.history().slice(-2)).toEqual(['deploy(development): inventory-api 1.0.11111111', 'deploy(development): renting-api 1.0.22222222']);
+    const overlay = git(fixture.remote, ['show', 'main:environments/development.yaml']);
+    expect(overlay).toContain('inventory-api: 1.0.11111111');
+    expect(overlay).toContain('renting-api: 1.0.22222222');
+  });
+
+  describe('bad arguments leave the clone and the remote unchanged', () => {
+    let clone: string;
+    beforeAll(() => {
+      clone = fixture.clone();
+    });
+
+    it.each([
+      [['staging', 'clients-api', '1.0.abcdef12'], 'unknown environment "staging" (known: development, production)'],
+      [['development', 'books-api', '1.0.abcdef12'], 'unknown service "books-api" (known: clients-api, front-end-proxy, front-end, inventory-api, renting-api, resource-api)'],
+      [['development', 'front-end-proxy', '1.0.abcdef12'], 'front-end-proxy has no tag to bump: its image is pinned in services/front-end-proxy.ts'],
+      [['development', 'clients-api', 'latest'], 'tag "latest" is not MAJOR.MINOR.<7-40 hex digits> or semver'],
+      [['development', 'clients-api', '1.0.xyz1234'], 'tag "1.0.xyz1234" is not MAJOR.MINOR.<7-40 hex digits> or semver'],
+      [['production', 'clients-api', '1.0.abcdef12'], 'production changes by pull request, not by bump: run `bookstore promote <from-env> production clients-api`'],
+      [['development', 'clients-api'], 'usage: bookstore bump <env> <service> <tag> [--no-push] [--remote origin] [--branch main] [--max-tries 10]'],
+      [['development', 'clients-api', '1.0.abcdef12', '--force'], expect.stringMatching(/^unknown option --force; usage: bookstore bump/)],
+      [['development', 'clients-api', '1.0.abcdef12', '--max-tries', '0'], expect.stringMatching(/^--max-tries takes a whole number/)],
+    ])('%j', async (argv, message) => {
+      const before = fixture.state(clone);
+      const refs = fixture.refs();
+      const error = await bump(argv as string[], { root: clone, log: () => undefined }).catch((e) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.message).toEqual(message);
+      expect(fixture.state(clone)).toEqual(before);
+      expect(fixture.refs()).toBe(refs);
+    });
+
+    it('refuses to run over uncommitted changes to an overlay', async () => {
+      const overlay = path.join(clone, 'environments', 'development.yaml');
+      fs.appendFileSync(overlay, '# local edit\n');
+      try {
+        const before = fixture.state(clone);
+        const error = await bump(['development', 'clients-api', '1.0.abcdef12'], { root: clone, log: () => undefined }).catch((e) => e);
+        expect(error.message).toBe('uncommitted changes in environments/development.yaml: commit or discard them first');
+        expect(fixture.state(clone)).toEqual(before);
+      } finally {
+        git(clone, ['checkout', '--', 'environments/development.yaml']);
+      }
+    });
+  });
+
+  it('runs from the command line as `npx bookstore bump`: one line and exit 1 on a bad tag', () => {
+    const clone = fixture.clone();
+    const run = spawnSync('npx', ['bookstore', 'bump', 'development', 'clients-api', 'v1'], { cwd: clone, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr.split('\n').filter((l) => l && !l.startsWith('npm warn'))).toEqual(['bookstore: tag "v1" is not MAJOR.MINOR.<7-40 hex digits> or semver']);
+  });
+});
+
+describe('20 bumps started at the same moment from 20 clones', () => {
+  const SERVICES = 20;
+  let fixture: GitFixture;
+  beforeAll(() => {
+    // 20 distinct services: the real five plus generated ones shaped like resource-api.
+    fixture = new GitFixture((seed) => {
+      const template = fs.readFileSync(path.join(seed, 'services', 'resource-api.ts'), 'utf8');
+      const overlays = ['development', 'production'].map((e) => path.join(seed, 'environments', `${e}.yaml`));
+      for (let i = 1; i <= SERVICES - 5; i++) {
+        const name = `extra-${String(i).padStart(2, '0')}-api`;
+        fs.writeFileSync(path.join(seed, 'services', `${name}.ts`), template
+          .replace("name: 'resource-api'", `name: '${name}'`).replace("host: 'resource-api'", `host: '${name}'`).replace("table: 'resources'", `table: '${name}'`));
+        for (const overlay of overlays) fs.writeFileSync(overlay, fs.readFileSync(overlay, 'utf8').replace('images:\n', `images:\n  ${name}: 1.0.00000000\n`));
+      }
+      const { files } = synthesize(seed);
+      fs.rmSync(path.join(seed, 'dist'), { recursive: true, force: true });
+      for (const [file, text] of files) {
+        fs.mkdirSync(path.dirname(path.join(seed, 'dist', file)), { recursive: true });
+        fs.writeFileSync(path.join(seed, 'dist', file), text);
+      }
+    });
+  });
+  afterAll(() => fixture.remove());
+
+  it('all land, none lost, history linear', async () => {
+    const services = ['front-end', 'clients-api', 'inventory-api', 'renting-api', 'resource-api',
+      ...Array.from({ length: SERVICES - 5 }, (_, i) => `extra-${String(i + 1).padStart(2, '0')}-api`)];
+    const clones = services.map(() => fixture.clone());
+    const bin = path.join(__dirname, '..', 'bin', 'bookstore.js');
+    const results = await Promise.all(services.map((service, i) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'bump', 'development', service, `2.0.${String(i).padStart(8, 'a')}`, '--max-tries', '60'], { cwd: clones[i] });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('close', (code) => resolve({ code, stderr }));
+    })));
+    expect(results.filter((r) => r.code !== 0)).toEqual([]);
+    const history = fixture.history();
+    expect(history.slice(1).sort()).toEqual(services.map((s, i) => `deploy(development): ${s} 2.0.${String(i).padStart(8, 'a')}`).sort());
+    expect(git(fixture.remote, ['rev-list', '--merges', '--count', 'main']).trim()).toBe('0');
+    const check = fixture.clone();
+    const overlay = fs.readFileSync(path.join(check, 'environments', 'development.yaml'), 'utf8');
+    services.forEach((s, i) => expect(overlay).toContain(`${s}: 2.0.${String(i).padStart(8, 'a')}`));
+    expect(treeDifferences(synthesize(check).files, readTree(path.join(check, 'dist')))).toEqual([]);
+  }, 300000);
+});
