@@ -5,10 +5,16 @@
 import { runCommand, UserError } from './errors';
 import { bump } from './commands/bump';
 import { contextRefresh } from './commands/context';
+import { diff } from './commands/diff';
+import { promote } from './commands/promote';
+import { status } from './commands/status';
 
 const USAGE = [
   'usage: bookstore <verb> [arguments]',
   '  bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)',
+  '  promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next',
+  '  status                       the tag of each service in each environment',
+  '  diff [<git-ref>]             rendered objects added, changed, removed against a ref (default: merge base with main)',
   '  context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
 ].join('\n');
 
@@ -16,6 +22,9 @@ type Verb = (argv: string[]) => Promise<void>;
 
 const VERBS: Record<string, Verb> = {
   bump: (argv) => bump(argv, { root: process.cwd() }),
+  promote: (argv) => promote(argv, { root: process.cwd() }),
+  status: (argv) => status(argv, { root: process.cwd() }),
+  diff: (argv) => diff(argv, { root: process.cwd() }),
   context: async (argv) => {
     if (argv[0] !== 'refresh') throw new UserError('usage: bookstore context refresh <cluster> [--endpoint-url URL]');
     await contextRefresh(argv.slice(1), { root: process.cwd() });

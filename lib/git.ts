@@ -9,13 +9,13 @@ export class GitError extends Error {
 }
 
 /** Runs git (the CLI itself: the well-kept implementation of the protocol) in a folder and returns its stdout. */
-export function git(cwd: string, args: readonly string[]): string {
+export function git(cwd: string, args: readonly string[], env: Record<string, string> = {}): string {
   try {
     return execFileSync('git', args, {
       cwd,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...env },
       maxBuffer: 64 * 1024 * 1024,
     });
   } catch (err: any) {

@@ -27,9 +27,18 @@ function modulesIn(dir: string): string[] {
 }
 
 function loadDefault<T>(file: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(file);
-  if (!mod?.default) throw new UserError(`${file}: has no default export`);
+  const relative = path.relative(path.resolve(file, '..', '..'), file);
+  let mod: { default?: T };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(file);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    // A syntax or type error in a source file is the user's to fix: name the file and the first line of the error.
+    const detail = String((err as Error).message).split('\n').map((l) => l.trim()).filter(Boolean);
+    throw new UserError(`${relative}: cannot be loaded: ${detail.find((l) => /ERROR|Error|error/.test(l) && !l.startsWith('Transform failed')) ?? detail[0]}`);
+  }
+  if (!mod?.default) throw new UserError(`${relative}: has no default export`);
   return mod.default as T;
 }
 

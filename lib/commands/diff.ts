@@ -1,0 +1,73 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { UserError } from '../errors';
+import { git, GitError } from '../git';
+import { diffObjects, indexObjects } from '../objects';
+import { synthesize } from '../synth';
+import type { CommandOptions } from './bump';
+
+/** The rendered files (path below dist/ → text) committed at a git ref. */
+function committedDist(root: string, ref: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const list = git(root, ['ls-tree', '-r', '--name-only', ref, '--', 'dist']).split('\n').filter(Boolean);
+  if (list.length === 0) return out;
+  // One checkout into a temporary folder, through a temporary index so the user's staging area is untouched.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-diff-'));
+  try {
+    git(root, ['--work-tree', dir, 'checkout', ref, '--', 'dist'], { GIT_INDEX_FILE: path.join(dir, '.index') });
+    for (const file of list) out.set(file.slice('dist/'.length), fs.readFileSync(path.join(dir, file), 'utf8'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+/**
+ * `bookstore diff [<ref>]`: what the working tree would change in dist/ against a ref (default: the
+ * merge base with main), object by object, per environment folder, with the fields that change.
+ * The ref's side is its committed dist/ (the drift gate keeps that equal to its render); the working
+ * tree's side is rendered now, uncommitted source changes included.
+ */
+export async function diff(argv: readonly string[], options: CommandOptions): Promise<void> {
+  if (argv.length > 1 || argv[0]?.startsWith('-')) throw new UserError('usage: bookstore diff [<git-ref>]');
+  const log = options.log ?? ((line: string) => console.log(line));
+  const { root } = options;
+  let ref = argv[0];
+  try {
+    if (!ref) {
+      const main = ['origin/main', 'main'].find((r) => { try { git(root, ['rev-parse', '--verify', '--quiet', r]); return true; } catch { return false; } });
+      if (!main) throw new UserError('no main branch to compare with: name a ref, e.g. `bookstore diff HEAD~1`');
+      ref = git(root, ['merge-base', 'HEAD', main]).trim();
+    }
+    git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  } catch (err) {
+    if (err instanceof GitError) throw new UserError(`unknown git ref "${ref}"`);
+    throw err;
+  }
+  const before = indexObjects(committedDist(root, ref));
+  const after = indexObjects(synthesize(root).files);
+  const result = diffObjects(before, after);
+  const entries = [
+    ...result.added.map((o) => ({ folder: o.folder, line: `  + ${o.id}`, fields: [] as string[] })),
+    ...result.removed.map((o) => ({ folder: o.folder, line: `  - ${o.id}`, fields: [] as string[] })),
+    ...result.changed.map(({ object, fields }) => ({
+      folder: object.folder,
+      line: `  ~ ${object.id}`,
+      fields: fields.map((f) => `      ${f.path}: ${JSON.stringify(f.before) ?? '(none)'} → ${JSON.stringify(f.after) ?? '(none)'}`),
+    })),
+  ];
+  const short = ref.length === 40 ? ref.slice(0, 12) : ref;
+  if (entries.length === 0) {
+    log(`diff: no rendered object changes against ${short}`);
+    return;
+  }
+  for (const folder of [...new Set(entries.map((e) => e.folder))].sort()) {
+    log(`dist/${folder}`);
+    for (const e of entries.filter((x) => x.folder === folder).sort((a, b) => a.line.slice(4).localeCompare(b.line.slice(4)))) {
+      log(e.line);
+      for (const f of e.fields) log(f);
+    }
+  }
+  log(`diff: ${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed against ${short}`);
+}
