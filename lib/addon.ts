@@ -1,7 +1,8 @@
 import type { Construct } from 'constructs';
 import { HelmApplication } from './constructs/helm-application';
 import type { IrsaRole } from './iam';
-import type { Cluster } from './model';
+import type { Cluster, Environment } from './model';
+import type { ServiceDefinition } from './service';
 import { roleArn } from './naming';
 
 /** A Helm chart an add-on installs through an Argo CD Application. */
@@ -11,6 +12,12 @@ export interface HelmChart {
   readonly chart: string;
   /** Exact chart version: never a range, so a render is reproducible. */
   readonly version: string;
+}
+
+/** What runs on a cluster besides its add-ons: its environments and the Bookstore services in each. */
+export interface ClusterWorkloads {
+  readonly environments: readonly Environment[];
+  readonly services: readonly ServiceDefinition[];
 }
 
 /** One platform add-on: a pure function from cluster facts to the objects in dist/<cluster>/platform/<name>.yaml. */
@@ -24,8 +31,8 @@ export interface PlatformAddOn {
   /** Sync wave of its objects inside the platform Application: controllers before users of their CRDs. */
   readonly syncWave: number;
   /** The IAM role of its service account, if it calls AWS. */
-  irsa?(cluster: Cluster): IrsaRole;
-  render(scope: Construct, cluster: Cluster): void;
+  irsa?(cluster: Cluster, workloads: ClusterWorkloads): IrsaRole;
+  render(scope: Construct, cluster: Cluster, workloads: ClusterWorkloads): void;
 }
 
 /** Identity function that gives an add-on file its type checking. */
@@ -40,7 +47,7 @@ export const CUSTOM_RESOURCE_SYNC = { 'argocd.argoproj.io/sync-options': 'SkipDr
 export interface HelmAddOnSpec extends Omit<PlatformAddOn, 'render' | 'chart'> {
   readonly chart: HelmChart;
   /** Helm values computed from cluster facts and the ARN of the add-on's IRSA role (if it has one). */
-  values(cluster: Cluster, roleArn: string | undefined): Record<string, unknown>;
+  values(cluster: Cluster, roleArn: string | undefined, workloads: ClusterWorkloads): Record<string, unknown>;
 }
 
 /** An add-on installed from its Helm chart by an Argo CD Application (dist/<cluster>/platform/<name>.yaml). */
@@ -48,14 +55,14 @@ export function defineHelmAddOn(spec: HelmAddOnSpec): PlatformAddOn {
   const { values, ...addOn } = spec;
   return {
     ...addOn,
-    render(scope, cluster) {
-      const role = spec.irsa?.(cluster);
+    render(scope, cluster, workloads) {
+      const role = spec.irsa?.(cluster, workloads);
       new HelmApplication(scope, 'application', {
         name: spec.name,
         namespace: spec.namespace,
         chart: spec.chart,
         syncWave: spec.syncWave,
-        values: values(cluster, role ? roleArn(cluster, role.roleName) : undefined),
+        values: values(cluster, role ? roleArn(cluster, role.roleName) : undefined, workloads),
       });
     },
   };

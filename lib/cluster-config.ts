@@ -17,7 +17,7 @@ export function irsaRoles(cluster: Cluster, environments: readonly Environment[]
     roleName: serviceRoleName(cluster, environment, service.name),
     policy: servicePolicy(cluster, environment, service),
   })));
-  const addOnRoles = addOns.flatMap((addOn) => (addOn.irsa ? [addOn.irsa(cluster)] : []));
+  const addOnRoles = addOns.flatMap((addOn) => (addOn.irsa ? [addOn.irsa(cluster, { environments, services })] : []));
   return [...addOnRoles, ...serviceRoles];
 }
 

@@ -59,7 +59,7 @@ export function tableArn(cluster: Cluster, table: string): string {
 export function servicePolicy(cluster: Cluster, environment: Environment, service: ServiceDefinition): PolicyDocument {
   const statements: PolicyStatement[] = [];
   if (service.table) {
-    const arn = tableArn(cluster, tableName(environment, service.table));
+    const arn = tableArn(cluster, tableName(environment, service.table.name));
     statements.push({ Effect: 'Allow', Action: TABLE_ACTIONS, Resource: [arn, `${arn}/index/*`] });
   }
   // The controller names the App Mesh virtual node `<name>_<namespace>`.

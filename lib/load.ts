@@ -42,6 +42,23 @@ function loadDefault<T>(file: string): T {
   return mod.default as T;
 }
 
+/** A table's name becomes the Kubernetes object's name too, so it must be a DNS-1123 name; one owner per table. */
+function checkTable(service: ServiceDefinition, services: readonly ServiceDefinition[]): void {
+  const { table } = service;
+  if (!table) return;
+  const where = `services/${service.name}.ts: table`;
+  if (!NAME.test(table.name) || table.name.length > 50) throw new UserError(`${where} "${table.name}" is not a lower-case DNS-1123 name of at most 50 characters`);
+  // Named at the later file (by name order), which is the one that took a table already taken.
+  const owner = services.slice(0, services.indexOf(service)).find((other) => other.table?.name === table.name);
+  if (owner) throw new UserError(`${where} "${table.name}" is already owned by ${owner.name}`);
+  if (table.billing && table.billing !== 'on-demand') {
+    const { read, write } = table.billing.provisioned;
+    if (![read, write].every((n) => Number.isInteger(n) && n >= 1)) {
+      throw new UserError(`${where}: provisioned capacity must be whole numbers of at least 1 (read ${read}, write ${write})`);
+    }
+  }
+}
+
 export function loadServices(root: string): ServiceDefinition[] {
   const services = modulesIn(path.join(root, 'services')).map((file) => {
     const service = loadDefault<ServiceDefinition>(path.join(root, 'services', file));
@@ -54,6 +71,7 @@ export function loadServices(root: string): ServiceDefinition[] {
     for (const backend of service.backends ?? []) {
       if (!names.has(backend.service)) throw new UserError(`services/${service.name}.ts: backend "${backend.service}" is not a service`);
     }
+    checkTable(service, services);
   }
   return services;
 }

@@ -72,6 +72,15 @@ export interface Environment {
   readonly replicas: Readonly<Record<string, number>>;
   /** Replicas of a service not listed in `replicas`. */
   readonly defaultReplicas: number;
+  /** How the environment's DynamoDB tables are protected beyond the retain policy every table has. */
+  readonly data: DataProtection;
+}
+
+export interface DataProtection {
+  /** Continuous backups: restore to any second of the last 35 days. */
+  readonly pointInTimeRecovery: boolean;
+  /** DynamoDB refuses DeleteTable, from any client, while it is on. */
+  readonly deletionProtection: boolean;
 }
 
 /** Everything an environment's chart needs to know while it renders a service. */

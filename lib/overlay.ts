@@ -30,6 +30,10 @@ function overlaySchema(services: readonly ServiceDefinition[]) {
         properties: { automated: boolean, prune: boolean, selfHeal: boolean },
       },
       defaultReplicas: { type: 'integer', minimum: 1, maximum: 50 },
+      data: {
+        type: 'object', additionalProperties: false,
+        properties: { pointInTimeRecovery: boolean, deletionProtection: boolean },
+      },
       images: {
         type: 'object', additionalProperties: false, required: built,
         properties: Object.fromEntries(built.map((name) => [name, { type: 'string', tagFormat: true }])),
@@ -135,6 +139,7 @@ export function parseOverlay(file: string, text: string, name: string, services:
     images: data.images,
     replicas: data.replicas ?? {},
     defaultReplicas: data.defaultReplicas ?? 1,
+    data: { pointInTimeRecovery: data.data?.pointInTimeRecovery ?? false, deletionProtection: data.data?.deletionProtection ?? false },
   };
 }
 

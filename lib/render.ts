@@ -31,7 +31,7 @@ export function buildApps(project: Project): Array<{ cluster: string; app: App }
     const app = new App();
     const environments = project.environments.filter((e) => e.cluster === cluster.name);
     new ArgoCdChart(app, 'argocd', { cluster, environments, platform });
-    new PlatformChart(app, 'platform', { cluster, addOns });
+    new PlatformChart(app, 'platform', { cluster, addOns, workloads: { environments, services: project.services } });
     for (const environment of environments) {
       new EnvironmentChart(app, environment.name, { cluster, environment, services: project.services });
     }

@@ -48,6 +48,19 @@ export interface ConfigFile {
   readonly content: string;
 }
 
+/** Capacity of a table: pay per request, or provisioned read and write capacity units. */
+export type Billing = 'on-demand' | { readonly provisioned: { readonly read: number; readonly write: number } };
+
+/** The course's tables: provisioned, 5 read and 5 write capacity units. */
+export const COURSE_CAPACITY: Billing = { provisioned: { read: 5, write: 5 } };
+
+export interface TableDeclaration {
+  /** Without the environment prefix: the table of an environment is `<env>-<name>`. */
+  readonly name: string;
+  /** Hash key `_id` (string) is the Bookstore schema; capacity is the one choice. @default 'on-demand' */
+  readonly billing?: Billing;
+}
+
 export interface ServiceDefinition {
   /** DNS-1123 name, also the file name in services/ and the key in the overlays. */
   readonly name: string;
@@ -62,8 +75,12 @@ export interface ServiceDefinition {
   readonly serviceName?: string;
   /** First label of the public host name; the environment's host suffix and the base domain follow. */
   readonly host: string;
-  /** The service's DynamoDB table without the environment prefix; it owns `<env>-<table>`. */
-  readonly table?: string;
+  /**
+   * The DynamoDB table the service owns, declared once: it is rendered as an ACK `Table` in each
+   * environment (`<env>-<name>`), handed to the pods as `DYNAMODB_TABLE` and granted in the
+   * service's IAM policy.
+   */
+  readonly table?: TableDeclaration;
   readonly backends?: readonly Backend[];
   /** Environment variables beyond the table and backends. */
   readonly env?: (ctx: ServiceContext) => Readonly<Record<string, string>>;

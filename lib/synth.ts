@@ -4,10 +4,13 @@ import { UserError } from './errors';
 import { loadProject, type Project } from './load';
 import { renderProject, toYaml, type RenderedFile } from './render';
 import { validateObject } from './validate';
+import { checkPolicy, formatFinding } from './policy';
 
 export interface SynthResult {
   readonly project: Project;
   readonly files: ReadonlyMap<string, string>;
+  /** The objects of each file, as rendered (before YAML). */
+  readonly rendered: readonly RenderedFile[];
 }
 
 /**
@@ -30,8 +33,12 @@ export function synthesize(root: string, timings?: Record<string, number>): Synt
   if (findings.length > 0) {
     throw new UserError(`${findings.length} rendered object(s) fail their schema, first: ${findings[0]}`);
   }
+  const broken = phase('policy', () => checkPolicy(project, rendered));
+  if (broken.length > 0) {
+    throw new UserError(`${broken.length} policy finding(s), first: ${formatFinding(broken[0])} (\`npm run validate\` lists all)`);
+  }
   const files = phase('YAML emit', () => new Map(rendered.map((f) => [f.path, toYaml(f)])));
-  return { project, files };
+  return { project, files, rendered };
 }
 
 /**

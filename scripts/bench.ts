@@ -69,7 +69,7 @@ function scaleFixture(services: number): string {
     fs.writeFileSync(path.join(dir, 'services', `${name}.ts`), template
       .replace(/name: 'resource-api'/, `name: '${name}'`)
       .replace(/host: 'resource-api'/, `host: '${name}'`)
-      .replace(/table: 'resources'/, `table: '${name}'`));
+      .replace(/table: \{ name: 'resources' \}/, `table: { name: '${name}' }`));
   }
   const cluster = fs.readFileSync(path.join(dir, 'clusters', 'eks-acg.ts'), 'utf8');
   fs.writeFileSync(path.join(dir, 'clusters', 'eks-bench.ts'), cluster.replace(/eks-acg/g, 'eks-bench'));

@@ -7,7 +7,7 @@ export default defineService({
   image: { kind: 'ecr' },
   port: 5003,
   host: 'clients-api',
-  table: 'clients',
+  table: { name: 'clients' },
   env: ({ cluster, environment }) => ({
     ASPNETCORE_ENVIRONMENT: environment.name === 'development' ? 'Development' : 'Production',
     AWS_DEFAULT_REGION: cluster.region,

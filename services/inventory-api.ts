@@ -7,7 +7,7 @@ export default defineService({
   image: { kind: 'ecr' },
   port: 5001,
   host: 'inventory-api',
-  table: 'inventory',
+  table: { name: 'inventory' },
   backends: [{ service: 'resource-api', envVar: 'RESOURCE_API_ENDPOINT' }],
   env: ({ cluster }) => ({ AWS_DEFAULT_REGION: cluster.region, AWS_REGION: cluster.region }),
   // No health endpoint exists; GET /summary answers 200 once Express serves (the course's own check).

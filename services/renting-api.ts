@@ -7,7 +7,7 @@ export default defineService({
   image: { kind: 'ecr' },
   port: 5004,
   host: 'renting-api',
-  table: 'renting',
+  table: { name: 'renting' },
   // The course declares no mesh backends for renting-api although it calls these three over HTTP.
   backends: [
     { service: 'inventory-api', envVar: 'INVENTORY_API_ENDPOINT' },

@@ -7,7 +7,7 @@ export default defineService({
   image: { kind: 'ecr' },
   port: 5000,
   host: 'resource-api',
-  table: 'resources',
+  table: { name: 'resources' },
   env: ({ cluster }) => ({ AWS_DEFAULT_REGION: cluster.region }),
   // No health endpoint exists; GET /list answers 200 once gunicorn serves (the course's own check).
   health: { httpPath: '/list' },

@@ -128,7 +128,7 @@ describe('20 bumps started at the same moment from 20 clones', () => {
       for (let i = 1; i <= SERVICES - 5; i++) {
         const name = `extra-${String(i).padStart(2, '0')}-api`;
         fs.writeFileSync(path.join(seed, 'services', `${name}.ts`), template
-          .replace("name: 'resource-api'", `name: '${name}'`).replace("host: 'resource-api'", `host: '${name}'`).replace("table: 'resources'", `table: '${name}'`));
+          .replace("name: 'resource-api'", `name: '${name}'`).replace("host: 'resource-api'", `host: '${name}'`).replace("table: { name: 'resources' }", `table: { name: '${name}' }`));
         for (const overlay of overlays) fs.writeFileSync(overlay, fs.readFileSync(overlay, 'utf8').replace('images:\n', `images:\n  ${name}: 1.0.00000000\n`));
       }
       const { files } = synthesize(seed);

@@ -1,12 +1,13 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { PlatformAddOn } from '../addon';
+import type { ClusterWorkloads, PlatformAddOn } from '../addon';
 import type { Cluster } from '../model';
 import { COMMON_LABELS } from '../naming';
 
 export interface PlatformChartProps {
   readonly cluster: Cluster;
   readonly addOns: readonly PlatformAddOn[];
+  readonly workloads: ClusterWorkloads;
 }
 
 /** The platform add-ons of one cluster, one file each in dist/<cluster>/platform/. */
@@ -14,7 +15,7 @@ export class PlatformChart extends Chart {
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     super(scope, id, { labels: { ...COMMON_LABELS } });
     for (const addOn of props.addOns) {
-      addOn.render(new Construct(this, addOn.name), props.cluster);
+      addOn.render(new Construct(this, addOn.name), props.cluster, props.workloads);
     }
   }
 }

@@ -7,6 +7,7 @@ import type { ServiceContext } from '../model';
 import { ecrImage, roleArn, serviceLabels, serviceRoleName, tableName } from '../naming';
 import type { ServiceDefinition } from '../service';
 import { MeshRouting } from './mesh';
+import { ServiceTable } from './table';
 
 export interface BookstoreServiceProps {
   readonly service: ServiceDefinition;
@@ -39,6 +40,9 @@ export class BookstoreService extends Construct {
     this.podLabels = podLabels;
 
     const image = this.image(service, context);
+
+    // Its data first: Argo CD creates the table (wave -1) before the pods that read it.
+    if (service.table) new ServiceTable(this, 'table', { service: service.name, table: service.table, environment, labels });
 
     // The pods call AWS (DynamoDB, and App Mesh and X-Ray through their sidecars) with this role.
     // The EKS pod identity webhook projects its own web-identity token, so the Kubernetes API token stays unmounted.
@@ -184,7 +188,7 @@ export class BookstoreService extends Construct {
       if (name in variables) throw new UserError(`services/${service.name}.ts: environment variable ${name} is set twice`);
       variables[name] = value;
     };
-    if (service.table) set('DYNAMODB_TABLE', tableName(context.environment, service.table));
+    if (service.table) set('DYNAMODB_TABLE', tableName(context.environment, service.table.name));
     for (const backend of service.backends ?? []) {
       if (backend.envVar) set(backend.envVar, `http://${context.serviceNameOf(backend.service)}`);
     }

@@ -1,0 +1,60 @@
+import { defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { policy, tableArn } from '../lib/iam';
+import { tableName } from '../lib/naming';
+
+export const defaultProps = {
+  // The ACK project's OCI chart (release 1.11.0, 2026-08-20); the imported Table CRD is this controller's.
+  // Argo CD takes an OCI Helm repository without the oci:// scheme.
+  chart: { repository: 'public.ecr.aws/aws-controllers-k8s', chart: 'dynamodb-chart', version: '1.11.0' } satisfies HelmChart,
+  namespace: 'ack-system',
+  serviceAccount: 'ack-dynamodb-controller',
+} as const;
+
+/**
+ * What the controller does to a table over its life: create it, read it back (the table, its
+ * backups setting, time to live, contributor insights, tags, resource policy), bring it in line
+ * with the spec, tag it. No DeleteTable: every Bookstore table is retained, and nothing else.
+ */
+export const CONTROLLER_ACTIONS = [
+  'dynamodb:CreateTable',
+  'dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:DescribeTimeToLive',
+  'dynamodb:DescribeContributorInsights', 'dynamodb:DescribeKinesisStreamingDestination',
+  'dynamodb:ListTagsOfResource', 'dynamodb:GetResourcePolicy',
+  'dynamodb:UpdateTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:UpdateTimeToLive', 'dynamodb:UpdateContributorInsights',
+  'dynamodb:TagResource', 'dynamodb:UntagResource',
+] as const;
+
+/**
+ * The ACK DynamoDB controller: it turns the environments' `Table` objects into DynamoDB tables.
+ * Its role reaches exactly the Bookstore tables of this cluster's environments.
+ */
+export default defineHelmAddOn({
+  name: 'ack-dynamodb',
+  namespace: defaultProps.namespace,
+  chart: defaultProps.chart,
+  syncWave: 1,
+  clusterKinds: [
+    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+  ],
+  irsa: (cluster, { environments, services }) => ({
+    namespace: defaultProps.namespace,
+    serviceAccount: defaultProps.serviceAccount,
+    roleName: `${cluster.name}-ack-dynamodb`,
+    policy: policy({
+      Effect: 'Allow',
+      Action: [...CONTROLLER_ACTIONS],
+      Resource: environments.flatMap((environment) => services.flatMap((service) =>
+        (service.table ? [tableArn(cluster, tableName(environment, service.table.name))] : []))).sort(),
+    }),
+  }),
+  values: (cluster, role) => ({
+    aws: { region: cluster.region },
+    serviceAccount: {
+      create: true,
+      name: defaultProps.serviceAccount,
+      annotations: { 'eks.amazonaws.com/role-arn': role },
+    },
+  }),
+});

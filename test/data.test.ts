@@ -1,0 +1,143 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ACK_DELETION_POLICY } from '../lib/constructs/table';
+import { UserError } from '../lib/errors';
+import { checkPolicy, formatFinding, TABLE_RETAINED } from '../lib/policy';
+import { synthesize } from '../lib/synth';
+import { allObjects, copyProject, objectsIn, rendered } from './helpers';
+
+const ENVIRONMENTS = ['development', 'production'];
+const TABLES: Record<string, string> = { 'clients-api': 'clients', 'inventory-api': 'inventory', 'renting-api': 'renting', 'resource-api': 'resources' };
+
+const tables = () => allObjects().filter(({ object }) => object.kind === 'Table');
+const clusterConfig = () => objectsIn('eks-acg/cluster/cluster.yaml')[0];
+const roleOf = (config: any, namespace: string, serviceAccount: string) =>
+  config.iam.serviceAccounts.find((s: any) => s.metadata.namespace === namespace && s.metadata.name === serviceAccount);
+
+describe('DynamoDB tables through ACK', () => {
+  it('renders one Table per data-owning service and environment, in that service\'s file, and no other', () => {
+    const found = tables().map(({ file, object }) => `${file} ${object.metadata.namespace}/${object.metadata.name}`).sort();
+    const expected = ENVIRONMENTS.flatMap((env) => Object.entries(TABLES).map(([service, table]) =>
+      `eks-acg/${env}/${service}.yaml ${env}/${env}-${table}`)).sort();
+    expect(found).toEqual(expected);
+  });
+
+  it.each(ENVIRONMENTS)('keys every %s table by the string _id, on demand', (env) => {
+    for (const { object } of tables().filter(({ object }) => object.metadata.namespace === env)) {
+      expect(object.spec).toMatchObject({
+        tableName: object.metadata.name,
+        keySchema: [{ attributeName: '_id', keyType: 'HASH' }],
+        attributeDefinitions: [{ attributeName: '_id', attributeType: 'S' }],
+        billingMode: 'PAY_PER_REQUEST',
+      });
+      expect(object.spec.provisionedThroughput).toBeUndefined();
+    }
+  });
+
+  it('turns point-in-time recovery and deletion protection on in production only', () => {
+    for (const { object } of tables()) {
+      const production = object.metadata.namespace === 'production';
+      expect(object.spec.continuousBackups).toEqual({ pointInTimeRecoveryEnabled: production });
+      expect(object.spec.deletionProtectionEnabled).toBe(production);
+    }
+  });
+
+  it('never loses data to a sync: every Table is retained by ACK and never pruned or deleted by Argo CD', () => {
+    expect(tables()).toHaveLength(8);
+    for (const { object } of tables()) {
+      expect(object.metadata.annotations[ACK_DELETION_POLICY]).toBe('retain');
+      const options = object.metadata.annotations['argocd.argoproj.io/sync-options'].split(',');
+      expect(options).toEqual(expect.arrayContaining(['Prune=false', 'Delete=false']));
+    }
+    expect(checkPolicy(rendered().project, rendered().rendered, [TABLE_RETAINED])).toEqual([]);
+  });
+
+  it.each([
+    ['without the deletion policy', (t: any) => { delete t.metadata.annotations[ACK_DELETION_POLICY]; }, 'needs annotation services.k8s.aws/deletion-policy: retain'],
+    ['with deletion policy delete', (t: any) => { t.metadata.annotations[ACK_DELETION_POLICY] = 'delete'; }, 'needs annotation services.k8s.aws/deletion-policy: retain'],
+    ['without Prune=false', (t: any) => { t.metadata.annotations['argocd.argoproj.io/sync-options'] = 'Delete=false'; }, 'needs sync option Prune=false (argocd.argoproj.io/sync-options)'],
+    ['without sync options', (t: any) => { delete t.metadata.annotations['argocd.argoproj.io/sync-options']; }, 'needs sync option Prune=false (argocd.argoproj.io/sync-options)'],
+  ])('the table rule catches a Table %s', (_, breakIt, message) => {
+    const files = rendered().rendered.map((f) => ({ ...f, objects: f.objects.map((o) => structuredClone(o)) }));
+    const file = files.find((f) => f.path === 'eks-acg/production/inventory-api.yaml')!;
+    breakIt(file.objects.find((o) => o.kind === 'Table'));
+    const findings = checkPolicy(rendered().project, files, [TABLE_RETAINED]);
+    expect(findings.length).toBeGreaterThanOrEqual(1);
+    expect(formatFinding(findings[0])).toBe(`dist/eks-acg/production/inventory-api.yaml: Table/production-inventory: table-retained: ${message}`);
+  });
+
+  it('gives the same name to the Table, the pods\' DYNAMODB_TABLE and both IAM policies', () => {
+    const config = clusterConfig();
+    const ackResources: string[] = roleOf(config, 'ack-system', 'ack-dynamodb-controller').attachPolicy.Statement[0].Resource;
+    for (const env of ENVIRONMENTS) {
+      for (const [service, table] of Object.entries(TABLES)) {
+        const objects = objectsIn(`eks-acg/${env}/${service}.yaml`);
+        const name = objects.find((o) => o.kind === 'Table').spec.tableName;
+        expect(name).toBe(`${env}-${table}`);
+        const deployment = objects.find((o) => o.kind === 'Deployment');
+        expect(deployment.spec.template.spec.containers[0].env).toContainEqual({ name: 'DYNAMODB_TABLE', value: name });
+        const arn = `arn:aws:dynamodb:us-east-1:111122223333:table/${name}`;
+        const statement = roleOf(config, env, `${service}-iam-service-account`).attachPolicy.Statement
+          .find((s: any) => s.Action.includes('dynamodb:GetItem'));
+        expect(statement.Resource).toEqual([arn, `${arn}/index/*`]);
+        expect(ackResources).toContain(arn);
+      }
+    }
+    expect(ackResources).toHaveLength(8);
+  });
+
+  it('follows one edit of the declaration everywhere: name and capacity', () => {
+    const dir = copyProject();
+    try {
+      const file = path.join(dir, 'services', 'inventory-api.ts');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8')
+        .replace("import { defineService } from '../lib/service';", "import { COURSE_CAPACITY, defineService } from '../lib/service';")
+        .replace("table: { name: 'inventory' }", "table: { name: 'stock', billing: COURSE_CAPACITY }"));
+      const { rendered: files } = synthesize(dir);
+      const objects = files.find((f) => f.path === 'eks-acg/development/inventory-api.yaml')!.objects;
+      const table = objects.find((o) => o.kind === 'Table');
+      expect(table.spec).toMatchObject({ tableName: 'development-stock', billingMode: 'PROVISIONED', provisionedThroughput: { readCapacityUnits: 5, writeCapacityUnits: 5 } });
+      expect(objects.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].env).toContainEqual({ name: 'DYNAMODB_TABLE', value: 'development-stock' });
+      const config = files.find((f) => f.path === 'eks-acg/cluster/cluster.yaml')!.objects[0];
+      const arn = 'arn:aws:dynamodb:us-east-1:111122223333:table/development-stock';
+      expect(JSON.stringify(roleOf(config, 'development', 'inventory-api-iam-service-account'))).toContain(arn);
+      const ack = roleOf(config, 'ack-system', 'ack-dynamodb-controller').attachPolicy.Statement[0].Resource;
+      expect(ack).toContain(arn);
+      expect(ack).not.toContain('arn:aws:dynamodb:us-east-1:111122223333:table/development-inventory');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ["table: { name: 'Inventory_Table' }", 'services/inventory-api.ts: table "Inventory_Table" is not a lower-case DNS-1123 name of at most 50 characters'],
+    ["table: { name: 'clients' }", 'services/inventory-api.ts: table "clients" is already owned by clients-api'],
+    ["table: { name: 'inventory', billing: { provisioned: { read: 0, write: 5 } } }", 'services/inventory-api.ts: table: provisioned capacity must be whole numbers of at least 1 (read 0, write 5)'],
+  ])('refuses %s with one line', (declaration, message) => {
+    const dir = copyProject();
+    try {
+      const file = path.join(dir, 'services', 'inventory-api.ts');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("table: { name: 'inventory' }", declaration));
+      let error: unknown;
+      try { synthesize(dir); } catch (err) { error = err; }
+      expect(error).toBeInstanceOf(UserError);
+      expect((error as Error).message).toBe(message);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('installs the ACK controller before the environments, with a role that cannot delete tables', () => {
+    const [app] = objectsIn('eks-acg/platform/ack-dynamodb.yaml');
+    expect(app.spec.source).toMatchObject({ repoURL: 'public.ecr.aws/aws-controllers-k8s', chart: 'dynamodb-chart', targetRevision: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(app.spec.destination.namespace).toBe('ack-system');
+    expect(app.spec.source.helm.valuesObject.serviceAccount.annotations['eks.amazonaws.com/role-arn']).toBe('arn:aws:iam::111122223333:role/eks-acg-ack-dynamodb');
+    const statements = roleOf(clusterConfig(), 'ack-system', 'ack-dynamodb-controller').attachPolicy.Statement;
+    const actions: string[] = statements.flatMap((s: any) => s.Action);
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:TagResource']));
+    expect(actions.filter((a) => /Delete|\*|Item|Query|Scan/.test(a))).toEqual([]);
+    const waves = Object.fromEntries(objectsIn('eks-acg/argocd/platform.yaml').concat(...ENVIRONMENTS.map((e) => objectsIn(`eks-acg/argocd/${e}.yaml`)))
+      .map((o) => [o.metadata.name, Number(o.metadata.annotations['argocd.argoproj.io/sync-wave'])]));
+    for (const env of ENVIRONMENTS) expect(waves['eks-acg-platform']).toBeLessThan(waves[`eks-acg-${env}`]);
+  });
+});
