@@ -1,7 +1,7 @@
 import type { PlatformAddOn } from './addon';
 import { servicePolicy, type IrsaRole } from './iam';
 import type { Cluster, Environment } from './model';
-import { roleArn, serviceRoleName } from './naming';
+import { roleArn, serviceRoleName, vpcCidrOf } from './naming';
 import type { ServiceDefinition } from './service';
 
 /** Node group sizes and types: the course's cluster. */
@@ -34,7 +34,7 @@ export function clusterConfig(cluster: Cluster, roles: readonly IrsaRole[]): Rec
     metadata: { name: cluster.name, region: cluster.region, version: cluster.kubernetesVersion },
     availabilityZones: [...cluster.availabilityZones],
     vpc: {
-      cidr: cluster.vpcCidr ?? '10.0.0.0/16',
+      cidr: vpcCidrOf(cluster),
       nat: { gateway: 'HighlyAvailable' },
       clusterEndpoints: { privateAccess: true, publicAccess: cluster.endpointPublicAccess ?? true },
     },

@@ -72,9 +72,19 @@ export interface Environment {
   readonly replicas: Readonly<Record<string, number>>;
   /** Replicas of a service not listed in `replicas`. */
   readonly defaultReplicas: number;
+  /**
+   * `production`: the availability rules apply (at least 2 replicas, a PodDisruptionBudget, pods
+   * spread over zones). @default 'development'
+   */
+  readonly tier: Tier;
   /** How the environment's DynamoDB tables are protected beyond the retain policy every table has. */
   readonly data: DataProtection;
 }
+
+export type Tier = 'development' | 'production';
+
+/** Replicas of a production-tier service: never fewer. */
+export const PRODUCTION_MIN_REPLICAS = 2;
 
 export interface DataProtection {
   /** Continuous backups: restore to any second of the last 35 days. */
@@ -91,4 +101,6 @@ export interface ServiceContext {
   hostOf(service: string): string;
   /** The Kubernetes Service name of a Bookstore service, e.g. `clients-api-service`. */
   serviceNameOf(service: string): string;
+  /** The services that declare this one as a backend: the only pods its NetworkPolicy admits. */
+  callersOf(service: string): string[];
 }

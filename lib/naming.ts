@@ -37,3 +37,8 @@ export function meshName(environment: Environment): string {
 export function ecrImage(cluster: Cluster, service: string, tag: string): string {
   return `${cluster.accountId}.dkr.ecr.${cluster.region}.amazonaws.com/bookstore.${service}:${tag}`;
 }
+
+/** The VPC's primary CIDR: where the ALB's nodes and the worker nodes (kubelet probes) live. */
+export function vpcCidrOf(cluster: Cluster): string {
+  return cluster.vpcCidr ?? '10.0.0.0/16';
+}

@@ -1,7 +1,7 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { UserError } from './errors';
-import type { Environment } from './model';
+import { PRODUCTION_MIN_REPLICAS, type Environment } from './model';
 import type { ServiceDefinition } from './service';
 
 /**
@@ -25,6 +25,7 @@ function overlaySchema(services: readonly ServiceDefinition[]) {
       cluster: { type: 'string', pattern: NAME },
       namespace: { type: 'string', pattern: NAME, maxLength: 63 },
       hostSuffix: { type: 'string', pattern: '^(-[a-z0-9]+)*$' },
+      tier: { enum: ['development', 'production'] },
       sync: {
         type: 'object', additionalProperties: false, required: ['automated'],
         properties: { automated: boolean, prune: boolean, selfHeal: boolean },
@@ -76,6 +77,8 @@ function describe(error: ErrorObject, services: readonly ServiceDefinition[]): P
         : `${where}missing field "${error.params.missingProperty}"` };
     case 'tagFormat':
       return { path, text: `${where}tag is not ${TAG_FORMAT}` };
+    case 'enum':
+      return { path, text: `${where}must be one of ${(error.params.allowedValues as string[]).join(', ')}` };
     default:
       return { path, text: `${where}${error.message}` };
   }
@@ -130,8 +133,19 @@ export function parseOverlay(file: string, text: string, name: string, services:
   if (!automated && (data.sync.prune || data.sync.selfHeal)) {
     throw new UserError(`${at(nodeAt(doc, ['sync'], true)?.range?.[0])}: sync: prune and selfHeal apply only with automated: true`);
   }
+  const tier = data.tier ?? 'development';
+  if (tier === 'production') {
+    // Checked here, with a line number, rather than only in the rendered objects.
+    const low = [['defaultReplicas', data.defaultReplicas ?? 1], ...Object.entries(data.replicas ?? {}).map(([k, v]) => [`replicas.${k}`, v])]
+      .find(([, v]) => (v as number) < PRODUCTION_MIN_REPLICAS);
+    if (low) {
+      const where = String(low[0]).split('.');
+      throw new UserError(`${at(nodeAt(doc, where)?.range?.[0])}: ${low[0]}: ${low[1]} is below ${PRODUCTION_MIN_REPLICAS}, the least a production-tier environment runs`);
+    }
+  }
   return {
     name,
+    tier,
     cluster: data.cluster,
     namespace: data.namespace,
     hostSuffix: data.hostSuffix ?? '',

@@ -2,6 +2,10 @@ import type { Project } from './load';
 import type { Cluster, Environment } from './model';
 import type { RenderedFile } from './render';
 import { ACK_DELETION_POLICY } from './constructs/table';
+import { MESH_INJECTION_LABEL } from './constructs/mesh';
+import { POD_SECURITY_EXCEPTION_ANNOTATION } from './charts/environment';
+import { PRODUCTION_MIN_REPLICAS } from './model';
+import { atLeast, baselineViolations, podSecurityLevel, weakest } from './pod-security';
 
 /** One broken rule: where (file below dist/, kind/name) and which rule, with what is wrong. */
 export interface Finding {
@@ -36,6 +40,15 @@ export function formatFinding(finding: Finding): string {
   return `dist/${finding.file}: ${finding.object}: ${finding.rule}: ${finding.message}`;
 }
 
+/** The pod template of a workload, or undefined when the object runs no pods. */
+function podSpecOf(object: any): any | undefined {
+  return ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(object.kind) ? object.spec?.template?.spec : undefined;
+}
+const isWorkload = (object: any) => podSpecOf(object) !== undefined;
+const containersOf = (pod: any): any[] => [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
+const serviceOf = (object: any, context: RuleContext) => context.project.services.find((s) => s.name === object.metadata?.name);
+const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+
 export const TABLE_RETAINED: Rule = {
   id: 'table-retained',
   description: 'every DynamoDB Table is retained by ACK on delete and never pruned or deleted by Argo CD',
@@ -44,15 +57,253 @@ export const TABLE_RETAINED: Rule = {
     const annotations = object.metadata?.annotations ?? {};
     const problems: string[] = [];
     if (annotations[ACK_DELETION_POLICY] !== 'retain') problems.push(`needs annotation ${ACK_DELETION_POLICY}: retain`);
-    const options = String(annotations['argocd.argoproj.io/sync-options'] ?? '').split(',').map((o) => o.trim());
-    if (!options.includes('Prune=false')) problems.push('needs sync option Prune=false (argocd.argoproj.io/sync-options)');
-    if (!options.includes('Delete=false')) problems.push('needs sync option Delete=false (argocd.argoproj.io/sync-options)');
+    const options = String(annotations[SYNC_OPTIONS] ?? '').split(',').map((o) => o.trim());
+    if (!options.includes('Prune=false')) problems.push(`needs sync option Prune=false (${SYNC_OPTIONS})`);
+    if (!options.includes('Delete=false')) problems.push(`needs sync option Delete=false (${SYNC_OPTIONS})`);
     return problems;
   },
 };
 
+export const RESOURCES: Rule = {
+  id: 'resources',
+  description: 'every container requests and limits cpu and memory',
+  applies: isWorkload,
+  check: (object) => containersOf(podSpecOf(object)).flatMap((c) => ['requests', 'limits'].flatMap((kind) => ['cpu', 'memory']
+    .filter((r) => c.resources?.[kind]?.[r] === undefined).map((r) => `container ${c.name} has no ${r} ${kind.replace(/s$/, '')}`))),
+};
+
+export const PROBES: Rule = {
+  id: 'probes',
+  description: 'every container has a readiness and a liveness probe',
+  applies: isWorkload,
+  check: (object) => (podSpecOf(object).containers ?? []).flatMap((c: any) => [
+    ...(c.readinessProbe ? [] : [`container ${c.name} has no readiness probe`]),
+    ...(c.livenessProbe ? [] : [`container ${c.name} has no liveness probe`]),
+  ]),
+};
+
+/** A tag that names a version: digits in it, not `latest`, or a digest. */
+function pinned(image: string): boolean {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return true;
+  const tag = /:([^/:@]+)$/.exec(image)?.[1];
+  return tag !== undefined && tag !== 'latest' && /\d/.test(tag);
+}
+
+export const IMAGE_SOURCE: Rule = {
+  id: 'image-source',
+  description: "images come from the cluster account's ECR, or are public images a service file pins to a version; never latest",
+  applies: isWorkload,
+  check(object, context) {
+    const { cluster, project } = context;
+    const registry = `${cluster.accountId}.dkr.ecr.${cluster.region}.amazonaws.com/`;
+    const allowedPublic = new Set(project.services.flatMap((s) => (s.image.kind === 'public' ? [s.image.image] : [])));
+    return containersOf(podSpecOf(object)).flatMap((c) => {
+      const image = String(c.image ?? '');
+      if (!pinned(image)) return [`container ${c.name} image ${image} is not pinned to a version (no tag, or latest)`];
+      if (image.startsWith(registry) || allowedPublic.has(image)) return [];
+      return [`container ${c.name} image ${image} is neither in ${registry} nor a public image pinned in a service file`];
+    });
+  },
+};
+
+export const CONTAINER_SECURITY: Rule = {
+  id: 'container-security',
+  description: 'no privilege escalation, all capabilities dropped, RuntimeDefault seccomp, non-root: each exception stated with its reason in the service file',
+  applies: isWorkload,
+  check(object, context) {
+    const pod = podSpecOf(object);
+    const service = serviceOf(object, context);
+    const declaredCaps = service?.security.addCapabilities?.why ? service.security.addCapabilities.names : [];
+    const rootWhy = service?.security.root?.why;
+    return containersOf(pod).flatMap((c) => {
+      const sc = c.securityContext ?? {};
+      const out: string[] = [];
+      if (sc.allowPrivilegeEscalation !== false) out.push(`container ${c.name} does not set allowPrivilegeEscalation: false`);
+      if (sc.privileged) out.push(`container ${c.name} is privileged`);
+      if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`container ${c.name} does not drop ALL capabilities`);
+      const undeclared = (sc.capabilities?.add ?? []).filter((cap: string) => !declaredCaps.includes(cap));
+      if (undeclared.length > 0) out.push(`container ${c.name} adds ${undeclared.join(', ')} without a reason in services/${object.metadata?.name}.ts (security.addCapabilities)`);
+      if ((sc.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type) !== 'RuntimeDefault') out.push(`container ${c.name} does not use seccomp RuntimeDefault`);
+      const nonRoot = sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+      if (nonRoot !== true && !rootWhy) out.push(`container ${c.name} may run as root without a reason in services/${object.metadata?.name}.ts (security.root)`);
+      return out;
+    });
+  },
+};
+
+export const POD_SECURITY_BASELINE: Rule = {
+  id: 'pod-security-baseline',
+  description: 'every rendered pod spec meets the baseline Pod Security Standard',
+  applies: isWorkload,
+  check: (object) => baselineViolations(podSpecOf(object)),
+};
+
+export const SERVICE_ACCOUNT_TOKEN: Rule = {
+  id: 'service-account-token',
+  description: 'no pod mounts a Kubernetes API token: the Bookstore pods call AWS through IRSA (its own projected token) and never the Kubernetes API',
+  applies: isWorkload,
+  check: (object) => (podSpecOf(object).automountServiceAccountToken === false ? [] : ['mounts a service-account token (set automountServiceAccountToken: false)']),
+};
+
+function selects(selector: any, labels: Record<string, string>): boolean {
+  const match = selector?.matchLabels ?? {};
+  return Object.keys(match).length > 0 && Object.entries(match).every(([k, v]) => labels[k] === v);
+}
+
+export const AVAILABILITY: Rule = {
+  id: 'availability',
+  description: 'in a production-tier environment: at least 2 replicas, a PodDisruptionBudget, pods spread over zones, rolling updates that never go below the desired count',
+  applies: (object, context) => isWorkload(object) && context.environment?.tier === 'production',
+  check(object, context) {
+    const out: string[] = [];
+    const labels = object.spec?.template?.metadata?.labels ?? {};
+    if (!(object.spec?.replicas >= PRODUCTION_MIN_REPLICAS)) out.push(`runs ${object.spec?.replicas ?? 1} replica(s); production needs at least ${PRODUCTION_MIN_REPLICAS}`);
+    if (!context.siblings.some((o) => o.kind === 'PodDisruptionBudget' && o.metadata?.namespace === object.metadata?.namespace && selects(o.spec?.selector, labels))) {
+      out.push('no PodDisruptionBudget selects its pods');
+    }
+    if (!(podSpecOf(object).topologySpreadConstraints ?? []).some((t: any) => t.topologyKey === 'topology.kubernetes.io/zone')) {
+      out.push('its pods are not spread over zones (topologySpreadConstraints on topology.kubernetes.io/zone)');
+    }
+    const strategy = object.spec?.strategy;
+    if (strategy?.type !== 'RollingUpdate' || ![0, '0', '0%'].includes(strategy.rollingUpdate?.maxUnavailable)) {
+      out.push('its rolling update may go below the desired count (set maxUnavailable: 0)');
+    }
+    return out;
+  },
+};
+
+const isDefaultDeny = (o: any) => o.kind === 'NetworkPolicy' && Object.keys(o.spec?.podSelector ?? { x: 1 }).length === 0
+  && (o.spec?.policyTypes ?? []).includes('Ingress') && (o.spec?.ingress ?? []).length === 0;
+
+export const NETWORK_DEFAULT_DENY: Rule = {
+  id: 'network-default-deny',
+  description: 'each environment namespace denies all ingress unless a policy admits it',
+  applies: (object, context) => object.kind === 'Namespace' && context.environment !== undefined,
+  check: (object, context) => (context.siblings.some((o) => isDefaultDeny(o) && o.metadata?.namespace === object.metadata?.name)
+    ? [] : ['has no default-deny ingress NetworkPolicy (podSelector: {}, policyTypes: [Ingress], no rules)']),
+};
+
+export const NETWORK_ALLOW: Rule = {
+  id: 'network-allow',
+  description: "each workload admits exactly the callers its service's declared backends imply, plus the VPC (ALB, kubelet); never everyone",
+  applies: (object, context) => isWorkload(object) && context.environment !== undefined,
+  check(object, context) {
+    const labels = object.spec?.template?.metadata?.labels ?? {};
+    const policies = context.siblings.filter((o) => o.kind === 'NetworkPolicy' && !isDefaultDeny(o) && selects(o.spec?.podSelector, labels));
+    if (policies.length === 0) return ['no NetworkPolicy admits traffic to its pods'];
+    const out: string[] = [];
+    const rules = policies.flatMap((p) => p.spec?.ingress ?? []);
+    for (const rule of rules) {
+      const peers = rule.from ?? [];
+      if (peers.length === 0) out.push('a NetworkPolicy rule admits every source (no from)');
+      for (const peer of peers) {
+        if (peer.ipBlock?.cidr === '0.0.0.0/0' || peer.ipBlock?.cidr === '::/0') out.push(`a NetworkPolicy rule admits ${peer.ipBlock.cidr}`);
+        if (peer.namespaceSelector !== undefined) out.push('a NetworkPolicy rule admits pods of other namespaces');
+        if (peer.podSelector !== undefined && Object.keys(peer.podSelector.matchLabels ?? {}).length === 0) out.push('a NetworkPolicy rule admits every pod of the namespace');
+      }
+    }
+    const admitted = rules.flatMap((r: any) => r.from ?? []).map((p: any) => p.podSelector?.matchLabels?.['app.kubernetes.io/name']).filter(Boolean).sort();
+    const name = object.metadata?.name;
+    const declared = context.project.services.filter((s) => (s.backends ?? []).some((b) => b.service === name)).map((s) => s.name).sort();
+    if (serviceOf(object, context) && admitted.join() !== declared.join()) {
+      out.push(`admits pods of [${admitted.join(', ')}] but the services declaring it as a backend are [${declared.join(', ')}]`);
+    }
+    return out;
+  },
+};
+
+export const POD_SECURITY_LABELS: Rule = {
+  id: 'pod-security-labels',
+  description: 'each environment namespace enforces at least baseline Pod Security (restricted where every workload allows it) and warns at restricted; a lower enforce level needs the mesh and a stated reason',
+  applies: (object, context) => object.kind === 'Namespace' && context.environment !== undefined,
+  check(object, context) {
+    const labels = object.metadata?.labels ?? {};
+    const label = (mode: string) => labels[`pod-security.kubernetes.io/${mode}`];
+    const out: string[] = [];
+    const workloads = context.siblings.filter((o) => isWorkload(o) && o.metadata?.namespace === object.metadata?.name);
+    const level = weakest(workloads.map((w) => podSecurityLevel(podSpecOf(w))));
+    const excepted = labels[MESH_INJECTION_LABEL] === 'enabled' && Boolean(object.metadata?.annotations?.[POD_SECURITY_EXCEPTION_ANNOTATION]);
+    const enforce = label('enforce');
+    if (!atLeast(enforce, 'baseline') && !(enforce === 'privileged' && excepted)) {
+      out.push(`enforces ${enforce ?? 'nothing'}; needs at least baseline (or, in the mesh, privileged with the reason in ${POD_SECURITY_EXCEPTION_ANNOTATION})`);
+    }
+    if (!excepted && level === 'restricted' && enforce !== 'restricted') out.push('every workload meets restricted, so it must enforce restricted');
+    // In the mesh, audit carries what enforce cannot: the level the rendered pods meet.
+    if (excepted && label('audit') !== (atLeast(level, 'baseline') ? level : 'baseline')) out.push(`audits ${label('audit') ?? 'nothing'}; its workloads meet ${level}`);
+    if (label('warn') !== 'restricted') out.push('does not warn at restricted');
+    return out;
+  },
+};
+
+/** Actions AWS grants only on `*` (no resource-level permissions), and so the only ones allowed on it. */
+export const WILDCARD_ONLY_ACTIONS = new Set([
+  'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries',
+  'route53:ListHostedZones', 'ecr:GetAuthorizationToken',
+]);
+
+export const IAM: Rule = {
+  id: 'iam',
+  description: "each IRSA role is trusted by one named namespace/service account; inline policies name their resources (`*` only for actions AWS grants on nothing else); the network policy agent is on",
+  applies: (object) => object.kind === 'ClusterConfig',
+  check(object) {
+    const out: string[] = [];
+    const seen = new Set<string>();
+    for (const account of object.iam?.serviceAccounts ?? []) {
+      const { name, namespace } = account.metadata ?? {};
+      const who = `role ${account.roleName ?? '?'}`;
+      if (!name || !namespace || /[*?]/.test(`${name}${namespace}`)) out.push(`${who} is not bound to one named namespace/service account`);
+      if (seen.has(`${namespace}/${name}`)) out.push(`${who}: ${namespace}/${name} has two roles`);
+      seen.add(`${namespace}/${name}`);
+      for (const statement of account.attachPolicy?.Statement ?? []) {
+        const actions: string[] = [statement.Action].flat();
+        const resources: string[] = [statement.Resource].flat();
+        for (const action of actions.filter((a) => a === '*' || a.endsWith(':*'))) out.push(`${who} grants ${action}: name the actions`);
+        if (resources.some((r) => r === '*')) {
+          const data = actions.filter((a) => !WILDCARD_ONLY_ACTIONS.has(a));
+          if (data.length > 0) out.push(`${who} grants ${data.join(', ')} on *: name the resources`);
+        }
+      }
+    }
+    const cni = (object.addons ?? []).find((a: any) => a.name === 'vpc-cni');
+    let settings: any = {};
+    try { settings = JSON.parse(cni?.configurationValues ?? '{}'); } catch { /* reported below */ }
+    if (String(settings.enableNetworkPolicy) !== 'true') out.push('the vpc-cni addon does not enable the network policy agent (enableNetworkPolicy)');
+    return out;
+  },
+};
+
+const ACCESS_KEY = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/;
+const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
+function strings(value: unknown, path = ''): Array<{ path: string; text: string }> {
+  if (typeof value === 'string') return [{ path, text: value }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${path}[${i}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => strings(v, path ? `${path}.${k}` : k));
+  return [];
+}
+
+export const NO_SECRETS: Rule = {
+  id: 'no-secrets',
+  description: 'no Secret with data in dist/, and no string that looks like an AWS access key or a private key',
+  applies: () => true,
+  check(object) {
+    const out: string[] = [];
+    if (object.kind === 'Secret' && (Object.keys(object.data ?? {}).length > 0 || Object.keys(object.stringData ?? {}).length > 0)) {
+      out.push('is a Secret with data: keep secrets out of Git (Secrets Manager, or a sealed/external secret)');
+    }
+    for (const { path, text } of strings(object)) {
+      if (ACCESS_KEY.test(text)) out.push(`${path} looks like an AWS access key id`);
+      if (PRIVATE_KEY.test(text)) out.push(`${path} holds a private key`);
+    }
+    return out;
+  },
+};
+
 /** Every rule, in the order findings are reported. */
-export const RULES: readonly Rule[] = [TABLE_RETAINED];
+export const RULES: readonly Rule[] = [
+  RESOURCES, PROBES, IMAGE_SOURCE, CONTAINER_SECURITY, POD_SECURITY_BASELINE, SERVICE_ACCOUNT_TOKEN,
+  AVAILABILITY, NETWORK_DEFAULT_DENY, NETWORK_ALLOW, POD_SECURITY_LABELS, IAM, NO_SECRETS, TABLE_RETAINED,
+];
 
 /** Checks rendered files against the rules; an empty list means the render is fit to commit. */
 export function checkPolicy(project: Project, files: readonly RenderedFile[], rules: readonly Rule[] = RULES): Finding[] {

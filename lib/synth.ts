@@ -4,7 +4,7 @@ import { UserError } from './errors';
 import { loadProject, type Project } from './load';
 import { renderProject, toYaml, type RenderedFile } from './render';
 import { validateObject } from './validate';
-import { checkPolicy, formatFinding } from './policy';
+import { checkPolicy, formatFinding, type Finding } from './policy';
 
 export interface SynthResult {
   readonly project: Project;
@@ -17,8 +17,19 @@ export interface SynthResult {
  * Loads, renders and validates the project below `root`, in memory. Throws a UserError on bad
  * input or on any object that fails its schema: nothing invalid ever reaches dist/.
  */
-export function synthesize(root: string, timings?: Record<string, number>): SynthResult {
-  const phase = <T>(name: string, work: () => T): T => {
+/** Everything a render says about the sources: the objects, and every schema and policy finding. */
+export interface Inspection {
+  readonly project: Project;
+  readonly rendered: readonly RenderedFile[];
+  /** `dist/<file>: <Kind/name>: <what the schema says>`, one per problem. */
+  readonly schemaFindings: readonly string[];
+  readonly policyFindings: readonly Finding[];
+}
+
+type Phase = <T>(name: string, work: () => T) => T;
+
+function timed(timings?: Record<string, number>): Phase {
+  return (name, work) => {
     const start = performance.now();
     try {
       return work();
@@ -26,18 +37,33 @@ export function synthesize(root: string, timings?: Record<string, number>): Synt
       if (timings) timings[name] = performance.now() - start;
     }
   };
+}
+
+/** Loads and renders the project below `root` and checks every object, reporting all findings. */
+export function inspect(root: string, timings?: Record<string, number>): Inspection {
+  const phase = timed(timings);
   const project = phase('load sources', () => loadProject(root));
   const rendered = phase('construct tree', () => renderProject(project));
-  const findings = phase('validation', () => rendered.filter((f) => f.schema === 'kubernetes').flatMap((file: RenderedFile) =>
+  const schemaFindings = phase('validation', () => rendered.filter((f) => f.schema === 'kubernetes').flatMap((file: RenderedFile) =>
     file.objects.flatMap((o) => validateObject(o).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`))));
-  if (findings.length > 0) {
-    throw new UserError(`${findings.length} rendered object(s) fail their schema, first: ${findings[0]}`);
+  const policyFindings = phase('policy', () => checkPolicy(project, rendered));
+  return { project, rendered, schemaFindings, policyFindings };
+}
+
+/**
+ * Loads, renders and validates the project below `root`, in memory. Throws a UserError on bad
+ * input, on any object that fails its schema and on any policy finding: nothing invalid or unsafe
+ * ever reaches dist/.
+ */
+export function synthesize(root: string, timings?: Record<string, number>): SynthResult {
+  const { project, rendered, schemaFindings, policyFindings } = inspect(root, timings);
+  if (schemaFindings.length > 0) {
+    throw new UserError(`${schemaFindings.length} rendered object(s) fail their schema, first: ${schemaFindings[0]}`);
   }
-  const broken = phase('policy', () => checkPolicy(project, rendered));
-  if (broken.length > 0) {
-    throw new UserError(`${broken.length} policy finding(s), first: ${formatFinding(broken[0])} (\`npm run validate\` lists all)`);
+  if (policyFindings.length > 0) {
+    throw new UserError(`${policyFindings.length} policy finding(s), first: ${formatFinding(policyFindings[0])} (\`npm run validate\` lists all)`);
   }
-  const files = phase('YAML emit', () => new Map(rendered.map((f) => [f.path, toYaml(f)])));
+  const files = timed(timings)('YAML emit', () => new Map(rendered.map((f) => [f.path, toYaml(f)])));
   return { project, files, rendered };
 }
 

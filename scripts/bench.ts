@@ -91,6 +91,44 @@ function scaleFixture(services: number): string {
   return dir;
 }
 
+/**
+ * A bare repository standing in for the remote, seeded with the project, and a clone of it with a
+ * committer identity: where `bookstore bump` runs end to end (validate, edit, render, commit, push).
+ */
+function bumpClone(project: string): { clone: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-bench-git-'));
+  const git = (cwd: string, ...args: string[]) => run(['git', ...args], { cwd });
+  const seed = path.join(dir, 'seed');
+  fs.cpSync(project, seed, { recursive: true, filter: (src) => !src.includes(`${path.sep}.rss`) });
+  fs.writeFileSync(path.join(seed, '.gitignore'), 'node_modules\nkustomize\n');
+  git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', 'remote.git');
+  git(seed, 'init', '--quiet', '--initial-branch=main');
+  git(seed, 'add', '--all');
+  git(seed, '-c', 'user.name=bench', '-c', 'user.email=bench@example.com', 'commit', '--quiet', '-m', 'seed');
+  git(seed, 'push', '--quiet', path.join(dir, 'remote.git'), 'main');
+  const clone = path.join(dir, 'clone');
+  git(dir, 'clone', '--quiet', path.join(dir, 'remote.git'), clone);
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'));
+  git(clone, 'config', 'user.name', 'bench');
+  git(clone, 'config', 'user.email', 'bench@example.com');
+  return { clone, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+function measureBump(project: string): Row {
+  const { clone, cleanup } = bumpClone(project);
+  try {
+    let n = 0;
+    // Each run sets a new tag, so each is a real change: render, commit and push.
+    const bump = () => run([process.execPath, path.join(clone, 'bin', 'bookstore.js'), 'bump', 'development', 'clients-api',
+      `1.0.${(0x10000000 + ++n).toString(16)}`], { cwd: clone });
+    bump();
+    const times = Array.from({ length: RUNS }, bump);
+    return { what: 'bookstore bump, end to end (local bare remote)', times };
+  } finally {
+    cleanup();
+  }
+}
+
 function main() {
   const rows: Row[] = [];
   const project = copyProject();
@@ -98,6 +136,7 @@ function main() {
   try {
     rows.push(measure('npm run synth (this repository)', ['npm', 'run', '-s', 'synth'], { cwd: project }));
     rows.push(measure('node main.ts (synth without npm)', NODE_SYNTH, { cwd: project }));
+    rows.push(measureBump(project));
     rows.push(measure('cdk8s synth (the cdk8s CLI path)', [path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), 'synth', '--check-upgrade', 'false'], { cwd: project }));
 
     const objects = countObjects(path.join(project, 'dist'));

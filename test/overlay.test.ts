@@ -88,6 +88,16 @@ describe('environment overlay validation', () => {
       .toMatch(/^environments\/development\.yaml:\d+:\d+: replicas\.clients-api: must be >= 1$/);
   });
 
+  it('knows two tiers and holds production to two replicas, pointing at the line', () => {
+    const tiered = development.replace('tier: development', 'tier: production');
+    expect(errorOf(tiered)).toBe(`${FILE}:${lineOf(tiered, 'defaultReplicas:')}:18: defaultReplicas: 1 is below 2, the least a production-tier environment runs`);
+    const scaled = tiered.replace('defaultReplicas: 1', 'defaultReplicas: 3').replace('replicas: {}', 'replicas:\n  renting-api: 1');
+    expect(errorOf(scaled)).toBe(`${FILE}:${scaled.split('\n').indexOf('  renting-api: 1') + 1}:16: replicas.renting-api: 1 is below 2, the least a production-tier environment runs`);
+    expect(parseOverlay(FILE, scaled.replace('replicas:\n  renting-api: 1', 'replicas:\n  renting-api: 2'), 'development', services).tier).toBe('production');
+    const staging = development.replace('tier: development', 'tier: staging');
+    expect(errorOf(staging)).toBe(`${FILE}:${lineOf(staging, 'tier:')}:7: tier: must be one of development, production`);
+  });
+
   it('refuses prune or self-heal without automated sync', () => {
     const text = development.replace('automated: true', 'automated: false');
     expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'sync:')}:1: sync: prune and selfHeal apply only with automated: true`);

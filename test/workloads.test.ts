@@ -132,6 +132,55 @@ describe.each(ENVS)('the $env environment', ({ env, suffix, aspnet }) => {
     expect(backends('clients-api')).toEqual([]);
   });
 
+  it('admits to each service the pods of the services that declare it as a backend, and the VPC', () => {
+    const mesh = (name: string) => find(file(name), 'VirtualNode', name).spec.backends.map((b: any) => b.virtualService.virtualServiceRef.name);
+    for (const { name, port, service } of SERVICES) {
+      const policy = find(file(name), 'NetworkPolicy', name);
+      expect(policy.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': name } });
+      const admitted = policy.spec.ingress.flatMap((r: any) => r.from).filter((p: any) => p.podSelector).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']).sort();
+      // The same declaration: whoever has this service as a mesh backend is admitted, nobody else.
+      const callers = SERVICES.filter((s) => mesh(s.name).includes(service)).map((s) => s.name).sort();
+      expect(admitted).toEqual(callers);
+      expect(policy.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '10.0.0.0/16' } }], ports: [{ port, protocol: 'TCP' }] });
+      for (const rule of policy.spec.ingress) expect(rule.ports).toEqual([{ port, protocol: 'TCP' }]);
+    }
+    expect(find(file('resource-api'), 'NetworkPolicy', 'resource-api').spec.ingress[0].from.map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']))
+      .toEqual(['front-end-proxy', 'inventory-api', 'renting-api']);
+    expect(find(`eks-acg/${env}/namespace.yaml`, 'NetworkPolicy', 'default-deny-ingress').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+  });
+
+  it('labels its namespace for Pod Security: audit at the level its pods meet, warn at restricted, the mesh exception stated', () => {
+    const namespace = find(`eks-acg/${env}/namespace.yaml`, 'Namespace', env);
+    expect(namespace.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'privileged',
+      'pod-security.kubernetes.io/audit': 'baseline', // front-end's nginx runs as root: not restricted
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'v1.29',
+    });
+    expect(namespace.metadata.annotations['bookstore.example.com/pod-security-exception']).toMatch(/NET_ADMIN/);
+  });
+
+  it('spreads each service over zones and nodes, and budgets disruptions where it runs more than one pod', () => {
+    for (const { name } of SERVICES) {
+      const deployment = find(file(name), 'Deployment', name);
+      const spread = deployment.spec.template.spec.topologySpreadConstraints;
+      expect(spread.map((t: any) => [t.topologyKey, t.whenUnsatisfiable])).toEqual([
+        ['topology.kubernetes.io/zone', env === 'production' ? 'DoNotSchedule' : 'ScheduleAnyway'],
+        ['kubernetes.io/hostname', 'ScheduleAnyway'],
+      ]);
+      expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+      const budgets = objectsIn(file(name)).filter((o) => o.kind === 'PodDisruptionBudget');
+      if (env === 'production') {
+        expect(deployment.spec.replicas).toBe(3);
+        expect(budgets).toEqual([expect.objectContaining({ spec: { maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': name } } } })]);
+      } else {
+        // One pod: a budget would block every node drain.
+        expect(deployment.spec.replicas).toBe(1);
+        expect(budgets).toEqual([]);
+      }
+    }
+  });
+
   it('ships the front-end config.json as a ConfigMap pointing at the proxy', () => {
     const configMap = find(file('front-end'), 'ConfigMap', 'front-end-config');
     const api = `https://api${suffix}.example.com`;

@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-29';
 import * as appmesh from '../../imports/appmesh.k8s.aws';
@@ -7,6 +7,11 @@ import { COMMON_LABELS, meshName } from '../naming';
 import { serviceNameOf, type ServiceDefinition } from '../service';
 import { BookstoreService } from '../constructs/bookstore-service';
 import { CUSTOM_RESOURCE_SYNC } from '../addon';
+import { MESH_INJECTION_LABEL, MESH_POD_SECURITY_EXCEPTION } from '../constructs/mesh';
+import { podSecurityLevel, weakest } from '../pod-security';
+
+/** Annotation on a namespace that explains why it enforces less than `baseline`. */
+export const POD_SECURITY_EXCEPTION_ANNOTATION = 'bookstore.example.com/pod-security-exception';
 
 export interface EnvironmentChartProps {
   readonly cluster: Cluster;
@@ -25,15 +30,20 @@ export class EnvironmentChart extends Chart {
     const mesh = meshName(environment);
 
     const namespace = new Construct(this, 'namespace');
-    new k8s.KubeNamespace(namespace, 'namespace', {
+    const namespaceObject = new k8s.KubeNamespace(namespace, 'namespace', {
       metadata: {
         name: environment.namespace,
         labels: {
           // The Mesh selects this namespace; the controller injects envoy into its pods.
           'mesh': mesh,
-          'appmesh.k8s.aws/sidecarInjectorWebhook': 'enabled',
+          [MESH_INJECTION_LABEL]: 'enabled',
         },
       },
+    });
+    // Nothing reaches a pod unless a policy of its service admits it.
+    new k8s.KubeNetworkPolicy(namespace, 'default-deny', {
+      metadata: { name: 'default-deny-ingress', namespace: environment.namespace },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
     });
     new appmesh.Mesh(namespace, 'mesh', {
       metadata: { name: mesh, annotations: { ...CUSTOM_RESOURCE_SYNC } },
@@ -49,9 +59,25 @@ export class EnvironmentChart extends Chart {
       environment,
       hostOf: (name) => `${byName.get(name)!.host}${environment.hostSuffix}.${cluster.baseDomain}`,
       serviceNameOf: (name) => serviceNameOf(byName.get(name)!),
+      callersOf: (name) => services.filter((s) => (s.backends ?? []).some((b) => b.service === name)).map((s) => s.name),
     };
-    for (const service of services) {
-      new BookstoreService(this, service.name, { service, context });
-    }
+    const rendered = services.map((service) => new BookstoreService(this, service.name, { service, context }));
+
+    // Pod Security Admission. The namespace audits at the strictest standard every rendered pod
+    // spec meets (at least baseline: the policy rules refuse anything less) and warns at restricted.
+    // It cannot enforce it: App Mesh injects an init container with NET_ADMIN, beyond baseline, into
+    // every pod, so enforcement is privileged, with the reason on the namespace.
+    const level = weakest(rendered.map((r) => podSecurityLevel(ApiObject.of(r.deployment).toJson().spec.template.spec)));
+    const version = `v${cluster.kubernetesVersion}`;
+    const labels: Record<string, string> = {
+      'pod-security.kubernetes.io/enforce': 'privileged',
+      'pod-security.kubernetes.io/enforce-version': version,
+      'pod-security.kubernetes.io/audit': level === 'privileged' ? 'baseline' : level,
+      'pod-security.kubernetes.io/audit-version': version,
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/warn-version': version,
+    };
+    namespaceObject.metadata.addAnnotation(POD_SECURITY_EXCEPTION_ANNOTATION, MESH_POD_SECURITY_EXCEPTION);
+    for (const [key, value] of Object.entries(labels)) namespaceObject.metadata.addLabel(key, value);
   }
 }

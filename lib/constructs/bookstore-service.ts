@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
-import { Duration, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-29';
 import { k8s } from 'cdk8s-plus-29';
 import { UserError } from '../errors';
 import type { ServiceContext } from '../model';
-import { ecrImage, roleArn, serviceLabels, serviceRoleName, tableName } from '../naming';
+import { ecrImage, roleArn, serviceLabels, serviceRoleName, tableName, vpcCidrOf } from '../naming';
 import type { ServiceDefinition } from '../service';
 import { MeshRouting } from './mesh';
 import { ServiceTable } from './table';
@@ -111,6 +111,21 @@ export class BookstoreService extends Construct {
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: podLabels }));
     const container = this.deployment.containers[0];
+    // Spread over zones (hard in production: a zone outage takes at most a third) and nodes (soft).
+    // pod-template-hash: each rollout's new pods are spread among themselves.
+    const spread = (topologyKey: string, whenUnsatisfiable: string) =>
+      ({ maxSkew: 1, topologyKey, whenUnsatisfiable, labelSelector: { matchLabels: podLabels }, matchLabelKeys: ['pod-template-hash'] });
+    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
+      spread('topology.kubernetes.io/zone', environment.tier === 'production' ? 'DoNotSchedule' : 'ScheduleAnyway'),
+      spread('kubernetes.io/hostname', 'ScheduleAnyway'),
+    ]));
+    if (replicas >= 2) {
+      // Voluntary disruptions (node drains, upgrades) take one pod at a time.
+      new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+        metadata: metadata(service.name),
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: podLabels } },
+      });
+    }
 
     for (const [index, path] of (security.scratchPaths ?? []).entries()) {
       container.mount(path, kplus.Volume.fromEmptyDir(this, `scratch-${index}`, `scratch-${index}`));
@@ -160,6 +175,23 @@ export class BookstoreService extends Construct {
           host,
           http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: this.serviceName, port: { name: 'http' } } } }] },
         }],
+      },
+    });
+
+    // Who may connect, from the same declarations that feed the mesh and the env vars: the pods of
+    // the services that name this one as a backend, and the VPC (the ALB's targets are these pods'
+    // IPs; the kubelet's probes come from the nodes). Envoy-to-envoy traffic uses the same port.
+    const callers = context.callersOf(service.name);
+    const ports = [{ port: k8s.IntOrString.fromNumber(service.port), protocol: 'TCP' }];
+    new k8s.KubeNetworkPolicy(this, 'network-policy', {
+      metadata: metadata(service.name),
+      spec: {
+        podSelector: { matchLabels: podLabels },
+        policyTypes: ['Ingress'],
+        ingress: [
+          ...(callers.length > 0 ? [{ from: callers.map((caller) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': caller } } })), ports }] : []),
+          { from: [{ ipBlock: { cidr: vpcCidrOf(cluster) } }], ports },
+        ],
       },
     });
 

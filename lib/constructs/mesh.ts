@@ -17,6 +17,18 @@ export interface MeshRoutingProps {
 }
 
 /**
+ * Why a namespace in the mesh cannot enforce the `baseline` Pod Security Standard: the controller
+ * injects an init container (proxyinit) that adds NET_ADMIN to redirect the pod's traffic through
+ * envoy, and baseline forbids NET_ADMIN. Such a namespace enforces `privileged`, audits `baseline`
+ * and warns `restricted`; every pod spec rendered here is held to baseline by the policy rules
+ * instead. Goes away with the mesh (VPC Lattice needs no sidecar).
+ */
+export const MESH_POD_SECURITY_EXCEPTION = 'App Mesh injects proxyinit with NET_ADMIN, which baseline forbids; rendered pod specs are checked against baseline at render time';
+
+/** The namespace label that turns on App Mesh's sidecar injection. */
+export const MESH_INJECTION_LABEL = 'appmesh.k8s.aws/sidecarInjectorWebhook';
+
+/**
  * The retry policy of every route: the course's clients-api policy, stated once.
  * 10 retries of 2 s each on 5xx, gateway and stream errors and failed connections; 30 s per request in all.
  */

@@ -1,0 +1,138 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkPolicy, formatFinding, RULES, type Rule } from '../lib/policy';
+import type { RenderedFile } from '../lib/render';
+import { copyProject, rendered, snapshotDir } from './helpers';
+
+const PROD = 'eks-acg/production';
+const DEV = 'eks-acg/development';
+
+/** A deep copy of the rendered files with one object changed: a broken fixture, never written to dist/. */
+function broken(file: string, pick: (o: any) => boolean, mutate: (o: any, all: RenderedFile[]) => void): RenderedFile[] {
+  const files = rendered().rendered.map((f) => ({ ...f, objects: f.objects.map((o) => structuredClone(o)) }));
+  const target = files.find((f) => f.path === file);
+  if (!target) throw new Error(`no rendered file ${file}`);
+  const object = target.objects.find(pick);
+  if (!object) throw new Error(`nothing to break in ${file}`);
+  mutate(object, files);
+  return files;
+}
+
+const rule = (id: string): Rule => RULES.find((r) => r.id === id)!;
+const findingsOf = (id: string, files: RenderedFile[]) => checkPolicy(rendered().project, files, [rule(id)]).map(formatFinding);
+const deployment = (name: string) => (o: any) => o.kind === 'Deployment' && o.metadata.name === name;
+const kind = (k: string, name?: string) => (o: any) => o.kind === k && (name === undefined || o.metadata.name === name);
+const container = (o: any) => o.spec.template.spec.containers[0];
+
+describe('the posture rules', () => {
+  it('pass on everything this repository renders', () => {
+    expect(checkPolicy(rendered().project, rendered().rendered).map(formatFinding)).toEqual([]);
+  });
+
+  it('each have a distinct id and a description', () => {
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+    for (const r of RULES) expect(r.description.length).toBeGreaterThan(20);
+  });
+
+  const cases: Array<[string, string, (o: any) => boolean, (o: any, all: RenderedFile[]) => void, string]> = [
+    ['resources', `${PROD}/clients-api.yaml`, deployment('clients-api'), (o) => { delete container(o).resources.limits.memory; },
+      'dist/eks-acg/production/clients-api.yaml: Deployment/clients-api: resources: container clients-api has no memory limit'],
+    ['probes', `${DEV}/renting-api.yaml`, deployment('renting-api'), (o) => { delete container(o).livenessProbe; },
+      'dist/eks-acg/development/renting-api.yaml: Deployment/renting-api: probes: container renting-api has no liveness probe'],
+    ['image-source', `${PROD}/inventory-api.yaml`, deployment('inventory-api'), (o) => { container(o).image = '111122223333.dkr.ecr.us-east-1.amazonaws.com/bookstore.inventory-api:latest'; },
+      'dist/eks-acg/production/inventory-api.yaml: Deployment/inventory-api: image-source: container inventory-api image 111122223333.dkr.ecr.us-east-1.amazonaws.com/bookstore.inventory-api:latest is not pinned to a version (no tag, or latest)'],
+    ['image-source', `${PROD}/inventory-api.yaml`, deployment('inventory-api'), (o) => { container(o).image = 'docker.io/library/node:16.20.2'; },
+      'dist/eks-acg/production/inventory-api.yaml: Deployment/inventory-api: image-source: container inventory-api image docker.io/library/node:16.20.2 is neither in 111122223333.dkr.ecr.us-east-1.amazonaws.com/ nor a public image pinned in a service file'],
+    ['container-security', `${PROD}/resource-api.yaml`, deployment('resource-api'), (o) => { container(o).securityContext.allowPrivilegeEscalation = true; },
+      'dist/eks-acg/production/resource-api.yaml: Deployment/resource-api: container-security: container resource-api does not set allowPrivilegeEscalation: false'],
+    ['container-security', `${PROD}/resource-api.yaml`, deployment('resource-api'), (o) => { container(o).securityContext.capabilities.add = ['NET_RAW']; },
+      'dist/eks-acg/production/resource-api.yaml: Deployment/resource-api: container-security: container resource-api adds NET_RAW without a reason in services/resource-api.ts (security.addCapabilities)'],
+    ['container-security', `${PROD}/resource-api.yaml`, deployment('resource-api'), (o) => { delete container(o).securityContext.seccompProfile; },
+      'dist/eks-acg/production/resource-api.yaml: Deployment/resource-api: container-security: container resource-api does not use seccomp RuntimeDefault'],
+    ['container-security', `${PROD}/resource-api.yaml`, deployment('resource-api'), (o) => { container(o).securityContext.runAsNonRoot = false; o.spec.template.spec.securityContext.runAsNonRoot = false; },
+      'dist/eks-acg/production/resource-api.yaml: Deployment/resource-api: container-security: container resource-api may run as root without a reason in services/resource-api.ts (security.root)'],
+    ['container-security', `${PROD}/resource-api.yaml`, deployment('resource-api'), (o) => { container(o).securityContext.capabilities.drop = []; },
+      'dist/eks-acg/production/resource-api.yaml: Deployment/resource-api: container-security: container resource-api does not drop ALL capabilities'],
+    ['pod-security-baseline', `${DEV}/front-end.yaml`, deployment('front-end'), (o) => { o.spec.template.spec.hostNetwork = true; },
+      'dist/eks-acg/development/front-end.yaml: Deployment/front-end: pod-security-baseline: shares a host namespace (hostNetwork/hostPID/hostIPC)'],
+    ['pod-security-baseline', `${DEV}/front-end.yaml`, deployment('front-end'), (o) => { container(o).securityContext.capabilities.add.push('SYS_ADMIN'); },
+      'dist/eks-acg/development/front-end.yaml: Deployment/front-end: pod-security-baseline: container front-end adds SYS_ADMIN'],
+    ['service-account-token', `${DEV}/clients-api.yaml`, deployment('clients-api'), (o) => { delete o.spec.template.spec.automountServiceAccountToken; },
+      'dist/eks-acg/development/clients-api.yaml: Deployment/clients-api: service-account-token: mounts a service-account token (set automountServiceAccountToken: false)'],
+    ['availability', `${PROD}/clients-api.yaml`, deployment('clients-api'), (o) => { o.spec.replicas = 1; },
+      'dist/eks-acg/production/clients-api.yaml: Deployment/clients-api: availability: runs 1 replica(s); production needs at least 2'],
+    ['availability', `${PROD}/clients-api.yaml`, kind('PodDisruptionBudget'), (o) => { o.spec.selector.matchLabels = { 'app.kubernetes.io/name': 'someone-else' }; },
+      'dist/eks-acg/production/clients-api.yaml: Deployment/clients-api: availability: no PodDisruptionBudget selects its pods'],
+    ['availability', `${PROD}/clients-api.yaml`, deployment('clients-api'), (o) => { o.spec.template.spec.topologySpreadConstraints.shift(); },
+      'dist/eks-acg/production/clients-api.yaml: Deployment/clients-api: availability: its pods are not spread over zones (topologySpreadConstraints on topology.kubernetes.io/zone)'],
+    ['availability', `${PROD}/clients-api.yaml`, deployment('clients-api'), (o) => { o.spec.strategy.rollingUpdate.maxUnavailable = '25%'; },
+      'dist/eks-acg/production/clients-api.yaml: Deployment/clients-api: availability: its rolling update may go below the desired count (set maxUnavailable: 0)'],
+    ['network-default-deny', `${PROD}/namespace.yaml`, kind('NetworkPolicy', 'default-deny-ingress'), (o) => { o.spec.ingress = [{}]; },
+      'dist/eks-acg/production/namespace.yaml: Namespace/production: network-default-deny: has no default-deny ingress NetworkPolicy (podSelector: {}, policyTypes: [Ingress], no rules)'],
+    ['network-allow', `${DEV}/inventory-api.yaml`, kind('NetworkPolicy'), (o) => { o.spec.ingress[0].from.push({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'front-end' } } }); },
+      'dist/eks-acg/development/inventory-api.yaml: Deployment/inventory-api: network-allow: admits pods of [front-end, front-end-proxy, renting-api] but the services declaring it as a backend are [front-end-proxy, renting-api]'],
+    ['network-allow', `${DEV}/inventory-api.yaml`, kind('NetworkPolicy'), (o) => { o.spec.ingress[1].from = [{ ipBlock: { cidr: '0.0.0.0/0' } }]; },
+      'dist/eks-acg/development/inventory-api.yaml: Deployment/inventory-api: network-allow: a NetworkPolicy rule admits 0.0.0.0/0'],
+    ['network-allow', `${DEV}/front-end.yaml`, kind('NetworkPolicy'), (o) => { o.spec.podSelector.matchLabels = { 'app.kubernetes.io/name': 'nobody' }; },
+      'dist/eks-acg/development/front-end.yaml: Deployment/front-end: network-allow: no NetworkPolicy admits traffic to its pods'],
+    ['pod-security-labels', `${PROD}/namespace.yaml`, kind('Namespace'), (o) => { delete o.metadata.annotations['bookstore.example.com/pod-security-exception']; },
+      'dist/eks-acg/production/namespace.yaml: Namespace/production: pod-security-labels: enforces privileged; needs at least baseline (or, in the mesh, privileged with the reason in bookstore.example.com/pod-security-exception)'],
+    ['pod-security-labels', `${PROD}/namespace.yaml`, kind('Namespace'), (o) => { o.metadata.labels['pod-security.kubernetes.io/warn'] = 'baseline'; },
+      'dist/eks-acg/production/namespace.yaml: Namespace/production: pod-security-labels: does not warn at restricted'],
+    ['iam', 'eks-acg/cluster/cluster.yaml', kind('ClusterConfig'), (o) => {
+      o.iam.serviceAccounts.find((a: any) => a.metadata.name === 'clients-api-iam-service-account').attachPolicy.Statement[0].Resource = '*';
+    }, 'dist/eks-acg/cluster/cluster.yaml: ClusterConfig/eks-acg: iam: role eks-acg-development-clients-api grants dynamodb:BatchGetItem, dynamodb:DeleteItem, dynamodb:DescribeTable, dynamodb:GetItem, dynamodb:PutItem, dynamodb:Query, dynamodb:Scan, dynamodb:UpdateItem on *: name the resources'],
+    ['iam', 'eks-acg/cluster/cluster.yaml', kind('ClusterConfig'), (o) => { o.iam.serviceAccounts[0].metadata.name = '*'; },
+      'dist/eks-acg/cluster/cluster.yaml: ClusterConfig/eks-acg: iam: role eks-acg-ack-dynamodb is not bound to one named namespace/service account'],
+    ['iam', 'eks-acg/cluster/cluster.yaml', kind('ClusterConfig'), (o) => { o.addons[0].configurationValues = '{}'; },
+      'dist/eks-acg/cluster/cluster.yaml: ClusterConfig/eks-acg: iam: the vpc-cni addon does not enable the network policy agent (enableNetworkPolicy)'],
+    ['no-secrets', `${DEV}/front-end.yaml`, kind('ConfigMap'), (o) => { o.kind = 'Secret'; },
+      'dist/eks-acg/development/front-end.yaml: Secret/front-end-config: no-secrets: is a Secret with data: keep secrets out of Git (Secrets Manager, or a sealed/external secret)'],
+    ['no-secrets', `${DEV}/clients-api.yaml`, deployment('clients-api'), (o) => { container(o).env.push({ name: 'AWS_ACCESS_KEY_ID', value: 'AKIAIOSFODNN7EXAMPLE' }); },
+      'dist/eks-acg/development/clients-api.yaml: Deployment/clients-api: no-secrets: spec.template.spec.containers[0].env[3].value looks like an AWS access key id'],
+    ['no-secrets', `${DEV}/front-end.yaml`, kind('ConfigMap'), (o) => { o.data['key.pem'] = '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n'; },
+      'dist/eks-acg/development/front-end.yaml: ConfigMap/front-end-config: no-secrets: data.key.pem holds a private key'],
+  ];
+
+  it.each(cases)('%s catches a broken fixture: %#', (id, file, pick, mutate, message) => {
+    expect(findingsOf(id, [])).toEqual([]);
+    expect(findingsOf(id, broken(file, pick, mutate))).toContain(message);
+  });
+
+  it('cover every rule with at least one broken fixture', () => {
+    expect(new Set(cases.map(([id]) => id))).toEqual(new Set(RULES.filter((r) => r.id !== 'table-retained').map((r) => r.id)));
+  });
+});
+
+describe('npm run validate', () => {
+  it('reports that the repository passes, and leaves dist/ alone', () => {
+    const out = execFileSync('npm', ['run', '--silent', 'validate'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+    expect(out.trim()).toMatch(/^validate: \d+ objects in \d+ files pass their schemas and 13 policy rules$/);
+  });
+
+  it('lists every finding of a service that loosens its security without saying why, and synth refuses to write', () => {
+    const dir = copyProject({ withDist: true });
+    try {
+      const file = path.join(dir, 'services', 'resource-api.ts');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('security: {', "security: {\n    addCapabilities: { names: ['NET_ADMIN'], why: '' },"));
+      const result = spawnSync('npm', ['run', '--silent', 'validate'], { cwd: dir, encoding: 'utf8' });
+      expect(result.status).toBe(1);
+      expect(result.stdout.trim().split('\n')).toEqual([
+        'dist/eks-acg/development/resource-api.yaml: Deployment/resource-api: container-security: container resource-api adds NET_ADMIN without a reason in services/resource-api.ts (security.addCapabilities)',
+        'dist/eks-acg/development/resource-api.yaml: Deployment/resource-api: pod-security-baseline: container resource-api adds NET_ADMIN',
+        'dist/eks-acg/production/resource-api.yaml: Deployment/resource-api: container-security: container resource-api adds NET_ADMIN without a reason in services/resource-api.ts (security.addCapabilities)',
+        'dist/eks-acg/production/resource-api.yaml: Deployment/resource-api: pod-security-baseline: container resource-api adds NET_ADMIN',
+      ]);
+      expect(result.stderr.trim()).toBe('validate: 4 finding(s) in 135 rendered object(s)');
+
+      const before = snapshotDir(path.join(dir, 'dist'));
+      const synth = spawnSync('npm', ['run', '--silent', 'synth'], { cwd: dir, encoding: 'utf8' });
+      expect(synth.status).toBe(1);
+      expect(synth.stderr.trim()).toBe('synth: 4 policy finding(s), first: dist/eks-acg/development/resource-api.yaml: Deployment/resource-api: container-security: container resource-api adds NET_ADMIN without a reason in services/resource-api.ts (security.addCapabilities) (`npm run validate` lists all)');
+      expect(snapshotDir(path.join(dir, 'dist'))).toEqual(before);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
