@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `bookstore` command: runs the TypeScript CLI in lib/ through tsx's CommonJS hook (no build step).
-require('tsx/cjs');
+// The `bookstore` command: runs the TypeScript CLI in lib/ without a build step (see ts.js).
+require('./ts');
 // The AWS SDK warns on every run that its 2027 releases need Node 22; the README says so once.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { runCommand } = require('../lib/errors.ts');

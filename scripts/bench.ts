@@ -11,7 +11,7 @@ import * as YAML from 'yaml';
 
 const ROOT = path.resolve(__dirname, '..');
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5));
-const NODE_SYNTH = [process.execPath, '--require', 'tsx/cjs', 'main.ts'];
+const NODE_SYNTH = [process.execPath, '--require', './bin/ts.js', 'main.ts'];
 const RSS_HOOK = ['--require', path.join(ROOT, 'scripts', 'bench-rss.js')];
 
 interface Row { readonly what: string; readonly times: number[]; readonly note?: string }
@@ -156,7 +156,7 @@ function main() {
       return JSON.parse(/^timings: (.*)$/m.exec(result.stderr)![1]) as Record<string, number>;
     });
 
-    run([process.execPath, ...RSS_HOOK, '--require', 'tsx/cjs', 'main.ts'], { cwd: project, env: { ...process.env, BENCH_RSS_FILE: rss } });
+    run([process.execPath, ...RSS_HOOK, '--require', './bin/ts.js', 'main.ts'], { cwd: project, env: { ...process.env, BENCH_RSS_FILE: rss } });
     const peakMiB = Number(fs.readFileSync(rss, 'utf8')) / 1024;
 
     const scale: Array<{ services: number; objects: number; row: Row }> = [];

@@ -121,7 +121,7 @@ describe('npm run synth with a broken overlay', () => {
     fs.writeFileSync(overlay, edit(original));
     const before = snapshotDir(path.join(project, 'dist'));
     try {
-      const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts'], { cwd: project, encoding: 'utf8' });
+      const run = spawnSync(process.execPath, ['--require', './bin/ts.js', 'main.ts'], { cwd: project, encoding: 'utf8' });
       expect(run.status).toBe(1);
       const lines = run.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);

@@ -77,7 +77,7 @@ describe('synth', () => {
       fs.writeFileSync(contextFile, JSON.stringify(context));
       const before = snapshotDir(path.join(project, 'dist'));
       try {
-        const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', 'main.ts'], { cwd: project, encoding: 'utf8' });
+        const run = spawnSync(process.execPath, ['--require', './bin/ts.js', 'main.ts'], { cwd: project, encoding: 'utf8' });
         expect(run.status).toBe(1);
         expect(run.stderr.trim()).toBe('synth: clusters/eks-acg.context.json: missing /bookstore/eks-acg/certificate-arn, /bookstore/eks-acg/pod-subnets/us-east-1b');
         expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
