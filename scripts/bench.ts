@@ -139,6 +139,10 @@ function main() {
     rows.push(measureBump(project));
     rows.push(measure('cdk8s synth (the cdk8s CLI path)', [path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), 'synth', '--check-upgrade', 'false'], { cwd: project }));
 
+    // What no Node program can go below: starting Node, and starting npm.
+    rows.push(measure('node -e 0 (Node start-up, for scale)', [process.execPath, '-e', '0'], { cwd: project }));
+    rows.push(measure('npm --version (npm start-up, for scale)', ['npm', '--version'], { cwd: project }));
+
     const objects = countObjects(path.join(project, 'dist'));
     if (spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0) {
       const floor = path.join(project, 'kustomize');
