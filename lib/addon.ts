@@ -27,13 +27,29 @@ export interface PlatformAddOn {
   readonly namespace: string;
   readonly chart?: HelmChart;
   /** Cluster-scoped kinds it creates; the `platform` AppProject allows exactly these. */
-  readonly clusterKinds: ReadonlyArray<{ readonly group: string; readonly kind: string }>;
+  readonly clusterKinds: readonly ClusterKind[];
   /** Sync wave of its objects inside the platform Application: controllers before users of their CRDs. */
   readonly syncWave: number;
   /** The IAM role of its service account, if it calls AWS. */
   irsa?(cluster: Cluster, workloads: ClusterWorkloads): IrsaRole;
   render(scope: Construct, cluster: Cluster, workloads: ClusterWorkloads): void;
 }
+
+/** A cluster-scoped kind an add-on's chart creates. */
+export type ClusterKind = { readonly group: string; readonly kind: string };
+
+/** The cluster RBAC of a controller: what nearly every chart installs. */
+export const CLUSTER_RBAC: readonly ClusterKind[] = [
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
+];
+/** A controller that brings its own CRDs. */
+export const CRDS: ClusterKind = { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' };
+/** A controller with admission webhooks. */
+export const WEBHOOKS: readonly ClusterKind[] = [
+  { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+];
 
 /** Identity function that gives an add-on file its type checking. */
 export function defineAddOn(addOn: PlatformAddOn): PlatformAddOn {

@@ -1,4 +1,4 @@
-import { defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { CLUSTER_RBAC, CRDS, defineHelmAddOn, type HelmChart } from '../lib/addon';
 import { policy, tableArn } from '../lib/iam';
 import { tableName } from '../lib/naming';
 
@@ -33,11 +33,7 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 1,
-  clusterKinds: [
-    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-  ],
+  clusterKinds: [CRDS, ...CLUSTER_RBAC],
   irsa: (cluster, { environments, services }) => ({
     namespace: defaultProps.namespace,
     serviceAccount: defaultProps.serviceAccount,

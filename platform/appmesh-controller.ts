@@ -1,4 +1,4 @@
-import { defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { CLUSTER_RBAC, CRDS, WEBHOOKS, defineHelmAddOn, type HelmChart } from '../lib/addon';
 
 export const defaultProps = {
   // The imported App Mesh CRDs (imports/appmesh.k8s.aws.ts) come from this chart version.
@@ -16,13 +16,7 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 1,
-  clusterKinds: [
-    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
-    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
-  ],
+  clusterKinds: [CRDS, ...CLUSTER_RBAC, ...WEBHOOKS],
   irsa: (cluster) => ({
     namespace: defaultProps.namespace,
     serviceAccount: defaultProps.serviceAccount,

@@ -1,4 +1,4 @@
-import { defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { CLUSTER_RBAC, CRDS, WEBHOOKS, defineHelmAddOn, type HelmChart } from '../lib/addon';
 
 /** Chart coordinates; the imported ALB CRDs (imports/elbv2.k8s.aws.ts) come from this chart version. */
 export const defaultProps = {
@@ -16,11 +16,7 @@ export default defineHelmAddOn({
   chart: defaultProps.chart,
   syncWave: 1,
   clusterKinds: [
-    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-    { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration' },
-    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
+    CRDS, ...CLUSTER_RBAC, ...WEBHOOKS,
     { group: 'networking.k8s.io', kind: 'IngressClass' },
     { group: 'elbv2.k8s.aws', kind: 'IngressClassParams' },
   ],

@@ -1,4 +1,4 @@
-import { defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { CLUSTER_RBAC, defineHelmAddOn, type HelmChart } from '../lib/addon';
 
 export const defaultProps = {
   // Published by the aws/aws-node-termination-handler project as an OCI chart (no longer in
@@ -18,10 +18,7 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 1,
-  clusterKinds: [
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-  ],
+  clusterKinds: [...CLUSTER_RBAC],
   values: (cluster) => ({
     awsRegion: cluster.region,
     enableSqsTerminationDraining: false,

@@ -1,4 +1,4 @@
-import { defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { CLUSTER_RBAC, defineHelmAddOn, type HelmChart } from '../lib/addon';
 import { policy } from '../lib/iam';
 
 export const defaultProps = {
@@ -19,10 +19,7 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 2,
-  clusterKinds: [
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
-    { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding' },
-  ],
+  clusterKinds: [...CLUSTER_RBAC],
   irsa: (cluster) => ({
     namespace: defaultProps.namespace,
     serviceAccount: defaultProps.serviceAccount,
