@@ -57,7 +57,10 @@ export function defineAddOn(addOn: PlatformAddOn): PlatformAddOn {
 }
 
 /** Argo CD annotations of a custom resource whose CRD a controller of the same sync installs. */
-export const CUSTOM_RESOURCE_SYNC = { 'argocd.argoproj.io/sync-options': 'SkipDryRunOnMissingResource=true' } as const;
+export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
+/** Apply a custom resource even while its CRD is missing at dry-run (the controller brings it). */
+export const SKIP_DRY_RUN = 'SkipDryRunOnMissingResource=true';
+export const CUSTOM_RESOURCE_SYNC = { [SYNC_OPTIONS]: SKIP_DRY_RUN } as const;
 
 /** What a Helm add-on file declares; its render is the Argo CD Application with these values. */
 export interface HelmAddOnSpec extends Omit<PlatformAddOn, 'render' | 'chart'> {

@@ -47,6 +47,8 @@ function checkTable(service: ServiceDefinition, services: readonly ServiceDefini
   const { table } = service;
   if (!table) return;
   const where = `services/${service.name}.ts: table`;
+  // synth runs the service files without type checking: catch the old string form here.
+  if (typeof table !== 'object' || typeof table.name !== 'string') throw new UserError(`${where} must be { name: '<table>' } (a bare string is the old form)`);
   if (!NAME.test(table.name) || table.name.length > 50) throw new UserError(`${where} "${table.name}" is not a lower-case DNS-1123 name of at most 50 characters`);
   // Named at the later file (by name order), which is the one that took a table already taken.
   const owner = services.slice(0, services.indexOf(service)).find((other) => other.table?.name === table.name);
@@ -133,6 +135,13 @@ export function loadAddOns(root: string): PlatformAddOn[] {
 }
 
 /** Reads the whole project below `root`. Throws a UserError naming the file at the first problem. */
+/** The environment of that name, or a UserError listing the known ones. */
+export function environmentNamed(project: Project, name: string): Environment {
+  const environment = project.environments.find((e) => e.name === name);
+  if (!environment) throw new UserError(`unknown environment "${name}" (known: ${project.environments.map((e) => e.name).join(', ')})`);
+  return environment;
+}
+
 export function loadProject(root: string): Project {
   const services = loadServices(root);
   const clusters = loadClusters(root);

@@ -35,7 +35,12 @@ export function meshName(environment: Environment): string {
 
 /** ECR image of a service built by its CodeBuild project. */
 export function ecrImage(cluster: Cluster, service: string, tag: string): string {
-  return `${cluster.accountId}.dkr.ecr.${cluster.region}.amazonaws.com/bookstore.${service}:${tag}`;
+  return `${ecrRegistry(cluster)}bookstore.${service}:${tag}`;
+}
+
+/** The cluster account's private ECR registry, with its trailing slash. */
+export function ecrRegistry(cluster: Cluster): string {
+  return `${cluster.accountId}.dkr.ecr.${cluster.region}.amazonaws.com/`;
 }
 
 /** The VPC's primary CIDR: where the ALB's nodes and the worker nodes (kubelet probes) live. */

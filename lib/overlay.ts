@@ -2,7 +2,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { UserError } from './errors';
 import { PRODUCTION_MIN_REPLICAS, type Environment } from './model';
-import type { ServiceDefinition } from './service';
+import { builtServices, type ServiceDefinition } from './service';
 
 /**
  * An image tag: `MAJOR.MINOR.<7 to 40 hex digits of the commit>` as CI builds them, or plain
@@ -15,7 +15,7 @@ const NAME = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
 /** The overlay's JSON schema; the service names come from services/. */
 function overlaySchema(services: readonly ServiceDefinition[]) {
-  const built = services.filter((s) => s.image.kind === 'ecr').map((s) => s.name);
+  const built = builtServices(services);
   const boolean = { type: 'boolean' };
   return {
     type: 'object',

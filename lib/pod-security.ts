@@ -6,6 +6,9 @@
 
 export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 
+/** Annotation on a namespace that explains why it enforces less than `baseline`. */
+export const POD_SECURITY_EXCEPTION_ANNOTATION = 'bookstore.example.com/pod-security-exception';
+
 /** Capabilities `baseline` lets a container add. */
 const BASELINE_CAPABILITIES = new Set([
   'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
@@ -14,7 +17,8 @@ const BASELINE_CAPABILITIES = new Set([
 /** Volume types `restricted` allows. */
 const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
 
-function containersOf(pod: any): any[] {
+/** Every container of a pod spec, init and ephemeral ones included. */
+export function containersOf(pod: any): any[] {
   return [...(pod.initContainers ?? []), ...(pod.containers ?? []), ...(pod.ephemeralContainers ?? [])];
 }
 
@@ -70,6 +74,11 @@ const ORDER: readonly PodSecurityLevel[] = ['privileged', 'baseline', 'restricte
 /** The strictest level every one of the given pod specs meets. */
 export function weakest(levels: readonly PodSecurityLevel[]): PodSecurityLevel {
   return levels.reduce((a, b) => (ORDER.indexOf(a) <= ORDER.indexOf(b) ? a : b), 'restricted');
+}
+
+/** What a namespace audits at: the level its pods meet, never below baseline (the rules refuse less). */
+export function auditLevel(level: PodSecurityLevel): PodSecurityLevel {
+  return level === 'privileged' ? 'baseline' : level;
 }
 
 export function atLeast(level: string | undefined, floor: PodSecurityLevel): boolean {

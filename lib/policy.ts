@@ -3,9 +3,11 @@ import type { Cluster, Environment } from './model';
 import type { RenderedFile } from './render';
 import { ACK_DELETION_POLICY } from './constructs/table';
 import { MESH_INJECTION_LABEL } from './constructs/mesh';
-import { POD_SECURITY_EXCEPTION_ANNOTATION } from './charts/environment';
 import { PRODUCTION_MIN_REPLICAS } from './model';
-import { atLeast, baselineViolations, podSecurityLevel, weakest } from './pod-security';
+import { atLeast, auditLevel, baselineViolations, containersOf, podSecurityLevel, POD_SECURITY_EXCEPTION_ANNOTATION, weakest } from './pod-security';
+import { SYNC_OPTIONS } from './addon';
+import { ecrRegistry } from './naming';
+import { callersOf } from './service';
 
 /** One broken rule: where (file below dist/, kind/name) and which rule, with what is wrong. */
 export interface Finding {
@@ -45,9 +47,7 @@ function podSpecOf(object: any): any | undefined {
   return ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(object.kind) ? object.spec?.template?.spec : undefined;
 }
 const isWorkload = (object: any) => podSpecOf(object) !== undefined;
-const containersOf = (pod: any): any[] => [...(pod.initContainers ?? []), ...(pod.containers ?? [])];
 const serviceOf = (object: any, context: RuleContext) => context.project.services.find((s) => s.name === object.metadata?.name);
-const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 
 export const TABLE_RETAINED: Rule = {
   id: 'table-retained',
@@ -95,7 +95,7 @@ export const IMAGE_SOURCE: Rule = {
   applies: isWorkload,
   check(object, context) {
     const { cluster, project } = context;
-    const registry = `${cluster.accountId}.dkr.ecr.${cluster.region}.amazonaws.com/`;
+    const registry = ecrRegistry(cluster);
     const allowedPublic = new Set(project.services.flatMap((s) => (s.image.kind === 'public' ? [s.image.image] : [])));
     return containersOf(podSpecOf(object)).flatMap((c) => {
       const image = String(c.image ?? '');
@@ -204,7 +204,7 @@ export const NETWORK_ALLOW: Rule = {
     }
     const admitted = rules.flatMap((r: any) => r.from ?? []).map((p: any) => p.podSelector?.matchLabels?.['app.kubernetes.io/name']).filter(Boolean).sort();
     const name = object.metadata?.name;
-    const declared = context.project.services.filter((s) => (s.backends ?? []).some((b) => b.service === name)).map((s) => s.name).sort();
+    const declared = callersOf(context.project.services, name).sort();
     if (serviceOf(object, context) && admitted.join() !== declared.join()) {
       out.push(`admits pods of [${admitted.join(', ')}] but the services declaring it as a backend are [${declared.join(', ')}]`);
     }
@@ -229,7 +229,7 @@ export const POD_SECURITY_LABELS: Rule = {
     }
     if (!excepted && level === 'restricted' && enforce !== 'restricted') out.push('every workload meets restricted, so it must enforce restricted');
     // In the mesh, audit carries what enforce cannot: the level the rendered pods meet.
-    if (excepted && label('audit') !== (atLeast(level, 'baseline') ? level : 'baseline')) out.push(`audits ${label('audit') ?? 'nothing'}; its workloads meet ${level}`);
+    if (excepted && label('audit') !== auditLevel(level)) out.push(`audits ${label('audit') ?? 'nothing'}; its workloads meet ${level}`);
     if (label('warn') !== 'restricted') out.push('does not warn at restricted');
     return out;
   },
@@ -308,12 +308,16 @@ export const RULES: readonly Rule[] = [
 /** Checks rendered files against the rules; an empty list means the render is fit to commit. */
 export function checkPolicy(project: Project, files: readonly RenderedFile[], rules: readonly Rule[] = RULES): Finding[] {
   const findings: Finding[] = [];
+  // The objects of each folder (dist/<cluster>/<folder>/), gathered once.
+  const folderOf = (file: RenderedFile) => file.path.split('/').slice(0, 2).join('/');
+  const byFolder = new Map<string, any[]>();
+  for (const file of files) byFolder.set(folderOf(file), [...(byFolder.get(folderOf(file)) ?? []), ...file.objects]);
   for (const file of files) {
     const [clusterName, folder] = file.path.split('/');
     const cluster = project.clusters.find((c) => c.name === clusterName);
     if (!cluster) continue;
     const environment = project.environments.find((e) => e.cluster === clusterName && e.name === folder);
-    const siblings = files.filter((f) => f.path.startsWith(`${clusterName}/${folder}/`)).flatMap((f) => f.objects);
+    const siblings = byFolder.get(folderOf(file))!;
     const context: RuleContext = { file: file.path, cluster, environment, project, siblings };
     for (const object of file.objects) {
       const id = `${object.kind}/${object.metadata?.name ?? ''}`;

@@ -99,3 +99,13 @@ export function defineService(definition: ServiceDefinition): ServiceDefinition 
 export function serviceNameOf(service: ServiceDefinition): string {
   return service.serviceName ?? `${service.name}-service`;
 }
+
+/** The services whose image CI builds into ECR: the ones with a tag in each overlay. */
+export function builtServices(services: readonly ServiceDefinition[]): string[] {
+  return services.filter((s) => s.image.kind === 'ecr').map((s) => s.name);
+}
+
+/** The services that declare `name` as a backend: its callers, the only pods its NetworkPolicy admits. */
+export function callersOf(services: readonly ServiceDefinition[], name: string): string[] {
+  return services.filter((s) => (s.backends ?? []).some((b) => b.service === name)).map((s) => s.name);
+}

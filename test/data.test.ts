@@ -112,6 +112,7 @@ describe('DynamoDB tables through ACK', () => {
   it.each([
     ["table: { name: 'Inventory_Table' }", 'services/inventory-api.ts: table "Inventory_Table" is not a lower-case DNS-1123 name of at most 50 characters'],
     ["table: { name: 'clients' }", 'services/inventory-api.ts: table "clients" is already owned by clients-api'],
+    ["table: 'inventory'", "services/inventory-api.ts: table must be { name: '<table>' } (a bare string is the old form)"],
     ["table: { name: 'inventory', billing: { provisioned: { read: 0, write: 5 } } }", 'services/inventory-api.ts: table: provisioned capacity must be whole numbers of at least 1 (read 0, write 5)'],
   ])('refuses %s with one line', (declaration, message) => {
     const dir = copyProject();

@@ -96,7 +96,6 @@ describe('the posture rules', () => {
   ];
 
   it.each(cases)('%s catches a broken fixture: %#', (id, file, pick, mutate, message) => {
-    expect(findingsOf(id, [])).toEqual([]);
     expect(findingsOf(id, broken(file, pick, mutate))).toContain(message);
   });
 

@@ -190,6 +190,22 @@ describe('promote, status and diff', () => {
     ]);
   });
 
+  it('diff lists objects a change adds and removes', async () => {
+    const clone = fixture.clone();
+    // Two development replicas of clients-api bring its PodDisruptionBudget; dropping renting-api's
+    // table declaration removes its Table (and the env var with it).
+    const overlay = path.join(clone, 'environments', 'development.yaml');
+    fs.writeFileSync(overlay, fs.readFileSync(overlay, 'utf8').replace('replicas: {}', 'replicas:\n  clients-api: 2'));
+    const renting = path.join(clone, 'services', 'renting-api.ts');
+    fs.writeFileSync(renting, fs.readFileSync(renting, 'utf8').replace("  table: { name: 'renting' },\n", ''));
+    const lines: string[] = [];
+    await diff([], { root: clone, log: (l) => lines.push(l) });
+    expect(lines).toContain('  + PodDisruptionBudget/development/clients-api');
+    expect(lines).toContain('  - Table/development/development-renting');
+    expect(lines).toContain('  - Table/production/production-renting');
+    expect(lines.pop()).toMatch(/^diff: 1 added, \d+ changed, 2 removed against [0-9a-f]{12}$/);
+  });
+
   it('diff against an older ref shows what commits since changed', async () => {
     const clone = fixture.clone();
     const lines: string[] = [];

@@ -4,14 +4,11 @@ import { k8s } from 'cdk8s-plus-29';
 import * as appmesh from '../../imports/appmesh.k8s.aws';
 import type { Cluster, Environment, ServiceContext } from '../model';
 import { COMMON_LABELS, meshName } from '../naming';
-import { serviceNameOf, type ServiceDefinition } from '../service';
+import { callersOf, serviceNameOf, type ServiceDefinition } from '../service';
 import { BookstoreService } from '../constructs/bookstore-service';
 import { CUSTOM_RESOURCE_SYNC } from '../addon';
 import { MESH_INJECTION_LABEL, MESH_POD_SECURITY_EXCEPTION } from '../constructs/mesh';
-import { podSecurityLevel, weakest } from '../pod-security';
-
-/** Annotation on a namespace that explains why it enforces less than `baseline`. */
-export const POD_SECURITY_EXCEPTION_ANNOTATION = 'bookstore.example.com/pod-security-exception';
+import { auditLevel, podSecurityLevel, POD_SECURITY_EXCEPTION_ANNOTATION, weakest } from '../pod-security';
 
 export interface EnvironmentChartProps {
   readonly cluster: Cluster;
@@ -59,7 +56,7 @@ export class EnvironmentChart extends Chart {
       environment,
       hostOf: (name) => `${byName.get(name)!.host}${environment.hostSuffix}.${cluster.baseDomain}`,
       serviceNameOf: (name) => serviceNameOf(byName.get(name)!),
-      callersOf: (name) => services.filter((s) => (s.backends ?? []).some((b) => b.service === name)).map((s) => s.name),
+      callersOf: (name) => callersOf(services, name),
     };
     const rendered = services.map((service) => new BookstoreService(this, service.name, { service, context }));
 
@@ -72,7 +69,7 @@ export class EnvironmentChart extends Chart {
     const labels: Record<string, string> = {
       'pod-security.kubernetes.io/enforce': 'privileged',
       'pod-security.kubernetes.io/enforce-version': version,
-      'pod-security.kubernetes.io/audit': level === 'privileged' ? 'baseline' : level,
+      'pod-security.kubernetes.io/audit': auditLevel(level),
       'pod-security.kubernetes.io/audit-version': version,
       'pod-security.kubernetes.io/warn': 'restricted',
       'pod-security.kubernetes.io/warn-version': version,

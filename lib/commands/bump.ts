@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors';
 import { git, GitError, isRejectedPush, uncommitted } from '../git';
-import { loadProject, type Project } from '../load';
+import { environmentNamed, loadProject, type Project } from '../load';
 import { setImageTag, TAG_FORMAT, TAG_PATTERN } from '../overlay';
 import { readTree, synthesize, treeDifferences, writeTree } from '../synth';
 import { countFlag, parseArgs } from './args';
@@ -21,10 +21,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** Checks a bump's arguments against the project before anything is touched. */
 export function validateBump(project: Project, envName: string, service: string, tag: string) {
-  const environment = project.environments.find((e) => e.name === envName);
-  if (!environment) {
-    throw new UserError(`unknown environment "${envName}" (known: ${project.environments.map((e) => e.name).join(', ')})`);
-  }
+  const environment = environmentNamed(project, envName);
   const definition = project.services.find((s) => s.name === service);
   if (!definition) throw new UserError(`unknown service "${service}" (known: ${project.services.map((s) => s.name).join(', ')})`);
   if (definition.image.kind !== 'ecr') throw new UserError(`${service} has no tag to bump: its image is pinned in services/${service}.ts`);

@@ -3,10 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors';
 import { git, uncommitted } from '../git';
-import { loadProject } from '../load';
+import { environmentNamed, loadProject } from '../load';
 import type { Environment } from '../model';
 import { diffObjects, indexObjects, summarizeByKind, type ObjectDiff } from '../objects';
 import { setImageTag } from '../overlay';
+import { builtServices } from '../service';
 import { readTree, synthesize, writeTree } from '../synth';
 import { parseArgs } from './args';
 import type { CommandOptions } from './bump';
@@ -64,12 +65,10 @@ export async function promote(argv: readonly string[], options: CommandOptions):
   const { root } = options;
 
   const project = loadProject(root);
-  const env = (name: string) => project.environments.find((e) => e.name === name)
-    ?? (() => { throw new UserError(`unknown environment "${name}" (known: ${project.environments.map((e) => e.name).join(', ')})`); })();
-  const from = env(fromName);
-  const to = env(toName);
+  const from = environmentNamed(project, fromName);
+  const to = environmentNamed(project, toName);
   if (from.name === to.name) throw new UserError('promote needs two different environments');
-  const built = project.services.filter((s) => s.image.kind === 'ecr').map((s) => s.name);
+  const built = builtServices(project.services);
   for (const name of named) {
     if (!built.includes(name)) throw new UserError(`"${name}" is not a service with an image tag (known: ${built.join(', ')})`);
   }

@@ -1,6 +1,7 @@
 import { UserError } from '../errors';
 import { loadProject } from '../load';
 import type { Environment } from '../model';
+import { builtServices } from '../service';
 import type { CommandOptions } from './bump';
 
 /** Environments in promotion order: those that sync on their own (where bumps land) first, then by name. */
@@ -14,7 +15,7 @@ export async function status(argv: readonly string[], options: CommandOptions): 
   const log = options.log ?? ((line: string) => console.log(line));
   const project = loadProject(options.root);
   const order = promotionOrder(project.environments);
-  const services = project.services.filter((s) => s.image.kind === 'ecr').map((s) => s.name);
+  const services = builtServices(project.services);
   const rows = services.map((service) => {
     const cells = order.map((env, i) => {
       const tag = env.images[service];

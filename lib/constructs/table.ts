@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import * as dynamodb from '../../imports/dynamodb.services.k8s.aws';
+import { SKIP_DRY_RUN, SYNC_OPTIONS } from '../addon';
 import type { Environment } from '../model';
 import { tableName } from '../naming';
 import type { TableDeclaration } from '../service';
@@ -12,7 +13,7 @@ export const ACK_DELETION_POLICY = 'services.k8s.aws/deletion-policy';
  * deletes it), never deleted with its Application, and applied even before the ACK CRD exists at
  * dry-run (the platform's controller installs it).
  */
-export const TABLE_SYNC_OPTIONS = 'Prune=false,Delete=false,SkipDryRunOnMissingResource=true';
+export const TABLE_SYNC_OPTIONS = `Prune=false,Delete=false,${SKIP_DRY_RUN}`;
 
 /** The Bookstore schema: every table is keyed by the string `_id`. */
 export const HASH_KEY = '_id';
@@ -29,27 +30,25 @@ export interface ServiceTableProps {
  * on-demand unless the declaration asks for provisioned capacity. Data outlives every sync.
  */
 export class ServiceTable extends Construct {
-  readonly tableName: string;
-
   constructor(scope: Construct, id: string, props: ServiceTableProps) {
     super(scope, id);
     const { environment, table } = props;
-    this.tableName = tableName(environment, table.name);
+    const name = tableName(environment, table.name);
     const billing = table.billing ?? 'on-demand';
     new dynamodb.Table(this, 'table', {
       metadata: {
-        name: this.tableName,
+        name,
         namespace: environment.namespace,
         labels: props.labels,
         annotations: {
           [ACK_DELETION_POLICY]: 'retain',
-          'argocd.argoproj.io/sync-options': TABLE_SYNC_OPTIONS,
+          [SYNC_OPTIONS]: TABLE_SYNC_OPTIONS,
           // Before the workloads that read it.
           'argocd.argoproj.io/sync-wave': '-1',
         },
       },
       spec: {
-        tableName: this.tableName,
+        tableName: name,
         attributeDefinitions: [{ attributeName: HASH_KEY, attributeType: 'S' }],
         keySchema: [{ attributeName: HASH_KEY, keyType: 'HASH' }],
         ...(billing === 'on-demand'
