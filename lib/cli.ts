@@ -1,46 +1,59 @@
 /**
  * `bookstore <verb>`: the one command line of this repository. Each verb is a small module in
- * lib/commands/; a user mistake is one line on stderr and exit code 1.
+ * lib/commands/; a user mistake is one line on stderr and exit code 1. Every verb runs against the
+ * checkout the current folder is in (found by walking up), and `<verb> --help` prints its usage.
  */
 import { runCommand, UserError } from './errors';
-import { bump } from './commands/bump';
-import { contextRefresh } from './commands/context';
-import { diff } from './commands/diff';
-import { promote } from './commands/promote';
-import { status } from './commands/status';
+import { bump, USAGE as BUMP } from './commands/bump';
+import { contextRefresh, USAGE as CONTEXT } from './commands/context';
+import { diff, USAGE as DIFF } from './commands/diff';
+import { promote, USAGE as PROMOTE } from './commands/promote';
+import { status, USAGE as STATUS } from './commands/status';
+import { findRoot } from './root';
 
-const USAGE = [
-  'usage: bookstore <verb> [arguments]',
-  '  bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)',
-  '  promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next',
-  '  status                       the tag of each service in each environment',
-  '  diff [<git-ref>]             rendered objects added, changed, removed against a ref (default: merge base with main)',
-  '  context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
-].join('\n');
-
-type Verb = (argv: string[]) => Promise<void>;
+interface Verb {
+  /** One line for `bookstore --help`. */
+  readonly summary: string;
+  /** What `bookstore <verb> --help` prints. */
+  readonly usage: string;
+  readonly run: (argv: string[], root: string) => Promise<void>;
+}
 
 const VERBS: Record<string, Verb> = {
-  bump: (argv) => bump(argv, { root: process.cwd() }),
-  promote: (argv) => promote(argv, { root: process.cwd() }),
-  status: (argv) => status(argv, { root: process.cwd() }),
-  diff: (argv) => diff(argv, { root: process.cwd() }),
-  context: async (argv) => {
-    if (argv[0] !== 'refresh') throw new UserError('usage: bookstore context refresh <cluster> [--endpoint-url URL]');
-    await contextRefresh(argv.slice(1), { root: process.cwd() });
+  bump: { summary: 'bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)', usage: BUMP, run: (argv, root) => bump(argv, { root }) },
+  promote: { summary: 'promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next', usage: PROMOTE, run: (argv, root) => promote(argv, { root }) },
+  status: { summary: 'status                       the tag of each service in each environment, per cluster', usage: STATUS, run: (argv, root) => status(argv, { root }) },
+  diff: { summary: 'diff [<git-ref>]             rendered objects added, changed, removed against a ref (default: merge base with main)', usage: DIFF, run: (argv, root) => diff(argv, { root }) },
+  context: {
+    summary: 'context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
+    usage: CONTEXT,
+    run: async (argv, root) => {
+      if (argv[0] !== 'refresh') throw new UserError(CONTEXT);
+      await contextRefresh(argv.slice(1), { root });
+    },
   },
 };
 
-export async function main(argv: string[]): Promise<void> {
+const USAGE = ['usage: bookstore <verb> [arguments]   (`bookstore <verb> --help` for one verb)', ...Object.values(VERBS).map((v) => `  ${v.summary}`)].join('\n');
+
+/** Runs one verb. `cwd` is where the user is; the verb works on the checkout around it. */
+export async function main(argv: string[], cwd: string = process.cwd(), log: (line: string) => void = (l) => console.log(l)): Promise<void> {
   const [verb, ...rest] = argv;
-  if (!verb || verb === '--help' || verb === 'help') {
-    console.log(USAGE);
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    log(USAGE);
     return;
   }
-  const run = VERBS[verb];
-  if (!run) throw new UserError(`unknown verb "${verb}" (verbs: ${Object.keys(VERBS).join(', ')}; see bookstore --help)`);
-  await run(rest);
+  const entry = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined;
+  if (!entry) throw new UserError(`unknown verb "${verb}" (verbs: ${Object.keys(VERBS).join(', ')}; see bookstore --help)`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    log(entry.usage);
+    return;
+  }
+  await entry.run(rest, findRoot(cwd));
 }
+
+/** The verbs, for tests that check each one's --help. */
+export const VERB_NAMES = Object.keys(VERBS);
 
 if (require.main === module) {
   runCommand('bookstore', () => main(process.argv.slice(2)));

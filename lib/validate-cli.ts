@@ -3,11 +3,12 @@
  * finding, one line each (file, kind/name, rule, what is wrong). Exit 1 when there is any.
  */
 import { runCommand, UserError } from './errors';
+import { findRoot } from './root';
 import { formatFinding, RULES } from './policy';
 import { inspect } from './synth';
 
 runCommand('validate', () => {
-  const root = process.cwd();
+  const root = findRoot();
   const { rendered, schemaFindings, policyFindings } = inspect(root);
   for (const line of schemaFindings) console.log(`${line} (schema)`);
   for (const finding of policyFindings) console.log(formatFinding(finding));

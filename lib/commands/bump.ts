@@ -7,7 +7,7 @@ import { setImageTag, TAG_FORMAT, TAG_PATTERN } from '../overlay';
 import { readTree, synthesize, treeDifferences, writeTree } from '../synth';
 import { countFlag, parseArgs } from './args';
 
-const USAGE = 'usage: bookstore bump <env> <service> <tag> [--no-push] [--remote origin] [--branch main] [--max-tries 10]';
+export const USAGE = 'usage: bookstore bump <env> <service> <tag> [--no-push] [--remote origin] [--branch main] [--max-tries 10]';
 
 export interface CommandOptions {
   /** The repository checkout the command works in. */

@@ -13,7 +13,7 @@ export interface ContextOptions {
   readonly log?: (line: string) => void;
 }
 
-const USAGE = 'usage: bookstore context refresh <cluster> [--endpoint-url URL]';
+export const USAGE = 'usage: bookstore context refresh <cluster> [--endpoint-url URL]';
 
 /** Turns an SDK failure into the one line a user can act on. */
 function explain(err: any, prefix: string, endpoint: string | undefined): UserError {

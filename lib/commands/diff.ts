@@ -7,6 +7,8 @@ import { diffObjects, indexObjects } from '../objects';
 import { synthesize } from '../synth';
 import type { CommandOptions } from './bump';
 
+export const USAGE = 'usage: bookstore diff [<git-ref>]   (default ref: the merge base with origin/main or main)';
+
 /** The rendered files (path below dist/ → text) committed at a git ref. */
 function committedDist(root: string, ref: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -30,10 +32,15 @@ function committedDist(root: string, ref: string): Map<string, string> {
  * tree's side is rendered now, uncommitted source changes included.
  */
 export async function diff(argv: readonly string[], options: CommandOptions): Promise<void> {
-  if (argv.length > 1 || argv[0]?.startsWith('-')) throw new UserError('usage: bookstore diff [<git-ref>]');
+  if (argv.length > 1 || argv[0]?.startsWith('-')) throw new UserError(USAGE);
   const log = options.log ?? ((line: string) => console.log(line));
   const { root } = options;
   let ref = argv[0];
+  try {
+    git(root, ['rev-parse', '--show-toplevel']);
+  } catch {
+    throw new UserError(`${root} is not a git checkout: diff compares with a commit, so it needs the repository's history (clone it with git)`);
+  }
   try {
     if (!ref) {
       const main = ['origin/main', 'main'].find((r) => { try { git(root, ['rev-parse', '--verify', '--quiet', r]); return true; } catch { return false; } });
@@ -45,7 +52,10 @@ export async function diff(argv: readonly string[], options: CommandOptions): Pr
     if (err instanceof GitError) throw new UserError(`unknown git ref "${ref}"`);
     throw err;
   }
-  const before = indexObjects(committedDist(root, ref));
+  const committed = committedDist(root, ref);
+  // Without a committed dist/ every object would show as added: a false answer, so say why instead.
+  if (committed.size === 0) throw new UserError(`${ref} has no dist/ committed, so there is nothing to compare with: name a later ref, e.g. \`bookstore diff origin/main\``);
+  const before = indexObjects(committed);
   const after = indexObjects(synthesize(root).files);
   const result = diffObjects(before, after);
   const entries = [

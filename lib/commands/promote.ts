@@ -13,7 +13,7 @@ import { parseArgs } from './args';
 import type { CommandOptions } from './bump';
 import { openPullRequest, resolveProvider } from './pull-request';
 
-const USAGE = 'usage: bookstore promote <from-env> <to-env> [service…] [--remote origin] [--base main] [--provider github|codecommit] [--repo R] [--region R] [--api-url URL]';
+export const USAGE = 'usage: bookstore promote <from-env> <to-env> [service…] [--remote origin] [--base main] [--provider github|codecommit] [--repo R] [--region R] [--api-url URL]';
 
 interface Change { readonly service: string; readonly current: string; readonly next: string }
 
