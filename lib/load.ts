@@ -5,6 +5,7 @@ import { UserError } from './errors';
 import type { PlatformAddOn } from './addon';
 import type { Cluster, ClusterDefinition, Environment } from './model';
 import { parseOverlay } from './overlay';
+import { checkService, checkServices } from './service-check';
 import type { ServiceDefinition } from './service';
 
 /** Everything synth renders from: read once at the edge, then passed down as props. */
@@ -63,18 +64,14 @@ function checkTable(service: ServiceDefinition, services: readonly ServiceDefini
 
 export function loadServices(root: string): ServiceDefinition[] {
   const services = modulesIn(path.join(root, 'services')).map((file) => {
-    const service = loadDefault<ServiceDefinition>(path.join(root, 'services', file));
-    if (`${service.name}.ts` !== file) throw new UserError(`services/${file}: declares service "${service.name}"; the file must be named ${service.name}.ts`);
-    if (!NAME.test(service.name)) throw new UserError(`services/${file}: "${service.name}" is not a DNS-1123 name`);
-    return service;
+    const service = loadDefault<unknown>(path.join(root, 'services', file));
+    const name = (service as { name?: unknown })?.name;
+    if (typeof name === 'string' && `${name}.ts` !== file) throw new UserError(`services/${file}: name: declares service "${name}"; the file must be named ${name}.ts`);
+    if (typeof name === 'string' && !NAME.test(name)) throw new UserError(`services/${file}: name: "${name}" is not a DNS-1123 name`);
+    return checkService(file, service);
   });
-  const names = new Set(services.map((s) => s.name));
-  for (const service of services) {
-    for (const backend of service.backends ?? []) {
-      if (!names.has(backend.service)) throw new UserError(`services/${service.name}.ts: backend "${backend.service}" is not a service`);
-    }
-    checkTable(service, services);
-  }
+  checkServices(services);
+  for (const service of services) checkTable(service, services);
   return services;
 }
 

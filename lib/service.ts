@@ -8,6 +8,11 @@ export interface Backend {
   readonly envVar?: string;
   /** URL path prefix the front-end proxy routes to this backend, e.g. `/inventory-api/`. */
   readonly route?: string;
+  /**
+   * With a route: the key the front-end's config.json gives this backend's public URL (the Angular
+   * app reads `api.<configKey>`). Declared beside the route so a new backend cannot miss one.
+   */
+  readonly configKey?: string;
 }
 
 /** Where the container image comes from. */

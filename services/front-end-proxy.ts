@@ -1,12 +1,15 @@
 import { defineService, type Backend } from '../lib/service';
 import type { ServiceContext } from '../lib/model';
 
-/** The API paths the front-end calls on the proxy's host, each routed to one backend. */
+/**
+ * The API paths the front-end calls on the proxy's host, each routed to one backend, with the key
+ * the front-end's config.json gives its URL (services/front-end.ts reads this list).
+ */
 const routes: readonly Backend[] = [
-  { service: 'resource-api', route: '/resources-api/' },
-  { service: 'inventory-api', route: '/inventory-api/' },
-  { service: 'renting-api', route: '/renting-api/' },
-  { service: 'clients-api', route: '/clients-api/' },
+  { service: 'resource-api', route: '/resources-api/', configKey: 'resourceApi' },
+  { service: 'inventory-api', route: '/inventory-api/', configKey: 'inventoryApi' },
+  { service: 'renting-api', route: '/renting-api/', configKey: 'rentingApi' },
+  { service: 'clients-api', route: '/clients-api/', configKey: 'clientApi' },
 ];
 
 const LISTEN_PORT = 8080;

@@ -1,14 +1,6 @@
 import { defineService } from '../lib/service';
 import { apiRoutes } from './front-end-proxy';
 
-/** The config.json keys the Angular app reads, by the backend each one names. */
-const CONFIG_KEYS: Readonly<Record<string, string>> = {
-  'resource-api': 'resourceApi',
-  'inventory-api': 'inventoryApi',
-  'clients-api': 'clientApi',
-  'renting-api': 'rentingApi',
-};
-
 export default defineService({
   name: 'front-end',
   description: 'The Bookstore web application (Angular, served by nginx).',
@@ -26,12 +18,13 @@ export default defineService({
     },
     scratchPaths: ['/var/cache/nginx', '/var/run', '/tmp'],
   },
-  // Not a secret: the public API URLs the browser calls (the course shipped this as a Secret).
+  // Not a secret: the public API URLs the browser calls (the course shipped this as a Secret), one
+  // per route of the proxy, keyed by the route's own configKey (checked on load).
   configFiles: (ctx) => [{
     mountPath: '/usr/share/nginx/html/assets/json/config.json',
     content: JSON.stringify({
       api: Object.fromEntries(apiRoutes.map((r) => [
-        CONFIG_KEYS[r.service],
+        r.configKey!,
         `https://${ctx.hostOf('front-end-proxy')}${r.route!.replace(/\/$/, '')}`,
       ])),
     }, null, 2) + '\n',

@@ -10,6 +10,9 @@ import { CUSTOM_RESOURCE_SYNC } from '../addon';
 import { MESH_INJECTION_LABEL, MESH_POD_SECURITY_EXCEPTION } from '../constructs/mesh';
 import { auditLevel, podSecurityLevel, POD_SECURITY_EXCEPTION_ANNOTATION, weakest } from '../pod-security';
 
+/** The AWS Load Balancer Controller injects its pod readiness gate into namespaces with this label. */
+export const ALB_READINESS_GATE_LABEL = 'elbv2.k8s.aws/pod-readiness-gate-inject';
+
 export interface EnvironmentChartProps {
   readonly cluster: Cluster;
   readonly environment: Environment;
@@ -34,6 +37,9 @@ export class EnvironmentChart extends Chart {
           // The Mesh selects this namespace; the controller injects envoy into its pods.
           'mesh': mesh,
           [MESH_INJECTION_LABEL]: 'enabled',
+          // The Ingresses use target-type ip: the Load Balancer Controller adds a readiness gate to
+          // the pods, which turn ready only once the ALB sees them healthy (no dropped requests on a roll).
+          [ALB_READINESS_GATE_LABEL]: 'enabled',
         },
       },
     });

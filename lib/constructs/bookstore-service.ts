@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-29';
@@ -13,6 +14,9 @@ export interface BookstoreServiceProps {
   readonly service: ServiceDefinition;
   readonly context: ServiceContext;
 }
+
+/** Pod-template annotation holding the SHA-256 of the mounted config files. */
+export const CONFIG_CHECKSUM_ANNOTATION = 'bookstore.example.com/config-checksum';
 
 /** ALB idle timeout 360 s: the original deployment's setting. */
 const ALB_IDLE_TIMEOUT_SECONDS = 360;
@@ -131,11 +135,20 @@ export class BookstoreService extends Construct {
       container.mount(path, kplus.Volume.fromEmptyDir(this, `scratch-${index}`, `scratch-${index}`));
     }
     const files = service.configFiles?.(context) ?? [];
+    for (const f of files) {
+      // A key or value that resolved to nothing reads as the word "undefined" in the rendered file.
+      if (typeof f.content !== 'string' || /\bundefined\b/.test(f.content)) {
+        throw new UserError(`services/${service.name}.ts: configFiles: ${f.mountPath} has an undefined value in ${environment.name}`);
+      }
+    }
     if (files.length > 0) {
       const configMap = new kplus.ConfigMap(this, 'config', {
         metadata: metadata(`${service.name}-config`),
         data: Object.fromEntries(files.map((f) => [fileKey(f.mountPath), f.content])),
       });
+      // The content's checksum on the pod template: a config change is a new template, so the pods roll.
+      const checksum = createHash('sha256').update(JSON.stringify(files.map((f) => [f.mountPath, f.content]))).digest('hex');
+      this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, checksum);
       const volume = kplus.Volume.fromConfigMap(this, 'config-volume', configMap, { name: 'config' });
       for (const file of files) container.mount(file.mountPath, volume, { subPath: fileKey(file.mountPath), readOnly: true });
     }
@@ -218,6 +231,7 @@ export class BookstoreService extends Construct {
     const variables: Record<string, string> = {};
     const set = (name: string, value: string) => {
       if (name in variables) throw new UserError(`services/${service.name}.ts: environment variable ${name} is set twice`);
+      if (typeof value !== 'string') throw new UserError(`services/${service.name}.ts: env: ${name} is ${value === undefined ? 'undefined' : typeof value} in ${context.environment.name}, not a string`);
       variables[name] = value;
     };
     if (service.table) set('DYNAMODB_TABLE', tableName(context.environment, service.table.name));
