@@ -1,19 +1,24 @@
 /**
- * The cdk8s app: renders every cluster's objects into dist/ (or $CDK8S_OUTDIR when run by
- * `cdk8s synth`). Offline, deterministic and atomic: on any error dist/ is left as it was.
+ * The cdk8s app: renders every cluster's objects into dist/. Offline, deterministic and atomic: on
+ * any error dist/ is left as it was. Run by `cdk8s synth`, it also copies the files into the
+ * CLI's output folder (cdk8s.yaml points it at the scratch folder .cdk8s.out/, which the CLI
+ * empties before the app runs), so that the CLI can never leave dist/ missing or partial.
  */
 import * as path from 'node:path';
 import { runCommand } from './lib/errors';
+import { findRoot } from './lib/root';
 import { synthesize, writeTree } from './lib/synth';
 
 runCommand('synth', () => {
-  const root = __dirname;
-  const outdir = path.resolve(root, process.env.CDK8S_OUTDIR ?? 'dist');
+  const root = findRoot(__dirname);
+  const outdir = path.join(root, 'dist');
   const timings: Record<string, number> = { 'module loading': performance.now() };
   const { project, files } = synthesize(root, timings);
   const writeStart = performance.now();
   writeTree(outdir, files);
   timings['write'] = performance.now() - writeStart;
+  const cliOutdir = process.env.CDK8S_OUTDIR ? path.resolve(process.env.CDK8S_OUTDIR) : undefined;
+  if (cliOutdir && cliOutdir !== outdir) writeTree(cliOutdir, files);
   // BOOKSTORE_TIMINGS=1 (used by `npm run bench`): where the time of one synth goes, in ms.
   if (process.env.BOOKSTORE_TIMINGS) console.error(`timings: ${JSON.stringify(timings)}`);
   if (project.environments.length > 0) {

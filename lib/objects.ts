@@ -39,12 +39,18 @@ function isPlain(v: unknown): v is Record<string, unknown> {
 
 /** The leaves that differ between two values, with dotted paths (`spec.template.spec.containers[0].image`). */
 export function changedFields(before: unknown, after: unknown, path = ''): FieldChange[] {
-  if (isPlain(before) && isPlain(after)) {
-    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-    return keys.flatMap((k) => changedFields(before[k], after[k], path ? `${path}.${k}` : k));
+  // Maps key by key, also when one side has none (a new annotations map shows each annotation).
+  const plainOrNone = (v: unknown) => isPlain(v) || v === undefined;
+  if ((isPlain(before) || isPlain(after)) && plainOrNone(before) && plainOrNone(after)) {
+    const b = (before ?? {}) as Record<string, unknown>;
+    const a = (after ?? {}) as Record<string, unknown>;
+    const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort();
+    return keys.flatMap((k) => changedFields(b[k], a[k], path ? `${path}.${k}` : k));
   }
-  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
-    return before.flatMap((v, i) => changedFields(v, after[i], `${path}[${i}]`));
+  // Arrays element by element (an element only on one side shows as added or removed), so a
+  // changed env var reads `containers[0].env[3].value`, never the whole list.
+  if (Array.isArray(before) && Array.isArray(after)) {
+    return Array.from({ length: Math.max(before.length, after.length) }, (_, i) => changedFields(before[i], after[i], `${path}[${i}]`)).flat();
   }
   return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ path, before, after }];
 }

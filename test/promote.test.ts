@@ -1,31 +1,37 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { bump } from '../lib/commands/bump';
 import { diff } from '../lib/commands/diff';
 import { status } from '../lib/commands/status';
 import { git } from '../lib/git';
+import { loadProject } from '../lib/load';
+import { builtServices } from '../lib/service';
+import { VERB_NAMES } from '../lib/cli';
 import { GitFixture } from './git-fixture';
+import { ROOT } from './helpers';
 
 const BIN = path.join(__dirname, '..', 'bin', 'bookstore.js');
 
-/** A stand-in for a provider's API on 127.0.0.1 that records every request. */
+/** A stand-in for a provider's API on 127.0.0.1 that records every request; `route` answers [status, body]. */
 class FakeApi {
   readonly requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: any }> = [];
-  status = 201;
   private server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => { body += c; });
     req.on('end', () => {
-      this.requests.push({ method: req.method!, url: req.url!, headers: req.headers, body: body ? JSON.parse(body) : undefined });
-      res.writeHead(this.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(this.reply(req)));
+      const request = { method: req.method!, url: req.url!, headers: req.headers, body: body ? JSON.parse(body) : undefined };
+      this.requests.push(request);
+      const [status, reply] = this.route(request);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(reply));
     });
   });
 
-  constructor(private reply: (req: http.IncomingMessage) => unknown) {}
+  constructor(private route: (req: { method: string; url: string; headers: http.IncomingHttpHeaders; body: any }) => [number, unknown]) {}
 
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -35,7 +41,36 @@ class FakeApi {
   stop(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+
+  /** The requests that create a pull request. */
+  creates(): Array<{ body: any }> {
+    return this.requests.filter((r) => (r.method === 'POST' && r.url.endsWith('/pulls')) || r.headers['x-amz-target'] === 'CodeCommit_20150413.CreatePullRequest');
+  }
 }
+
+/** A GitHub API with the repository readable and writable, `open` pull requests listed, and `create` answering the POST. */
+function github(open: unknown[] = [], create: [number, unknown] = [201, { number: 7, html_url: 'https://github.com/example-org/bookstore-gitops/pull/7' }]) {
+  return new FakeApi((req) => {
+    if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+$/.test(req.url)) return [200, { full_name: 'x', permissions: { push: true } }];
+    if (req.method === 'GET' && req.url.includes('/pulls')) return [200, open];
+    if (req.method === 'POST' && req.url.endsWith('/pulls')) return create;
+    return [404, { message: 'Not Found' }];
+  });
+}
+
+/** A CodeCommit API (AWS JSON protocol) with the repository present and no open pull request. */
+function codecommit(getRepository: [number, unknown] = [200, { repositoryMetadata: { repositoryName: 'bookstore-gitops' } }]) {
+  return new FakeApi((req) => {
+    switch (req.headers['x-amz-target']) {
+      case 'CodeCommit_20150413.GetRepository': return getRepository;
+      case 'CodeCommit_20150413.ListPullRequests': return [200, { pullRequestIds: [] }];
+      case 'CodeCommit_20150413.CreatePullRequest': return [200, { pullRequest: { pullRequestId: '42', title: 't' } }];
+      default: return [400, { __type: 'InvalidOperationException', message: 'unexpected' }];
+    }
+  });
+}
+
+const AWS_ENV = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 /** Runs the CLI as a user would, without blocking this process (the fake API answers from it). */
 function run(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -59,14 +94,15 @@ describe('promote, status and diff', () => {
   it('status shows each tag and where production is behind development', async () => {
     const lines: string[] = [];
     await status([], { root: fixture.clone(), log: (l) => lines.push(l) });
-    expect(lines[0]).toMatch(/^service\s+development\s+production$/);
+    expect(lines[0]).toBe('cluster eks-acg: development → production');
+    expect(lines[1]).toMatch(/^service\s+development\s+production$/);
     expect(lines.find((l) => l.startsWith('clients-api'))).toMatch(/^clients-api\s+1\.0\.0aaaaaaa\s+1\.0\.3b9e1c27 \(behind development\)$/);
     expect(lines.find((l) => l.startsWith('front-end'))).toMatch(/^front-end\s+1\.0\.af873c03\s+1\.0\.af873c03$/);
     expect(lines[lines.length - 1]).toBe('status: 2 service(s) behind; `bookstore promote` opens the pull request');
   });
 
   it('promote opens exactly one GitHub pull request with the tags and the rendered changes', async () => {
-    const api = new FakeApi(() => ({ number: 7, html_url: 'https://github.com/example-org/bookstore-gitops/pull/7' }));
+    const api = github();
     const url = await api.start();
     try {
       const clone = fixture.clone();
@@ -76,9 +112,11 @@ describe('promote, status and diff', () => {
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       expect(result.stdout).toContain('promote: opened https://github.com/example-org/bookstore-gitops/pull/7');
-      expect(api.requests).toHaveLength(1);
-      const [request] = api.requests;
-      expect(request.method).toBe('POST');
+      // The repository is read first (credentials and API), then open pull requests, then one is created.
+      expect(api.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
+        'GET /repos/example-org/bookstore-gitops', 'GET /repos/example-org/bookstore-gitops/pulls', 'POST /repos/example-org/bookstore-gitops/pulls',
+      ]);
+      const request = api.requests[2];
       expect(request.url).toBe('/repos/example-org/bookstore-gitops/pulls');
       expect(request.headers.authorization).toBe('token test-token');
       const branch = request.body.head;
@@ -104,22 +142,22 @@ describe('promote, status and diff', () => {
   });
 
   it('promote opens a CodeCommit pull request through the AWS SDK, for the named service only', async () => {
-    const api = new FakeApi(() => ({ pullRequest: { pullRequestId: '42', title: 't' } }));
-    api.status = 200;
+    const api = codecommit();
     const url = await api.start();
     try {
       const clone = fixture.clone();
       const result = await run(clone, ['promote', 'development', 'production', 'renting-api', '--provider', 'codecommit', '--repo', 'bookstore-gitops',
-        '--region', 'us-east-1', '--api-url', url], { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
+        '--region', 'us-east-1', '--api-url', url], AWS_ENV);
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
-      expect(api.requests).toHaveLength(1);
-      expect(api.requests[0].headers['x-amz-target']).toBe('CodeCommit_20150413.CreatePullRequest');
-      expect(api.requests[0].body).toMatchObject({
+      expect(api.requests.map((r) => r.headers['x-amz-target'])).toEqual([
+        'CodeCommit_20150413.GetRepository', 'CodeCommit_20150413.ListPullRequests', 'CodeCommit_20150413.CreatePullRequest',
+      ]);
+      expect(api.creates()[0].body).toMatchObject({
         title: 'promote(production): renting-api 1.0.0bbbbbbb',
         targets: [{ repositoryName: 'bookstore-gitops', sourceReference: expect.stringMatching(/^promote\/production-/), destinationReference: 'main' }],
       });
-      expect(api.requests[0].body.description).not.toContain('clients-api');
+      expect(api.creates()[0].body.description).not.toContain('clients-api');
       expect(result.stdout).toContain('promote: opened https://us-east-1.console.aws.amazon.com/codesuite/codecommit/repositories/bookstore-gitops/pull-requests/42');
     } finally {
       await api.stop();
@@ -131,14 +169,14 @@ describe('promote, status and diff', () => {
     const refs = fixture.refs();
     const result = await run(clone, ['promote', 'development', 'production', 'front-end', '--provider', 'github', '--repo', 'o/r']);
     expect(result.status).toBe(0);
-    expect(result.stdout.trim()).toBe('promote: nothing to promote: production already runs the development tags of front-end');
+    expect(result.stdout.trim()).toBe('promote: nothing to promote: on origin/main, production already runs the development tags of front-end');
     expect(fixture.refs()).toBe(refs);
     expect(git(clone, ['branch', '--list'])).toBe('* main\n');
   });
 
   it.each([
     [['development', 'staging'], 'bookstore: unknown environment "staging" (known: development, production)'],
-    [['development', 'production', 'books-api'], 'bookstore: "books-api" is not a service with an image tag (known: clients-api, front-end, inventory-api, renting-api, resource-api)'],
+    [['development', 'production', 'books-api'], `bookstore: "books-api" is not a service with an image tag (known: ${builtServices(loadProject(ROOT).services).join(', ')})`],
     [['development', 'production'], expect.stringMatching(/^bookstore: cannot tell where to open the pull request from the remote URL .*: pass --provider github\|codecommit and --repo$/)],
   ])('promote %j fails with one line and changes nothing', async (args, message) => {
     const clone = fixture.clone();
@@ -152,21 +190,185 @@ describe('promote, status and diff', () => {
   });
 
   it('a refused pull request leaves the pushed branch and says so, the clone back on main', async () => {
-    const api = new FakeApi(() => ({ message: 'Validation Failed' }));
-    api.status = 422;
+    const api = github([], [422, { message: 'Validation Failed' }]);
     const url = await api.start();
     try {
       const clone = fixture.clone();
       const result = await run(clone, ['promote', 'development', 'production', 'clients-api', '--provider', 'github', '--repo', 'o/r', '--api-url', url], { GITHUB_TOKEN: 't' });
       expect(result.status).toBe(1);
       expect(result.stderr.trim()).toBe('bookstore: GitHub refused the pull request (422): Validation Failed');
-      expect(result.stdout).toMatch(/promote: branch promote\/production-[0-9a-f]{8} is on origin, but no pull request was opened/);
+      expect(result.stdout).toMatch(/promote: branch promote\/production-[0-9a-f]{8} is on origin, but no pull request was opened; run the same command again/);
       expect(git(clone, ['rev-parse', '--abbrev-ref', 'HEAD']).trim()).toBe('main');
       const branch = /branch (\S+) is on origin/.exec(result.stdout)![1];
       expect(git(fixture.remote, ['show', `${branch}:environments/production.yaml`])).toContain('clients-api: 1.0.0aaaaaaa');
     } finally {
       await api.stop();
     }
+  });
+
+  it('promote from a feature branch carries only the overlay change and its render, built from origin/main', async () => {
+    const api = github();
+    const url = await api.start();
+    try {
+      const clone = fixture.clone();
+      // Unrelated local work: a source change with its render, committed on a feature branch, never pushed.
+      git(clone, ['checkout', '--quiet', '-b', 'feature']);
+      const file = path.join(clone, 'services', 'inventory-api.ts');
+      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("health: { httpPath: '/summary' }", "health: { httpPath: '/health' }"));
+      fs.writeFileSync(path.join(clone, 'notes.txt'), 'local only\n');
+      git(clone, ['add', '--all']);
+      git(clone, ['commit', '--quiet', '-m', 'unrelated work']);
+      fs.writeFileSync(path.join(clone, 'scratch.txt'), 'uncommitted\n');
+      const before = fixture.state(clone);
+      const result = await run(path.join(clone, 'services'), ['promote', 'development', 'production', 'clients-api', '--provider', 'github', '--repo', 'o/r', '--api-url', url], { GITHUB_TOKEN: 't' });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      const branch = api.creates()[0].body.head;
+      const changed = git(fixture.remote, ['diff', '--name-only', 'main', branch]).split('\n').filter(Boolean);
+      const production = loadProject(clone).environments.find((e) => e.name === 'production')!;
+      expect(changed).toContain('environments/production.yaml');
+      expect(changed.filter((f) => f !== 'environments/production.yaml').every((f) => f.startsWith(`dist/${production.cluster}/production/`))).toBe(true);
+      expect(git(fixture.remote, ['log', '--format=%s', `main..${branch}`]).trim()).toBe('promote(production): clients-api 1.0.0aaaaaaa');
+      // The user's branch, index and files as they were.
+      expect(fixture.state(clone)).toEqual(before);
+      expect(git(clone, ['rev-parse', '--abbrev-ref', 'HEAD']).trim()).toBe('feature');
+      expect(git(clone, ['worktree', 'list']).trim().split('\n')).toHaveLength(1);
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('promote run again reuses the branch and reports the open pull request instead of opening another', async () => {
+    const first = github();
+    const url1 = await first.start();
+    const clone = fixture.clone();
+    const args = ['promote', 'development', 'production', 'renting-api', '--provider', 'github', '--repo', 'o/r'];
+    let branch: string;
+    try {
+      const result = await run(clone, [...args, '--api-url', url1], { GITHUB_TOKEN: 't' });
+      expect(result.status).toBe(0);
+      branch = first.creates()[0].body.head;
+    } finally {
+      await first.stop();
+    }
+    const refs = fixture.refs();
+    const second = github([{ number: 9, html_url: 'https://github.com/o/r/pull/9', head: { ref: branch } }]);
+    const url2 = await second.start();
+    try {
+      const result = await run(clone, [...args, '--api-url', url2], { GITHUB_TOKEN: 't' });
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain(`promote: reused ${branch} on origin: it already holds this change on main`);
+      expect(result.stdout).toContain('promote: a pull request for this change is already open: https://github.com/o/r/pull/9');
+      expect(second.creates()).toHaveLength(0);
+      expect(fixture.refs()).toBe(refs);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('promote replaces a branch of the same change that holds something else', async () => {
+    const api = github();
+    const url = await api.start();
+    try {
+      const clone = fixture.clone();
+      const args = ['promote', 'development', 'production', 'inventory-api', '--provider', 'github', '--repo', 'o/r', '--api-url', url];
+      // A stale branch of that name (e.g. a push cut short) holding only main.
+      const fingerprintBranch = (await run(clone, args, { GITHUB_TOKEN: 't' })).stdout.match(/pushed (promote\/\S+)/)![1];
+      git(fixture.remote, ['update-ref', `refs/heads/${fingerprintBranch}`, 'main']);
+      const result = await run(clone, args, { GITHUB_TOKEN: 't' });
+      expect(result.status).toBe(0);
+      expect(result.stdout).toContain(`promote: replaced ${fingerprintBranch} on origin (it held an older render)`);
+      expect(git(fixture.remote, ['show', `${fingerprintBranch}:environments/production.yaml`])).not.toBe(git(fixture.remote, ['show', 'main:environments/production.yaml']));
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it.each([
+    ['GitHub rejects the token', () => new FakeApi(() => [401, { message: 'Bad credentials' }]), ['--provider', 'github', '--repo', 'o/r'], { GITHUB_TOKEN: 'bad' },
+      'bookstore: GitHub does not accept GITHUB_TOKEN (401 Bad credentials)'],
+    ['GitHub has no such repository', () => new FakeApi(() => [404, { message: 'Not Found' }]), ['--provider', 'github', '--repo', 'o/r'], { GITHUB_TOKEN: 't' },
+      'bookstore: GitHub has no repository o/r that GITHUB_TOKEN can see (404)'],
+    ['CodeCommit has no such repository', () => codecommit([400, { __type: 'RepositoryDoesNotExistException', message: 'bookstore-gitops does not exist' }]),
+      ['--provider', 'codecommit', '--repo', 'bookstore-gitops', '--region', 'us-east-1'], AWS_ENV, 'bookstore: CodeCommit has no repository bookstore-gitops in us-east-1'],
+  ])('promote checks the API before it pushes: %s', async (_what, make, flags, env, message) => {
+    const api = make();
+    const url = await api.start();
+    try {
+      const clone = fixture.clone();
+      const refs = fixture.refs();
+      const result = await run(clone, ['promote', 'development', 'production', ...flags, '--api-url', url], env);
+      expect(result.stderr.trim().split('\n')).toEqual([message]);
+      expect(result.status).toBe(1);
+      expect(fixture.refs()).toBe(refs);
+      expect(api.creates()).toHaveLength(0);
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('promote cannot reach the API: one line, nothing pushed', async () => {
+    const api = github();
+    const url = await api.start();
+    await api.stop();
+    const clone = fixture.clone();
+    const refs = fixture.refs();
+    const result = await run(clone, ['promote', 'development', 'production', '--provider', 'github', '--repo', 'o/r', '--api-url', url], { GITHUB_TOKEN: 't' });
+    expect(result.stderr.trim()).toBe(`bookstore: cannot reach the GitHub API at ${url}: ECONNREFUSED`);
+    expect(result.status).toBe(1);
+    expect(fixture.refs()).toBe(refs);
+  });
+
+  it('promote --dry-run prints the title and body and touches nothing', async () => {
+    const clone = fixture.clone();
+    const before = fixture.state(clone);
+    const refs = fixture.refs();
+    // No provider flags, no token, no API: none is needed.
+    const result = await run(clone, ['promote', 'development', 'production', '--dry-run']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('title: promote(production): clients-api 1.0.0aaaaaaa, renting-api 1.0.0bbbbbbb');
+    expect(result.stdout).toContain('| clients-api | `1.0.3b9e1c27` | `1.0.0aaaaaaa` |');
+    expect(result.stdout).toContain('nothing pushed, no pull request opened');
+    expect(fixture.refs()).toBe(refs);
+    expect(fixture.state(clone)).toEqual(before);
+    expect(git(clone, ['branch', '--list'])).toBe('* main\n');
+  });
+
+  it.each(VERB_NAMES)('bookstore %s --help prints its usage and exits 0, from anywhere', async (verb) => {
+    const result = await run(os.tmpdir(), [verb, '--help']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^usage: bookstore ${verb}\\b`));
+  });
+
+  it('every verb works from a sub-folder and refuses outside a checkout with one line', async () => {
+    const clone = fixture.clone();
+    const inside = await run(path.join(clone, 'dist', 'eks-acg'), ['status']);
+    expect(inside.stderr).toBe('');
+    expect(inside.status).toBe(0);
+    expect(inside.stdout).toContain('cluster eks-acg:');
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'not-a-checkout-'));
+    for (const args of [['status'], ['diff'], ['bump', 'development', 'front-end', '1.0.0'], ['promote', 'development', 'production'], ['context', 'refresh', 'eks-acg']]) {
+      const result = await run(outside, args);
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^bookstore: .* is not inside a bookstore-gitops checkout/)]);
+    }
+    fs.rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('diff never answers falsely: outside git, without a main branch, against a ref without dist/', async () => {
+    const clone = fixture.clone();
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-nogit-'));
+    fs.cpSync(clone, copy, { recursive: true, filter: (src) => !src.includes(`${path.sep}.git`) });
+    await expect(diff([], { root: copy, log: () => undefined })).rejects.toThrow(/is not a git checkout/);
+    fs.rmSync(copy, { recursive: true, force: true });
+    git(clone, ['branch', '--quiet', '-m', 'main', 'trunk']);
+    git(clone, ['remote', 'remove', 'origin']);
+    await expect(diff([], { root: clone, log: () => undefined })).rejects.toThrow('no main branch to compare with');
+    const empty = git(clone, ['commit-tree', git(clone, ['hash-object', '-t', 'tree', '/dev/null']).trim(), '-m', 'empty']).trim();
+    await expect(diff([empty], { root: clone, log: () => undefined })).rejects.toThrow(/has no dist\/ committed/);
   });
 
   it('diff lists the objects a source change would change, with the fields', async () => {

@@ -1,30 +1,68 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError } from '../errors';
-import { git, uncommitted } from '../git';
+import { git, GitError } from '../git';
 import { environmentNamed, loadProject } from '../load';
 import type { Environment } from '../model';
-import { diffObjects, indexObjects, summarizeByKind, type ObjectDiff } from '../objects';
+import { diffObjects, indexObjects, summarizeByKind, type FieldChange, type ObjectDiff } from '../objects';
 import { setImageTag } from '../overlay';
 import { builtServices } from '../service';
-import { readTree, synthesize, writeTree } from '../synth';
+import { readTree } from '../synth';
 import { parseArgs } from './args';
 import type { CommandOptions } from './bump';
-import { openPullRequest, resolveProvider } from './pull-request';
+import { pullRequests, resolveProvider, type Provider } from './pull-request';
 
-export const USAGE = 'usage: bookstore promote <from-env> <to-env> [service…] [--remote origin] [--base main] [--provider github|codecommit] [--repo R] [--region R] [--api-url URL]';
+export const USAGE = 'usage: bookstore promote <from-env> <to-env> [service…] [--dry-run] [--remote origin] [--base main] [--provider github|codecommit] [--repo R] [--region R] [--api-url URL]';
 
-interface Change { readonly service: string; readonly current: string; readonly next: string }
+export interface Change { readonly service: string; readonly current: string; readonly next: string }
 
-function code(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text === undefined ? '—' : `\`${text.length > 80 ? `${text.slice(0, 77)}...` : text}\``;
+/** Longest value shown whole in the body; a longer one shows the part that changed. */
+const LONGEST_VALUE = 72;
+/** Objects listed one by one in the open; more go into a collapsed `<details>` section. */
+const OPEN_LIST = 12;
+/** What each provider accepts as a description (GitHub: 65,536 characters; CodeCommit: 10,240). */
+export const BODY_LIMIT: Record<Provider['kind'], number> = { github: 65000, codecommit: 10000 };
+
+const text = (value: unknown) => (value === undefined ? undefined : typeof value === 'string' ? value : JSON.stringify(value));
+
+/**
+ * A field's before and after, each in backticks. A long value is never cut where it changes (an
+ * image's tag is at its end): the common start and end are elided, the changed part stays.
+ */
+export function showChange(before: unknown, after: unknown): string {
+  const [b, a] = [text(before), text(after)];
+  const show = (v: string | undefined) => (v === undefined ? '(none)' : `\`${v.replace(/`/g, "'")}\``);
+  if (b === undefined || a === undefined || Math.max(b.length, a.length) <= LONGEST_VALUE) {
+    const cut = (v: string | undefined) => (v !== undefined && v.length > LONGEST_VALUE ? `${v.slice(0, LONGEST_VALUE - 1)}…` : v);
+    return `${show(cut(b))} → ${show(cut(a))}`;
+  }
+  let start = 0;
+  while (start < Math.min(b.length, a.length) && b[start] === a[start]) start++;
+  let end = 0;
+  while (end < Math.min(b.length, a.length) - start && b[b.length - 1 - end] === a[a.length - 1 - end]) end++;
+  // Some context before the change, starting at a separator when there is one near.
+  const context = 24;
+  let from = Math.max(0, start - context);
+  const separator = Math.max(b.lastIndexOf('/', start - 1), b.lastIndexOf(' ', start - 1), b.lastIndexOf(',', start - 1));
+  if (separator >= from) from = separator + 1;
+  const part = (v: string) => {
+    const stop = Math.min(v.length, Math.max(v.length - end + context, from + LONGEST_VALUE));
+    return `${from > 0 ? '…' : ''}${v.slice(from, stop)}${stop < v.length ? '…' : ''}`;
+  };
+  return `${show(part(b))} → ${show(part(a))}`;
 }
 
-/** The pull request's Markdown: the tags, then what the render changes, per kind and per object. */
-export function pullRequestBody(from: Environment, to: Environment, changes: readonly Change[], diff: ObjectDiff): string {
-  const lines = [
+const fieldLine = (f: FieldChange) => `  - \`${f.path}\`: ${showChange(f.before, f.after)}`;
+
+/**
+ * The pull request's Markdown: the tags, then the rendered changes per kind, then each object and
+ * its changed fields (collapsed in `<details>` when long; both providers render it), within `limit`.
+ */
+export function pullRequestBody(from: Environment, to: Environment, changes: readonly Change[], diff: ObjectDiff, limit = BODY_LIMIT.github): string {
+  const head = [
     `Promotes ${changes.length} service(s) from **${from.name}** to **${to.name}**.`,
     '',
     `| service | ${to.name} now | new tag (from ${from.name}) |`,
@@ -37,83 +75,179 @@ export function pullRequestBody(from: Environment, to: Environment, changes: rea
     '|---|---|---|---|',
     ...summarizeByKind(diff).map((r) => `| ${r.kind} | ${r.added} | ${r.changed} | ${r.removed} |`),
     '',
-    ...diff.added.map((o) => `- added \`${o.id}\` in \`dist/${o.folder}\``),
-    ...diff.removed.map((o) => `- removed \`${o.id}\` from \`dist/${o.folder}\``),
-    ...diff.changed.flatMap(({ object, fields }) => [
-      `- changed \`${object.id}\` in \`dist/${object.folder}\``,
-      ...fields.map((f) => `  - \`${f.path}\`: ${code(f.before)} → ${code(f.after)}`),
-    ]),
-    '',
-    `Merging this pull request is the approval. Argo CD then shows ${to.name} as OutOfSync${to.sync.automated ? ' and syncs it' : ' until a person syncs it'}.`,
-    '',
   ];
-  return lines.join('\n');
+  const tail = ['', `Merging this pull request is the approval. Argo CD then shows ${to.name} as OutOfSync${to.sync.automated ? ' and syncs it' : ' until a person syncs it'}.`, ''];
+  const objects = [
+    ...diff.added.map((o) => [`- added \`${o.id}\` in \`dist/${o.folder}\``]),
+    ...diff.removed.map((o) => [`- removed \`${o.id}\` from \`dist/${o.folder}\``]),
+    ...diff.changed.map(({ object, fields }) => [`- changed \`${object.id}\` in \`dist/${object.folder}\``, ...fields.map(fieldLine)]),
+  ];
+  const collapsed = objects.length > OPEN_LIST;
+  const open = collapsed ? [`<details><summary>All ${objects.length} objects and their changed fields</summary>`, ''] : [];
+  const close = collapsed ? ['', '</details>'] : [];
+  // Within the provider's limit: as many whole objects as fit, then how to see the rest.
+  const budget = limit - [...head, ...open, ...close, ...tail].join('\n').length - 200;
+  const listed: string[] = [];
+  let used = 0;
+  let shown = 0;
+  for (const lines of objects) {
+    const size = lines.join('\n').length + 1;
+    if (used + size > budget) break;
+    listed.push(...lines);
+    used += size;
+    shown++;
+  }
+  if (shown < objects.length) listed.push(`- … and ${objects.length - shown} more object(s): \`bookstore diff\` on the branch lists every one`);
+  return [...head, ...open, ...listed, ...close, ...tail].join('\n');
+}
+
+/** A git failure as one line. */
+function gitLine(err: unknown): string {
+  return err instanceof GitError ? err.stderr.trim().split('\n').filter(Boolean).pop() ?? err.message : String(err);
+}
+
+/** Renders a checkout with its own code (`node main.ts` there), so the branch holds exactly what its sources render. */
+function renderIn(dir: string, what: string): void {
+  try {
+    const env = { ...process.env };
+    delete env.CDK8S_OUTDIR;
+    execFileSync(process.execPath, ['--require', './bin/ts.js', 'main.ts'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env });
+  } catch (err: any) {
+    const lines = String(err.stderr ?? err.message).split('\n').filter((l) => l.trim() && !l.startsWith('warning:'));
+    throw new UserError(`rendering ${what} failed: ${(lines[0] ?? `exit ${err.status}`).replace(/^synth: /, '')}`);
+  }
 }
 
 /**
- * `bookstore promote <from> <to> [service…]`: on a new branch, copies the tags of the named services
- * (default: every one that differs) from one overlay to the other, re-renders, commits, pushes the
- * branch and opens a pull request whose body shows what will change.
+ * `bookstore promote <from> <to> [service…]`: copies the tags of the named services (default: every
+ * one that differs) from one overlay to the other, as they are on the freshly fetched
+ * `<remote>/<base>`, in a temporary worktree: the user's branch, index and files are never touched
+ * and nothing of the local HEAD is carried. Renders, commits, checks the provider's API, pushes the
+ * branch `promote/<to>-<fingerprint of the change>` and opens a pull request whose body shows what
+ * will change. Running it again reuses or replaces the branch and reports an open pull request
+ * instead of opening a second. `--dry-run` prints the title and body and pushes nothing.
  */
 export async function promote(argv: readonly string[], options: CommandOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const args = parseArgs(argv, { values: ['remote', 'base', 'provider', 'repo', 'region', 'api-url'] }, USAGE);
+  const args = parseArgs(argv, { values: ['remote', 'base', 'provider', 'repo', 'region', 'api-url'], booleans: ['dry-run'] }, USAGE);
   if (args.positionals.length < 2) throw new UserError(USAGE);
   const [fromName, toName, ...named] = args.positionals;
   const remote = String(args.flags.get('remote') ?? 'origin');
   const base = String(args.flags.get('base') ?? 'main');
+  const dryRun = args.flags.has('dry-run');
   const { root } = options;
 
-  const project = loadProject(root);
-  const from = environmentNamed(project, fromName);
-  const to = environmentNamed(project, toName);
-  if (from.name === to.name) throw new UserError('promote needs two different environments');
-  const built = builtServices(project.services);
-  for (const name of named) {
-    if (!built.includes(name)) throw new UserError(`"${name}" is not a service with an image tag (known: ${built.join(', ')})`);
-  }
-  const changes: Change[] = (named.length > 0 ? named : built)
-    .map((service) => ({ service, current: to.images[service], next: from.images[service] }))
-    .filter((c) => c.current !== c.next);
-  if (changes.length === 0) {
-    log(`promote: nothing to promote: ${to.name} already runs the ${from.name} tags${named.length ? ` of ${named.join(', ')}` : ''}`);
-    return;
-  }
-  const dirty = uncommitted(root, ['environments', 'dist']);
-  if (dirty.length > 0) throw new UserError(`uncommitted changes in ${dirty.join(', ')}: commit or discard them first`);
-  const provider = resolveProvider(git(root, ['remote', 'get-url', remote]).trim(), args.flags);
-
-  const fingerprint = createHash('sha256').update(changes.map((c) => `${c.service}=${c.next}`).join(',')).digest('hex').slice(0, 8);
-  const branch = `promote/${to.name}-${fingerprint}`;
-  const original = git(root, ['rev-parse', '--abbrev-ref', 'HEAD']).trim();
-  const dist = path.join(root, 'dist');
-  const before = indexObjects(readTree(dist));
-
-  git(root, ['checkout', '--quiet', '-b', branch]);
-  let pushed = false;
+  let remoteUrl: string;
   try {
-    const overlay = path.join(root, 'environments', `${to.name}.yaml`);
+    remoteUrl = git(root, ['remote', 'get-url', remote]).trim();
+  } catch (err) {
+    throw new UserError(`no git remote "${remote}" in ${root} (${gitLine(err)}): pass --remote`);
+  }
+  const provider = dryRun ? undefined : resolveProvider(remoteUrl, args.flags);
+  try {
+    git(root, ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${base}:refs/remotes/${remote}/${base}`]);
+  } catch (err) {
+    throw new UserError(`cannot fetch ${base} from ${remote}: ${gitLine(err)}`);
+  }
+  const baseCommit = git(root, ['rev-parse', `refs/remotes/${remote}/${base}^{commit}`]).trim();
+
+  const worktree = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-promote-'));
+  const api = provider ? await pullRequests(provider) : undefined;
+  try {
+    git(root, ['worktree', 'add', '--quiet', '--detach', worktree, baseCommit]);
+    // The sources' imports resolve through the checkout's node_modules.
+    const modules = path.join(root, 'node_modules');
+    if (fs.existsSync(modules)) fs.symlinkSync(fs.realpathSync(modules), path.join(worktree, 'node_modules'));
+
+    const project = loadProject(worktree);
+    const from = environmentNamed(project, fromName);
+    const to = environmentNamed(project, toName);
+    if (from.name === to.name) throw new UserError('promote needs two different environments');
+    const built = builtServices(project.services);
+    for (const name of named) {
+      if (!built.includes(name)) throw new UserError(`"${name}" is not a service with an image tag (known: ${built.join(', ')})`);
+    }
+    const changes: Change[] = (named.length > 0 ? named : built)
+      .map((service) => ({ service, current: to.images[service], next: from.images[service] }))
+      .filter((c) => c.current !== c.next);
+    if (changes.length === 0) {
+      log(`promote: nothing to promote: on ${remote}/${base}, ${to.name} already runs the ${from.name} tags${named.length ? ` of ${named.join(', ')}` : ''}`);
+      return;
+    }
+
+    // Credentials and the API first: nothing is pushed that could not become a pull request.
+    await api?.check();
+
+    const overlay = path.join(worktree, 'environments', `${to.name}.yaml`);
     let text = fs.readFileSync(overlay, 'utf8');
     for (const c of changes) text = setImageTag(text, c.service, c.next);
     fs.writeFileSync(overlay, text);
-    const { files } = synthesize(root);
-    writeTree(dist, files);
-    const diff = diffObjects(before, indexObjects(files));
+    const before = indexObjects(readTree(path.join(worktree, 'dist')));
+    renderIn(worktree, `${to.name} on ${remote}/${base}`);
+    const diff = diffObjects(before, indexObjects(readTree(path.join(worktree, 'dist'))));
     const title = `promote(${to.name}): ${changes.map((c) => `${c.service} ${c.next}`).join(', ')}`;
-    git(root, ['add', '--all', '--', `environments/${to.name}.yaml`, 'dist']);
-    git(root, ['commit', '--quiet', '-m', title]);
+    const body = pullRequestBody(from, to, changes, diff, BODY_LIMIT[provider?.kind ?? 'codecommit']);
+    const fingerprint = createHash('sha256').update(`${to.name}:${changes.map((c) => `${c.service}=${c.next}`).join(',')}`).digest('hex').slice(0, 8);
+    const branch = `promote/${to.name}-${fingerprint}`;
+
     for (const c of changes) log(`promote: ${c.service} ${c.current} → ${c.next}`);
-    git(root, ['push', '--quiet', remote, `HEAD:refs/heads/${branch}`]);
-    pushed = true;
-    log(`promote: pushed ${branch} to ${remote}`);
-    const url = await openPullRequest(provider, { title, body: pullRequestBody(from, to, changes, diff), head: branch, base });
-    log(`promote: opened ${url}`);
-  } catch (err) {
-    if (pushed) log(`promote: branch ${branch} is on ${remote}, but no pull request was opened`);
-    throw err;
+    if (dryRun || !api) {
+      log(`promote: dry run from ${remote}/${base} (${baseCommit.slice(0, 12)}); nothing pushed, no pull request opened. It would open:`);
+      log(`title: ${title}`);
+      log(body);
+      return;
+    }
+
+    git(worktree, ['add', '--all', '--', `environments/${to.name}.yaml`, 'dist']);
+    try {
+      git(worktree, ['commit', '--quiet', '-m', title]);
+    } catch (err) {
+      throw new UserError(`git commit failed: ${gitLine(err)}`);
+    }
+    const commit = git(worktree, ['rev-parse', 'HEAD']).trim();
+
+    // The same change always gets the same branch: reuse it when it already holds this render, replace it otherwise.
+    const existing = git(root, ['ls-remote', '--heads', remote, `refs/heads/${branch}`]).trim().split(/\s+/)[0] || undefined;
+    let sameTree = false;
+    if (existing) {
+      try {
+        git(root, ['fetch', '--quiet', '--no-tags', remote, `refs/heads/${branch}`]);
+        // Same files, and built on this base (`merge-base --is-ancestor` fails otherwise).
+        sameTree = git(root, ['rev-parse', `${existing}^{tree}`]).trim() === git(root, ['rev-parse', `${commit}^{tree}`]).trim();
+        if (sameTree) git(root, ['merge-base', '--is-ancestor', baseCommit, existing]);
+      } catch {
+        sameTree = false;
+      }
+    }
+    if (existing && sameTree) {
+      log(`promote: reused ${branch} on ${remote}: it already holds this change on ${base}`);
+    } else {
+      try {
+        git(worktree, ['push', '--quiet', ...(existing ? [`--force-with-lease=refs/heads/${branch}:${existing}`] : []), remote, `HEAD:refs/heads/${branch}`]);
+      } catch (err) {
+        throw new UserError(`push of ${branch} to ${remote} failed: ${gitLine(err)}`);
+      }
+      log(existing ? `promote: replaced ${branch} on ${remote} (it held an older render)` : `promote: pushed ${branch} to ${remote}`);
+    }
+    try {
+      const open = await api.findOpen(branch, base);
+      if (open) {
+        log(`promote: a pull request for this change is already open: ${open}`);
+        return;
+      }
+      log(`promote: opened ${await api.open({ title, body, head: branch, base })}`);
+    } catch (err) {
+      log(`promote: branch ${branch} is on ${remote}, but no pull request was opened; run the same command again`);
+      throw err;
+    }
   } finally {
-    // Back where the user was; the branch lives on the remote (or, if the push failed, nowhere).
-    git(root, ['checkout', '--quiet', '--force', original]);
-    git(root, ['branch', '--quiet', '-D', branch]);
+    api?.close();
+    try {
+      git(root, ['worktree', 'remove', '--force', worktree]);
+    } catch {
+      // Never created, or already gone: nothing of it may stay registered.
+    }
+    fs.rmSync(worktree, { recursive: true, force: true });
+    git(root, ['worktree', 'prune']);
   }
 }
