@@ -272,9 +272,9 @@ describe('promote, status and diff', () => {
     const url = await api.start();
     try {
       const clone = fixture.clone();
-      const args = ['promote', 'development', 'production', 'inventory-api', '--provider', 'github', '--repo', 'o/r', '--api-url', url];
+      const args = ['promote', 'development', 'production', 'clients-api', '--provider', 'github', '--repo', 'o/r', '--api-url', url];
       // A stale branch of that name (e.g. a push cut short) holding only main.
-      const fingerprintBranch = (await run(clone, args, { GITHUB_TOKEN: 't' })).stdout.match(/pushed (promote\/\S+)/)![1];
+      const fingerprintBranch = (await run(clone, args, { GITHUB_TOKEN: 't' })).stdout.match(/(?:pushed|reused) (promote\/\S+)/)![1];
       git(fixture.remote, ['update-ref', `refs/heads/${fingerprintBranch}`, 'main']);
       const result = await run(clone, args, { GITHUB_TOKEN: 't' });
       expect(result.status).toBe(0);

@@ -13,7 +13,7 @@ import { builtServices } from '../service';
 import { readTree } from '../synth';
 import { parseArgs } from './args';
 import type { CommandOptions } from './bump';
-import { pullRequests, resolveProvider, type Provider } from './pull-request';
+import { pullRequests, resolveProvider, type Provider, type PullRequests } from './pull-request';
 
 export const USAGE = 'usage: bookstore promote <from-env> <to-env> [service…] [--dry-run] [--remote origin] [--base main] [--provider github|codecommit] [--repo R] [--region R] [--api-url URL]';
 
@@ -143,7 +143,6 @@ export async function promote(argv: readonly string[], options: CommandOptions):
   } catch (err) {
     throw new UserError(`no git remote "${remote}" in ${root} (${gitLine(err)}): pass --remote`);
   }
-  const provider = dryRun ? undefined : resolveProvider(remoteUrl, args.flags);
   try {
     git(root, ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${base}:refs/remotes/${remote}/${base}`]);
   } catch (err) {
@@ -152,7 +151,7 @@ export async function promote(argv: readonly string[], options: CommandOptions):
   const baseCommit = git(root, ['rev-parse', `refs/remotes/${remote}/${base}^{commit}`]).trim();
 
   const worktree = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-promote-'));
-  const api = provider ? await pullRequests(provider) : undefined;
+  let api: PullRequests | undefined;
   try {
     git(root, ['worktree', 'add', '--quiet', '--detach', worktree, baseCommit]);
     // The sources' imports resolve through the checkout's node_modules.
@@ -176,6 +175,8 @@ export async function promote(argv: readonly string[], options: CommandOptions):
     }
 
     // Credentials and the API first: nothing is pushed that could not become a pull request.
+    const provider = dryRun ? undefined : resolveProvider(remoteUrl, args.flags);
+    api = provider ? await pullRequests(provider) : undefined;
     await api?.check();
 
     const overlay = path.join(worktree, 'environments', `${to.name}.yaml`);
