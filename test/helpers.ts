@@ -4,7 +4,11 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { synthesize } from '../lib/synth';
 
-export const ROOT = path.resolve(__dirname, '..');
+/**
+ * The project the structural tests read: this repository, or the copy in $BOOKSTORE_TEST_ROOT
+ * (test/extensions.test.ts runs them on a copy extended the way the README says).
+ */
+export const ROOT = process.env.BOOKSTORE_TEST_ROOT ? path.resolve(process.env.BOOKSTORE_TEST_ROOT) : path.resolve(__dirname, '..');
 
 /** The source folders a render needs; a temporary copy of them is a whole project. */
 const SOURCES = ['clusters', 'services', 'environments', 'platform', 'lib', 'imports', 'bin', 'main.ts', 'package.json', 'tsconfig.json', 'cdk8s.yaml'];

@@ -1,3 +1,4 @@
+import { builtServices } from '../lib/service';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,12 +31,12 @@ describe('environment overlay validation', () => {
     const env = parseOverlay(FILE, development, 'development', services);
     expect(env).toMatchObject({ name: 'development', cluster: 'eks-acg', namespace: 'development', hostSuffix: '-development' });
     expect(env.sync).toEqual({ automated: true, prune: true, selfHeal: true });
-    expect(Object.keys(env.images).sort()).toEqual(['clients-api', 'front-end', 'inventory-api', 'renting-api', 'resource-api']);
+    expect(Object.keys(env.images).sort()).toEqual(builtServices(services).sort());
   });
 
   it('names an unknown service with its line', () => {
     const text = development.replace('  resource-api:', '  resources-api:');
-    expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'resources-api')}:3: images: unknown service "resources-api" (known: clients-api, front-end, inventory-api, renting-api, resource-api)`);
+    expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'resources-api')}:3: images: unknown service "resources-api" (known: ${builtServices(services).join(', ')})`);
   });
 
   it('says where the tag of a pinned public image lives', () => {
