@@ -1,0 +1,129 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
+import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/constructs/bookstore-service';
+import { loadServices } from '../lib/load';
+import { synthesize } from '../lib/synth';
+import { ROOT, copyProject, rendered, snapshotDir } from './helpers';
+
+/** Runs synth in a folder as a user would. */
+function synth(cwd: string) {
+  const run = spawnSync(process.execPath, ['--require', './bin/ts.js', 'main.ts'], { cwd, encoding: 'utf8' });
+  return { status: run.status, stderr: run.stderr.trim() };
+}
+
+/** Replaces text in a file of the copy; fails when the text is not there (the mistake must be made). */
+function edit(dir: string, file: string, from: string | RegExp, to: string): void {
+  const full = path.join(dir, file);
+  const text = fs.readFileSync(full, 'utf8');
+  const next = text.replace(from, to);
+  if (next === text) throw new Error(`${file}: ${from} not found`);
+  fs.writeFileSync(full, next);
+}
+
+describe('service files are checked on load', () => {
+  let project: string;
+  let originals: Map<string, string>;
+  beforeAll(() => {
+    project = copyProject({ withDist: true });
+    originals = snapshotDir(path.join(project, 'services'));
+  });
+  afterEach(() => {
+    fs.rmSync(path.join(project, 'services'), { recursive: true, force: true });
+    for (const [file, text] of originals) {
+      fs.mkdirSync(path.dirname(path.join(project, 'services', file)), { recursive: true });
+      fs.writeFileSync(path.join(project, 'services', file), text);
+    }
+  });
+  afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
+  it.each<[string, (dir: string) => void, string]>([
+    ['a missing host', (d) => edit(d, 'services/inventory-api.ts', "  host: 'inventory-api',\n", ''),
+      'synth: services/inventory-api.ts: host: missing: every service has an Ingress, whose host is <host><suffix>.<base domain>'],
+    ['a host taken twice', (d) => edit(d, 'services/resource-api.ts', "host: 'resource-api'", "host: 'inventory-api'"),
+      'synth: services/resource-api.ts: host: "inventory-api" is already used by services/inventory-api.ts'],
+    ['a Service name taken twice', (d) => edit(d, 'services/inventory-api.ts', "  host: 'inventory-api',", "  host: 'inventory-api',\n  serviceName: 'clients-api-service',"),
+      'synth: services/inventory-api.ts: serviceName: "clients-api-service" is already used by services/clients-api.ts'],
+    ['a service name taken twice', (d) => fs.copyFileSync(path.join(d, 'services/resource-api.ts'), path.join(d, 'services/resource-api-copy.ts')),
+      'synth: services/resource-api-copy.ts: name: declares service "resource-api"; the file must be named resource-api.ts'],
+    ['a backend that is not a service', (d) => edit(d, 'services/inventory-api.ts', "service: 'resource-api'", "service: 'resources-api'"),
+      `synth: services/inventory-api.ts: backends[0].service: "resources-api" is not a service (known: ${loadServices(ROOT).map((s) => s.name).join(', ')})`],
+    ['a port out of range', (d) => edit(d, 'services/renting-api.ts', 'port: 5004', 'port: 70000'),
+      'synth: services/renting-api.ts: port: 70000 is not a port (1-65535)'],
+    ['a missing health', (d) => edit(d, 'services/inventory-api.ts', "  health: { httpPath: '/summary' },\n", ''),
+      "synth: services/inventory-api.ts: health: missing: { httpPath: '/path' } or { tcp: true, why: '...' }"],
+    ['missing resources', (d) => edit(d, 'services/inventory-api.ts', /  resources: .*\n/, ''),
+      'synth: services/inventory-api.ts: resources: missing: { cpuMillis: [request, limit], memoryMiB: [request, limit] }'],
+    ['a missing security', (d) => edit(d, 'services/inventory-api.ts', /  security: \{[\s\S]*?\n  \},\n/, ''),
+      'synth: services/inventory-api.ts: security: missing: {} is the restricted default; any loosening states its reason'],
+    ['a proxy route without its config key', (d) => edit(d, 'services/front-end-proxy.ts', ", configKey: 'rentingApi'", ''),
+      "synth: services/front-end-proxy.ts: backends[3].configKey: missing: the route /renting-api/ needs the key the front-end's config.json gives it"],
+    ['an environment variable that resolves to undefined', (d) => edit(d, 'services/clients-api.ts', 'AWS_DEFAULT_REGION: cluster.region', 'AWS_DEFAULT_REGION: (cluster as any).regionName'),
+      'synth: services/clients-api.ts: env: AWS_DEFAULT_REGION is undefined in development, not a string'],
+  ])('%s stops synth with one line naming the file and field, dist/ unchanged', (_what, mistake, line) => {
+    mistake(project);
+    const before = snapshotDir(path.join(project, 'dist'));
+    const run = synth(project);
+    expect(run.stderr).toBe(line);
+    expect(run.status).toBe(1);
+    expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
+  });
+});
+
+describe('config changes reach the pods', () => {
+  it('a change to the proxy\'s nginx routes changes its Deployment\'s pod template (checksum annotation)', () => {
+    const project = copyProject();
+    try {
+      edit(project, 'services/front-end-proxy.ts', "route: '/renting-api/'", "route: '/rentals-api/'");
+      const { project: model } = rendered();
+      for (const environment of model.environments) {
+        const file = `${environment.cluster}/${environment.name}/front-end-proxy.yaml`;
+        const template = (files: ReadonlyMap<string, string>) =>
+          YAML.parseAllDocuments(files.get(file)!).map((d) => d.toJS()).find((o) => o.kind === 'Deployment').spec.template;
+        const before = template(rendered().files);
+        const after = template(synthesize(project).files);
+        expect(before.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).toMatch(/^[0-9a-f]{64}$/);
+        expect(after.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).not.toBe(before.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]);
+      }
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the cdk8s CLI path and the README', () => {
+  let project: string;
+  beforeAll(() => {
+    project = copyProject({ withDist: true });
+  });
+  afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
+  it('a failing `npm run cdk8s -- synth` leaves dist/ intact and prints no update-check stack trace', () => {
+    edit(project, 'services/renting-api.ts', 'port: 5004', 'port: 0');
+    const before = snapshotDir(path.join(project, 'dist'));
+    const run = spawnSync('npm', ['run', '-s', 'cdk8s', '--', 'synth'], { cwd: project, encoding: 'utf8' });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toContain('synth: services/renting-api.ts: port: 0 is not a port (1-65535)');
+    expect(run.stderr).not.toMatch(/_loadurl|new version .* of cdk8s-cli/);
+    expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
+    edit(project, 'services/renting-api.ts', 'port: 0', 'port: 5004');
+  });
+
+  it('prints the README\'s example overlay error, as written', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const line = /^synth: environments\/development\.yaml:\d+:\d+: images\.clients-api: tag is not .*$/m.exec(readme)?.[0];
+    expect(line).toBeDefined();
+    const overlay = 'environments/development.yaml';
+    edit(project, overlay, /clients-api: \S+/, 'clients-api: latest');
+    const before = snapshotDir(path.join(project, 'dist'));
+    try {
+      const run = synth(project);
+      expect(run.stderr).toBe(line);
+      expect(run.status).toBe(1);
+      expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
+    } finally {
+      fs.copyFileSync(path.join(ROOT, overlay), path.join(project, overlay));
+    }
+  });
+});
