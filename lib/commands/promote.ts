@@ -43,11 +43,10 @@ export function showChange(before: unknown, after: unknown): string {
   while (start < Math.min(b.length, a.length) && b[start] === a[start]) start++;
   let end = 0;
   while (end < Math.min(b.length, a.length) - start && b[b.length - 1 - end] === a[a.length - 1 - end]) end++;
-  // Some context before the change, starting at a separator when there is one near.
+  // Some context before the change: from the nearest separator (an image's repository name), else 24 characters.
   const context = 24;
-  let from = Math.max(0, start - context);
   const separator = Math.max(b.lastIndexOf('/', start - 1), b.lastIndexOf(' ', start - 1), b.lastIndexOf(',', start - 1));
-  if (separator >= from) from = separator + 1;
+  const from = separator >= start - 2 * context ? separator + 1 : Math.max(0, start - context);
   const part = (v: string) => {
     const stop = Math.min(v.length, Math.max(v.length - end + context, from + LONGEST_VALUE));
     return `${from > 0 ? '…' : ''}${v.slice(from, stop)}${stop < v.length ? '…' : ''}`;
