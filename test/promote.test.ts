@@ -14,6 +14,9 @@ import { VERB_NAMES } from '../lib/cli';
 import { GitFixture } from './git-fixture';
 import { ROOT } from './helpers';
 
+// Each promote renders in a child process; on a busy machine that can take a while (a limit, not a timing assertion).
+jest.setTimeout(180000);
+
 const BIN = path.join(__dirname, '..', 'bin', 'bookstore.js');
 
 /** A stand-in for a provider's API on 127.0.0.1 that records every request; `route` answers [status, body]. */
