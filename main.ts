@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { runCommand } from './lib/errors';
+import { updateReadme } from './lib/readme';
 import { synthesize, writeTree } from './lib/synth';
 
 runCommand('synth', () => {
@@ -13,6 +14,8 @@ runCommand('synth', () => {
   const { project, files } = synthesize(root, timings);
   const writeStart = performance.now();
   writeTree(outdir, files);
+  // The README's picture of an environment is the rendered one (README, "Bookstore GitOps").
+  if (outdir === path.join(root, 'dist')) updateReadme(root, files);
   timings['write'] = performance.now() - writeStart;
   // BOOKSTORE_TIMINGS=1 (used by `npm run bench`): where the time of one synth goes, in ms.
   if (process.env.BOOKSTORE_TIMINGS) console.error(`timings: ${JSON.stringify(timings)}`);

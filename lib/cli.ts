@@ -14,7 +14,7 @@ const USAGE = [
   '  bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)',
   '  promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next',
   '  status                       the tag of each service in each environment',
-  '  diff [<git-ref>]             rendered objects added, changed, removed against a ref (default: merge base with main)',
+  '  diff [<git-ref>] [--picture]  rendered objects added, changed, removed against a ref (default: merge base with main)',
   '  context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
 ].join('\n');
 

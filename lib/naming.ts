@@ -43,6 +43,11 @@ export function ecrRegistry(cluster: Cluster): string {
   return `${cluster.accountId}.dkr.ecr.${cluster.region}.amazonaws.com/`;
 }
 
+/** Full public host of a service: its host label, the environment's suffix, the base domain (`api-development.example.com`). */
+export function publicHost(cluster: Cluster, environment: Environment, hostLabel: string): string {
+  return `${hostLabel}${environment.hostSuffix}.${cluster.baseDomain}`;
+}
+
 /** The VPC's primary CIDR: where the ALB's nodes and the worker nodes (kubelet probes) live. */
 export function vpcCidrOf(cluster: Cluster): string {
   return cluster.vpcCidr ?? '10.0.0.0/16';

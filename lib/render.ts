@@ -5,6 +5,9 @@ import { EnvironmentChart } from './charts/environment';
 import { PlatformChart } from './charts/platform';
 import { clusterConfig, irsaRoles } from './cluster-config';
 import type { Project } from './load';
+import { RETRY_POLICY, REQUEST_TIMEOUT } from './constructs/mesh';
+import { publicHost } from './naming';
+import { PICTURE_FILE, pictureMarkdown, type PictureFacts } from './picture';
 
 /** One rendered file: its path below dist/ and its objects in order. */
 export interface RenderedFile {
@@ -71,4 +74,24 @@ export const HEADER = '# Rendered by `npm run synth` from the sources of this re
 
 export function toYaml(file: RenderedFile): string {
   return HEADER + Yaml.stringify(...file.objects);
+}
+
+/** The facts the picture of one environment shows, from the same project the objects are rendered from. */
+export function pictureFacts(project: Project, environmentName: string): PictureFacts {
+  const environment = project.environments.find((e) => e.name === environmentName)!;
+  const cluster = project.clusters.find((c) => c.name === environment.cluster)!;
+  const byName = new Map(project.services.map((s) => [s.name, s]));
+  return {
+    cluster,
+    environment,
+    services: project.services,
+    hostOf: (name) => publicHost(cluster, environment, byName.get(name)!.host),
+    mesh: 'appmesh',
+    callLabel: () => `retries ${RETRY_POLICY.maxRetries} × ${RETRY_POLICY.perRetryTimeout.value / 1000} s, timeout ${REQUEST_TIMEOUT.perRequest!.value} s`,
+  };
+}
+
+/** dist/<cluster>/<env>/README.md of every environment: its picture (Markdown, not an object: Argo CD ignores it). */
+export function renderPictures(project: Project): Map<string, string> {
+  return new Map(project.environments.map((e) => [`${e.cluster}/${e.name}/${PICTURE_FILE}`, pictureMarkdown(pictureFacts(project, e.name))]));
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './errors';
 import { loadProject, type Project } from './load';
-import { renderProject, toYaml, type RenderedFile } from './render';
+import { renderPictures, renderProject, toYaml, type RenderedFile } from './render';
 import { validateObject } from './validate';
 import { checkPolicy, formatFinding, type Finding } from './policy';
 
@@ -63,7 +63,7 @@ export function synthesize(root: string, timings?: Record<string, number>): Synt
   if (policyFindings.length > 0) {
     throw new UserError(`${policyFindings.length} policy finding(s), first: ${formatFinding(policyFindings[0])} (\`npm run validate\` lists all)`);
   }
-  const files = timed(timings)('YAML emit', () => new Map(rendered.map((f) => [f.path, toYaml(f)])));
+  const files = timed(timings)('YAML emit', () => new Map([...rendered.map((f): [string, string] => [f.path, toYaml(f)]), ...renderPictures(project)]));
   return { project, files, rendered };
 }
 

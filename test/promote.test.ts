@@ -8,6 +8,7 @@ import { diff } from '../lib/commands/diff';
 import { status } from '../lib/commands/status';
 import { git } from '../lib/git';
 import { GitFixture } from './git-fixture';
+import { serviceNode } from '../lib/picture';
 
 const BIN = path.join(__dirname, '..', 'bin', 'bookstore.js');
 
@@ -89,6 +90,9 @@ describe('promote, status and diff', () => {
       expect(body).toContain('| renting-api | `1.0.c81e4b6a` | `1.0.0bbbbbbb` |');
       expect(body).toContain('| Deployment | 0 | 2 | 0 |');
       expect(body).toContain('- changed `Deployment/production/clients-api` in `dist/eks-acg/production`');
+      // The target environment's picture, the promoted services highlighted.
+      expect(body).toContain('```mermaid\nflowchart LR\n');
+      expect(body).toContain(`  class ${serviceNode('clients-api')},${serviceNode('renting-api')} changed\n`);
       expect(body).toMatch(/`spec\.template\.spec\.containers\[0\]\.image`: `111122223333\.dkr\.ecr\.us-east-1\.amazonaws\.com\/bookstore\.clients-api:1\.0\.3b9e1c27` → `[^`]+:1\.0\.0aaaaaaa`/);
       // The branch on the remote holds the change, rendered; the clone is back on main, untouched.
       const overlay = git(fixture.remote, ['show', `${branch}:environments/production.yaml`]);
@@ -119,7 +123,8 @@ describe('promote, status and diff', () => {
         title: 'promote(production): renting-api 1.0.0bbbbbbb',
         targets: [{ repositoryName: 'bookstore-gitops', sourceReference: expect.stringMatching(/^promote\/production-/), destinationReference: 'main' }],
       });
-      expect(api.requests[0].body.description).not.toContain('clients-api');
+      expect(api.requests[0].body.description).not.toContain('| clients-api |');
+      expect(api.requests[0].body.description).not.toContain('clients-api` in');
       expect(result.stdout).toContain('promote: opened https://us-east-1.console.aws.amazon.com/codesuite/codecommit/repositories/bookstore-gitops/pull-requests/42');
     } finally {
       await api.stop();
@@ -188,6 +193,17 @@ describe('promote, status and diff', () => {
       '      metadata.annotations.alb.ingress.kubernetes.io/healthcheck-path: "/summary" → "/health"',
       expect.stringMatching(/^diff: 0 added, 4 changed, 0 removed against [0-9a-f]{12}$/),
     ]);
+  });
+
+  it('diff --picture prints each changed environment\'s picture with the touched services highlighted', async () => {
+    const clone = fixture.clone();
+    const file = path.join(clone, 'services', 'inventory-api.ts');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("health: { httpPath: '/summary' }", "health: { httpPath: '/health' }"));
+    const lines: string[] = [];
+    await diff(['--picture'], { root: clone, log: (l) => lines.push(l) });
+    const pictures = lines.filter((l) => l.startsWith('```mermaid'));
+    expect(pictures).toHaveLength(2);
+    for (const picture of pictures) expect(picture).toContain(`  class ${serviceNode('inventory-api')} changed\n`);
   });
 
   it('diff lists objects a change adds and removes', async () => {

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-29';
 import * as appmesh from '../../imports/appmesh.k8s.aws';
 import type { Cluster, Environment, ServiceContext } from '../model';
-import { COMMON_LABELS, meshName } from '../naming';
+import { COMMON_LABELS, meshName, publicHost } from '../naming';
 import { callersOf, serviceNameOf, type ServiceDefinition } from '../service';
 import { BookstoreService } from '../constructs/bookstore-service';
 import { CUSTOM_RESOURCE_SYNC } from '../addon';
@@ -54,7 +54,7 @@ export class EnvironmentChart extends Chart {
     const context: ServiceContext = {
       cluster,
       environment,
-      hostOf: (name) => `${byName.get(name)!.host}${environment.hostSuffix}.${cluster.baseDomain}`,
+      hostOf: (name) => publicHost(cluster, environment, byName.get(name)!.host),
       serviceNameOf: (name) => serviceNameOf(byName.get(name)!),
       callersOf: (name) => callersOf(services, name),
     };

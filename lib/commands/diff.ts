@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { UserError } from '../errors';
 import { git, GitError } from '../git';
 import { diffObjects, indexObjects } from '../objects';
+import { changedServices, environmentPicture, mermaidBlock } from '../picture';
+import { pictureFacts } from '../render';
 import { synthesize } from '../synth';
 import type { CommandOptions } from './bump';
 
@@ -30,10 +32,12 @@ function committedDist(root: string, ref: string): Map<string, string> {
  * tree's side is rendered now, uncommitted source changes included.
  */
 export async function diff(argv: readonly string[], options: CommandOptions): Promise<void> {
-  if (argv.length > 1 || argv[0]?.startsWith('-')) throw new UserError('usage: bookstore diff [<git-ref>]');
+  const picture = argv.includes('--picture');
+  const positional = argv.filter((a) => a !== '--picture');
+  if (positional.length > 1 || positional[0]?.startsWith('-')) throw new UserError('usage: bookstore diff [<git-ref>] [--picture]');
   const log = options.log ?? ((line: string) => console.log(line));
   const { root } = options;
-  let ref = argv[0];
+  let ref = positional[0];
   try {
     if (!ref) {
       const main = ['origin/main', 'main'].find((r) => { try { git(root, ['rev-parse', '--verify', '--quiet', r]); return true; } catch { return false; } });
@@ -46,7 +50,8 @@ export async function diff(argv: readonly string[], options: CommandOptions): Pr
     throw err;
   }
   const before = indexObjects(committedDist(root, ref));
-  const after = indexObjects(synthesize(root).files);
+  const { project, files } = synthesize(root);
+  const after = indexObjects(files);
   const result = diffObjects(before, after);
   const entries = [
     ...result.added.map((o) => ({ folder: o.folder, line: `  + ${o.id}`, fields: [] as string[] })),
@@ -67,6 +72,11 @@ export async function diff(argv: readonly string[], options: CommandOptions): Pr
     for (const e of entries.filter((x) => x.folder === folder).sort((a, b) => a.line.slice(4).localeCompare(b.line.slice(4)))) {
       log(e.line);
       for (const f of e.fields) log(f);
+    }
+    // --picture: the environment as the change leaves it, the services it touches highlighted.
+    const environment = project.environments.find((env) => `${env.cluster}/${env.name}` === folder);
+    if (picture && environment) {
+      log(mermaidBlock(environmentPicture(pictureFacts(project, environment.name), changedServices(result, folder, project.services))).trimEnd());
     }
   }
   log(`diff: ${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed against ${short}`);

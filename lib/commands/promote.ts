@@ -12,6 +12,8 @@ import { readTree, synthesize, writeTree } from '../synth';
 import { parseArgs } from './args';
 import type { CommandOptions } from './bump';
 import { openPullRequest, resolveProvider } from './pull-request';
+import { changedServices, environmentPicture, mermaidBlock } from '../picture';
+import { pictureFacts } from '../render';
 
 const USAGE = 'usage: bookstore promote <from-env> <to-env> [service…] [--remote origin] [--base main] [--provider github|codecommit] [--repo R] [--region R] [--api-url URL]';
 
@@ -23,7 +25,7 @@ function code(value: unknown): string {
 }
 
 /** The pull request's Markdown: the tags, then what the render changes, per kind and per object. */
-export function pullRequestBody(from: Environment, to: Environment, changes: readonly Change[], diff: ObjectDiff): string {
+export function pullRequestBody(from: Environment, to: Environment, changes: readonly Change[], diff: ObjectDiff, picture?: string): string {
   const lines = [
     `Promotes ${changes.length} service(s) from **${from.name}** to **${to.name}**.`,
     '',
@@ -44,6 +46,7 @@ export function pullRequestBody(from: Environment, to: Environment, changes: rea
       ...fields.map((f) => `  - \`${f.path}\`: ${code(f.before)} → ${code(f.after)}`),
     ]),
     '',
+    ...(picture ? [`### ${to.name} after this change (changed services highlighted)`, '', picture] : []),
     `Merging this pull request is the approval. Argo CD then shows ${to.name} as OutOfSync${to.sync.automated ? ' and syncs it' : ' until a person syncs it'}.`,
     '',
   ];
@@ -106,7 +109,8 @@ export async function promote(argv: readonly string[], options: CommandOptions):
     git(root, ['push', '--quiet', remote, `HEAD:refs/heads/${branch}`]);
     pushed = true;
     log(`promote: pushed ${branch} to ${remote}`);
-    const url = await openPullRequest(provider, { title, body: pullRequestBody(from, to, changes, diff), head: branch, base });
+    const picture = mermaidBlock(environmentPicture(pictureFacts(project, to.name), changedServices(diff, `${to.cluster}/${to.name}`, project.services)));
+    const url = await openPullRequest(provider, { title, body: pullRequestBody(from, to, changes, diff, picture), head: branch, base });
     log(`promote: opened ${url}`);
   } catch (err) {
     if (pushed) log(`promote: branch ${branch} is on ${remote}, but no pull request was opened`);
