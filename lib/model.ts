@@ -11,7 +11,10 @@ export interface ClusterDefinition {
   readonly region: string;
   /** The availability zones the cluster spans, in order. */
   readonly availabilityZones: readonly string[];
-  /** Kubernetes minor version of the control plane, e.g. `1.29`. */
+  /**
+   * Kubernetes minor version of the control plane, e.g. `1.35`: one EKS still creates, with a schema
+   * in imports/validators/ (every object of the cluster is validated against it).
+   */
   readonly kubernetesVersion: string;
   /** SSM Parameter Store path that holds the account facts, ending in `/`. */
   readonly ssmPrefix: string;

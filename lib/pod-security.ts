@@ -1,5 +1,6 @@
 /**
- * Pod Security Standards (Kubernetes 1.29), the controls that apply to the pod specs rendered here:
+ * Pod Security Standards, the controls that apply to the pod specs rendered here (the namespace
+ * labels pin the standards' version to the cluster's Kubernetes version, `v<kubernetesVersion>`):
  * what keeps a pod spec out of `baseline` and out of `restricted`. Used by the policy rules on the
  * rendered Deployments and to choose the level each environment namespace enforces.
  */

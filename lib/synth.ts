@@ -39,13 +39,23 @@ function timed(timings?: Record<string, number>): Phase {
   };
 }
 
+/** The Kubernetes version of the cluster a rendered file belongs to (files are `<cluster>/...`). */
+export function kubernetesVersionOf(project: Project, file: string): string {
+  const name = file.slice(0, file.indexOf('/'));
+  const cluster = project.clusters.find((c) => c.name === name);
+  if (!cluster) throw new Error(`${file}: rendered for no cluster in clusters/`);
+  return cluster.kubernetesVersion;
+}
+
 /** Loads and renders the project below `root` and checks every object, reporting all findings. */
 export function inspect(root: string, timings?: Record<string, number>): Inspection {
   const phase = timed(timings);
   const project = phase('load sources', () => loadProject(root));
   const rendered = phase('construct tree', () => renderProject(project));
-  const schemaFindings = phase('validation', () => rendered.filter((f) => f.schema === 'kubernetes').flatMap((file: RenderedFile) =>
-    file.objects.flatMap((o) => validateObject(o).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`))));
+  const schemaFindings = phase('validation', () => rendered.filter((f) => f.schema === 'kubernetes').flatMap((file: RenderedFile) => {
+    const version = kubernetesVersionOf(project, file.path);
+    return file.objects.flatMap((o) => validateObject(o, version).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`));
+  }));
   const policyFindings = phase('policy', () => checkPolicy(project, rendered));
   return { project, rendered, schemaFindings, policyFindings };
 }

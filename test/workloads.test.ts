@@ -1,4 +1,4 @@
-import { allObjects, find, objectsIn } from './helpers';
+import { allObjects, find, objectsIn, rendered } from './helpers';
 
 const ENVS = [
   { env: 'development', suffix: '-development', aspnet: 'Development' },
@@ -155,7 +155,8 @@ describe.each(ENVS)('the $env environment', ({ env, suffix, aspnet }) => {
       'pod-security.kubernetes.io/enforce': 'privileged',
       'pod-security.kubernetes.io/audit': 'baseline', // front-end's nginx runs as root: not restricted
       'pod-security.kubernetes.io/warn': 'restricted',
-      'pod-security.kubernetes.io/enforce-version': 'v1.29',
+      // The standards of the cluster's own Kubernetes version.
+      'pod-security.kubernetes.io/enforce-version': `v${rendered().project.clusters.find((c) => c.name === 'eks-acg')!.kubernetesVersion}`,
     });
     expect(namespace.metadata.annotations['bookstore.example.com/pod-security-exception']).toMatch(/NET_ADMIN/);
   });
