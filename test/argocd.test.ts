@@ -7,8 +7,10 @@ import { allObjects, copyProject, find, rendered } from './helpers';
 const REPO = 'https://github.com/example-org/bookstore-gitops.git';
 const argocd = (file: string) => `eks-acg/argocd/${file}.yaml`;
 
+/** The Applications of the argocd folder that sync folders of this repository (Argo CD's own Helm Application aside). */
 function applications() {
-  return allObjects().filter(({ file, object }) => file.startsWith('eks-acg/argocd/') && object.kind === 'Application').map(({ object }) => object);
+  return allObjects().filter(({ file, object }) => file.startsWith('eks-acg/argocd/') && object.kind === 'Application' && !object.spec.source.chart)
+    .map(({ object }) => object);
 }
 
 /** Whether an AppProject allows an Application's destination, the way Argo CD matches them. */
