@@ -30,8 +30,9 @@ export function buildApps(project: Project): Array<{ cluster: string; app: App }
   return project.clusters.map((cluster) => {
     const app = new App();
     const environments = project.environments.filter((e) => e.cluster === cluster.name);
-    new ArgoCdChart(app, 'argocd', { cluster, environments, platform });
-    new PlatformChart(app, 'platform', { cluster, addOns, workloads: { environments, services: project.services } });
+    const workloads = { environments, services: project.services, addOns };
+    new ArgoCdChart(app, 'argocd', { cluster, environments, platform, addOns: addOns.filter((a) => a.folder === 'argocd'), workloads });
+    new PlatformChart(app, 'platform', { cluster, addOns, workloads });
     for (const environment of environments) {
       new EnvironmentChart(app, environment.name, { cluster, environment, services: project.services });
     }

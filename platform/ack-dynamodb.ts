@@ -3,9 +3,11 @@ import { policy, tableArn } from '../lib/iam';
 import { tableName } from '../lib/naming';
 
 export const defaultProps = {
-  // The ACK project's OCI chart (release 1.11.0, 2026-08-20); the imported Table CRD is this controller's.
+  // Source: aws-controllers-k8s/dynamodb-controller, helm/, tag v1.9.2
+  // (commit 8f8c351cbd2b81083f062da34dd16f7e867c95e8), the newest release we can show; the imported
+  // Table CRD is this controller's. 1.11.0 (reported release PR #183) is not provably published.
   // Argo CD takes an OCI Helm repository without the oci:// scheme.
-  chart: { repository: 'public.ecr.aws/aws-controllers-k8s', chart: 'dynamodb-chart', version: '1.11.0' } satisfies HelmChart,
+  chart: { repository: 'public.ecr.aws/aws-controllers-k8s', chart: 'dynamodb-chart', version: '1.9.2' } satisfies HelmChart,
   namespace: 'ack-system',
   serviceAccount: 'ack-dynamodb-controller',
 } as const;
@@ -33,6 +35,8 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 1,
+  // Table, Backup, GlobalTable; and ACK's common FieldExport and IAMRoleSelector.
+  crdGroups: ['dynamodb.services.k8s.aws', 'services.k8s.aws'],
   clusterKinds: [CRDS, ...CLUSTER_RBAC],
   irsa: (cluster, { environments, services }) => ({
     namespace: defaultProps.namespace,

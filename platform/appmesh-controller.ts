@@ -2,6 +2,7 @@ import { CLUSTER_RBAC, CRDS, WEBHOOKS, defineHelmAddOn, type HelmChart } from '.
 
 export const defaultProps = {
   // The imported App Mesh CRDs (imports/appmesh.k8s.aws.ts) come from this chart version.
+  // Source: aws/eks-charts, stable/appmesh-controller at commit 5239609242f3430be50fb0b714a24d3ef2b47983 (the last release).
   chart: { repository: 'https://aws.github.io/eks-charts', chart: 'appmesh-controller', version: '1.13.3' } satisfies HelmChart,
   namespace: 'appmesh-system',
   serviceAccount: 'appmesh-controller',
@@ -16,6 +17,7 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 1,
+  crdGroups: ['appmesh.k8s.aws'],
   clusterKinds: [CRDS, ...CLUSTER_RBAC, ...WEBHOOKS],
   irsa: (cluster) => ({
     namespace: defaultProps.namespace,

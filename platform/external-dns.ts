@@ -2,7 +2,9 @@ import { CLUSTER_RBAC, defineHelmAddOn, type HelmChart } from '../lib/addon';
 import { policy } from '../lib/iam';
 
 export const defaultProps = {
-  chart: { repository: 'https://kubernetes-sigs.github.io/external-dns', chart: 'external-dns', version: '1.20.0' } satisfies HelmChart,
+  // Source: kubernetes-sigs/external-dns, charts/external-dns, tag external-dns-helm-chart-1.21.1
+  // (commit 9f26451346774099a8b3e3e5cc46a53bf2fd1461; app 0.21.0), the newest chart tag we can show.
+  chart: { repository: 'https://kubernetes-sigs.github.io/external-dns', chart: 'external-dns', version: '1.21.1' } satisfies HelmChart,
   namespace: 'external-dns',
   serviceAccount: 'external-dns',
   /**
@@ -19,6 +21,8 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 2,
+  // The chart's crds/ folder brings DNSEndpoint.
+  crdGroups: ['externaldns.k8s.io'],
   clusterKinds: [...CLUSTER_RBAC],
   irsa: (cluster) => ({
     namespace: defaultProps.namespace,

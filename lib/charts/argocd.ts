@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as argo from '../../imports/argoproj.io';
+import type { ClusterWorkloads, PlatformAddOn } from '../addon';
 import type { Cluster, Environment } from '../model';
 import { COMMON_LABELS } from '../naming';
 
@@ -8,8 +9,11 @@ import { COMMON_LABELS } from '../naming';
 export const ARGOCD_NAMESPACE = 'argocd';
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 
-/** Sync waves of the Applications the root app creates: projects, then the platform, then the environments. */
-export const WAVES = { projects: -10, platform: 0, environments: 10 } as const;
+/**
+ * Sync waves of what the root app syncs: projects, Argo CD itself, then the platform, then the
+ * environments. Argo CD's Application health check makes each wave wait for the one before to be healthy.
+ */
+export const WAVES = { projects: -10, argocd: -5, platform: 0, environments: 10 } as const;
 
 /** What the platform add-ons need from the `platform` project. */
 export interface PlatformSources {
@@ -25,16 +29,20 @@ export interface ArgoCdChartProps {
   readonly cluster: Cluster;
   readonly environments: readonly Environment[];
   readonly platform: PlatformSources;
+  /** The add-ons that render into this folder (Argo CD itself), with what their values need. */
+  readonly addOns: readonly PlatformAddOn[];
+  readonly workloads: ClusterWorkloads;
 }
 
 /**
- * Everything Argo CD needs for one cluster, applied once by hand (`kubectl apply -f dist/<cluster>/argocd/`)
- * and from then on managed by its own root Application (app of apps).
+ * Everything Argo CD needs for one cluster, Argo CD's own chart included: installed once by
+ * `bookstore bootstrap argocd` and `kubectl apply -f dist/<cluster>/argocd/`, from then on managed
+ * by its own root Application (app of apps).
  */
 export class ArgoCdChart extends Chart {
   constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
     super(scope, id, { labels: { ...COMMON_LABELS } });
-    const { cluster, environments, platform } = props;
+    const { cluster, environments, platform, addOns, workloads } = props;
     const revision = cluster.targetRevision ?? 'main';
     const dist = (folder: string) => `dist/${cluster.name}/${folder}`;
     const wave = (n: number) => ({ 'argocd.argoproj.io/sync-wave': String(n) });
@@ -46,7 +54,7 @@ export class ArgoCdChart extends Chart {
       spec: {
         description: `Platform add-ons of ${cluster.name}: controllers, their charts, VPC CNI custom networking`,
         sourceRepos: [cluster.repoUrl, ...platform.chartRepositories],
-        destinations: [ARGOCD_NAMESPACE, ...platform.namespaces].map((namespace) => ({ server: IN_CLUSTER, namespace })),
+        destinations: [...new Set([ARGOCD_NAMESPACE, ...platform.namespaces])].map((namespace) => ({ server: IN_CLUSTER, namespace })),
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...platform.clusterKinds].map((k) => ({ ...k })),
       },
     });
@@ -60,6 +68,8 @@ export class ArgoCdChart extends Chart {
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, { group: 'appmesh.k8s.aws', kind: 'Mesh' }],
       },
     });
+
+    for (const addOn of addOns) addOn.render(new Construct(this, addOn.name), cluster, workloads);
 
     // The app of apps: Argo CD keeps this folder (projects and Applications, itself included) in sync.
     new argo.Application(this, 'root', {
