@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ACK_DELETION_POLICY } from '../lib/constructs/table';
 import { UserError } from '../lib/errors';
-import { checkPolicy, formatFinding, TABLE_RETAINED } from '../lib/policy';
+import { checkPolicy, formatFinding, ACK_RETAINED } from '../lib/policy';
 import { synthesize } from '../lib/synth';
 import { allObjects, copyProject, objectsIn, rendered } from './helpers';
 
@@ -49,7 +49,7 @@ describe('DynamoDB tables through ACK', () => {
       const options = object.metadata.annotations['argocd.argoproj.io/sync-options'].split(',');
       expect(options).toEqual(expect.arrayContaining(['Prune=false', 'Delete=false']));
     }
-    expect(checkPolicy(rendered().project, rendered().rendered, [TABLE_RETAINED])).toEqual([]);
+    expect(checkPolicy(rendered().project, rendered().rendered, [ACK_RETAINED])).toEqual([]);
   });
 
   it.each([
@@ -61,9 +61,9 @@ describe('DynamoDB tables through ACK', () => {
     const files = rendered().rendered.map((f) => ({ ...f, objects: f.objects.map((o) => structuredClone(o)) }));
     const file = files.find((f) => f.path === 'eks-acg/production/inventory-api.yaml')!;
     breakIt(file.objects.find((o) => o.kind === 'Table'));
-    const findings = checkPolicy(rendered().project, files, [TABLE_RETAINED]);
+    const findings = checkPolicy(rendered().project, files, [ACK_RETAINED]);
     expect(findings.length).toBeGreaterThanOrEqual(1);
-    expect(formatFinding(findings[0])).toBe(`dist/eks-acg/production/inventory-api.yaml: Table/production-inventory: table-retained: ${message}`);
+    expect(formatFinding(findings[0])).toBe(`dist/eks-acg/production/inventory-api.yaml: Table/production-inventory: ack-retained: ${message}`);
   });
 
   it('gives the same name to the Table, the pods\' DYNAMODB_TABLE and both IAM policies', () => {

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as argo from '../../imports/argoproj.io';
 import type { Cluster, Environment } from '../model';
+import { REGISTRY_NAMESPACE } from './registry';
 import { COMMON_LABELS } from '../naming';
 
 /** Where Argo CD itself runs; its Applications and AppProjects live here. */
@@ -9,7 +10,7 @@ export const ARGOCD_NAMESPACE = 'argocd';
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 /** Sync waves of the Applications the root app creates: projects, then the platform, then the environments. */
-export const WAVES = { projects: -10, platform: 0, environments: 10 } as const;
+export const WAVES = { projects: -10, platform: 0, registry: 5, environments: 10 } as const;
 
 /** What the platform add-ons need from the `platform` project. */
 export interface PlatformSources {
@@ -25,6 +26,8 @@ export interface ArgoCdChartProps {
   readonly cluster: Cluster;
   readonly environments: readonly Environment[];
   readonly platform: PlatformSources;
+  /** Whether dist/<cluster>/registry/ exists (some service is built into ECR). */
+  readonly registry: boolean;
 }
 
 /**
@@ -46,7 +49,7 @@ export class ArgoCdChart extends Chart {
       spec: {
         description: `Platform add-ons of ${cluster.name}: controllers, their charts, VPC CNI custom networking`,
         sourceRepos: [cluster.repoUrl, ...platform.chartRepositories],
-        destinations: [ARGOCD_NAMESPACE, ...platform.namespaces].map((namespace) => ({ server: IN_CLUSTER, namespace })),
+        destinations: [...new Set([ARGOCD_NAMESPACE, ...platform.namespaces, ...(props.registry ? [REGISTRY_NAMESPACE] : [])])].map((namespace) => ({ server: IN_CLUSTER, namespace })),
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...platform.clusterKinds].map((k) => ({ ...k })),
       },
     });
@@ -81,6 +84,19 @@ export class ArgoCdChart extends Chart {
         syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
       },
     });
+
+    if (props.registry) {
+      // The services' ECR repositories (one per account and region), after the ECR controller, before the environments.
+      new argo.Application(this, 'registry', {
+        metadata: { name: `${cluster.name}-registry`, namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.registry) },
+        spec: {
+          project: 'platform',
+          source: source('registry'),
+          destination: { server: IN_CLUSTER, namespace: REGISTRY_NAMESPACE },
+          syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
+        },
+      });
+    }
 
     for (const environment of environments) {
       const { automated, prune, selfHeal } = environment.sync;
