@@ -14,7 +14,7 @@ const clusterConfig = () => objectsIn('eks-acg/cluster/cluster.yaml')[0];
 const roleOf = (config: any, namespace: string, serviceAccount: string) =>
   config.iam.serviceAccounts.find((s: any) => s.metadata.namespace === namespace && s.metadata.name === serviceAccount);
 /** The inline policy statements of a service's ACK Role, as IAM reads them. */
-const serviceStatements = (objects: any[], service: string) =>
+const serviceStatements = (objects: readonly any[], service: string) =>
   JSON.parse(objects.find((o) => o.kind === 'Role').spec.inlinePolicies[service]).Statement;
 
 describe('DynamoDB tables through ACK', () => {

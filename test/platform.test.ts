@@ -1,4 +1,4 @@
-import { allObjects, find, objectsIn, rendered } from './helpers';
+import { allObjects, find, objectsIn } from './helpers';
 
 const platform = (file: string) => `eks-acg/platform/${file}.yaml`;
 const ROLE = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
