@@ -49,6 +49,9 @@ export function ecrImage(cluster: Cluster, service: string, tag: string): string
   return `${ecrRegistry(cluster)}${ecrRepositoryName(service)}:${tag}`;
 }
 
+/** Where the ECR Repository objects live: beside the ACK controllers, in the platform project. */
+export const REGISTRY_NAMESPACE = 'ack-system';
+
 /** ECR repository of a service built by CI: one per account and region, shared by the clusters there. */
 export function ecrRepositoryName(service: string): string {
   return `bookstore.${service}`;

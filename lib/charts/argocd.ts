@@ -2,8 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as argo from '../../imports/argoproj.io';
 import type { Cluster, Environment } from '../model';
-import { REGISTRY_NAMESPACE } from './registry';
-import { COMMON_LABELS } from '../naming';
+import { COMMON_LABELS, REGISTRY_NAMESPACE } from '../naming';
 
 /** Where Argo CD itself runs; its Applications and AppProjects live here. */
 export const ARGOCD_NAMESPACE = 'argocd';

@@ -2,11 +2,8 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as ecr from '../../imports/ecr.services.k8s.aws';
 import { ACK_ADOPTION_FIELDS, ACK_ADOPTION_POLICY, RETAINED } from '../constructs/ack';
-import { COMMON_LABELS, ecrRepositoryName, serviceLabels } from '../naming';
+import { COMMON_LABELS, ecrRepositoryName, REGISTRY_NAMESPACE, serviceLabels } from '../naming';
 import { builtServices, type ServiceDefinition } from '../service';
-
-/** Where the Repository objects live: beside the ACK controllers, in the platform project. */
-export const REGISTRY_NAMESPACE = 'ack-system';
 
 /**
  * Images kept per repository. Storage is billed per GB-month and a build per merged commit adds
