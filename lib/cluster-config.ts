@@ -1,7 +1,7 @@
 import type { PlatformAddOn } from './addon';
-import { servicePolicy, type IrsaRole } from './iam';
+import type { IrsaRole } from './iam';
 import type { Cluster, Environment } from './model';
-import { roleArn, serviceRoleName, vpcCidrOf } from './naming';
+import { roleArn, vpcCidrOf } from './naming';
 import type { ServiceDefinition } from './service';
 
 /** Node group sizes and types: the course's cluster. */
@@ -38,17 +38,14 @@ export function customNetworkingMaxPods(instanceTypes: readonly string[]): numbe
   }));
 }
 
-/** Every IRSA role the rendered manifests of a cluster reference: each service in each environment, each add-on. */
+/**
+ * The IRSA roles eksctl creates: only what must exist before Argo CD runs, the add-ons' roles
+ * (the ACK controllers among them). The services' roles are ACK `Role` objects in their
+ * environments' files, created by the ACK IAM controller.
+ */
 export function irsaRoles(cluster: Cluster, environments: readonly Environment[], services: readonly ServiceDefinition[],
   addOns: readonly PlatformAddOn[]): IrsaRole[] {
-  const serviceRoles = environments.flatMap((environment) => services.map((service): IrsaRole => ({
-    namespace: environment.namespace,
-    serviceAccount: `${service.name}-iam-service-account`,
-    roleName: serviceRoleName(cluster, environment, service.name),
-    policy: servicePolicy(cluster, environment, service),
-  })));
-  const addOnRoles = addOns.flatMap((addOn) => (addOn.irsa ? [addOn.irsa(cluster, { environments, services })] : []));
-  return [...addOnRoles, ...serviceRoles];
+  return addOns.flatMap((addOn) => (addOn.irsa ? [addOn.irsa(cluster, { environments, services })] : []));
 }
 
 /**

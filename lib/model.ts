@@ -45,6 +45,8 @@ export interface ClusterContext {
   readonly hostedZoneId: string;
   readonly baseDomain: string;
   readonly certificateArn: string;
+  /** The cluster's OIDC issuer without `https://` (`oidc.eks.<region>.amazonaws.com/id/<id>`): the IRSA trust of the service roles. */
+  readonly oidcIssuer: string;
 }
 
 export interface Cluster extends ClusterDefinition, ClusterContext {}

@@ -3,15 +3,22 @@ import type { IConstruct } from 'constructs';
 import { ArgoCdChart } from './charts/argocd';
 import { EnvironmentChart } from './charts/environment';
 import { PlatformChart } from './charts/platform';
+import { RegistryChart } from './charts/registry';
+import { bootstrapTemplate } from './bootstrap';
 import { clusterConfig, irsaRoles } from './cluster-config';
+import { checkServiceAccess } from './iam';
 import type { Project } from './load';
+import { builtServices } from './service';
 
 /** One rendered file: its path below dist/ and its objects in order. */
 export interface RenderedFile {
   readonly path: string;
   readonly objects: readonly any[];
-  /** What checks the objects: the Kubernetes/CRD schemas, or (eksctl) the TypeScript types that built them. */
-  readonly schema: 'kubernetes' | 'eksctl';
+  /**
+   * What checks the objects: the Kubernetes/CRD schemas, or (the one-time bootstrap files: the
+   * eksctl ClusterConfig, the CloudFormation template) the TypeScript types that built them.
+   */
+  readonly schema: 'kubernetes' | 'eksctl' | 'cloudformation';
 }
 
 /**
@@ -31,7 +38,10 @@ export function buildApps(project: Project): Array<{ cluster: string; app: App }
     const app = new App();
     const environments = project.environments.filter((e) => e.cluster === cluster.name);
     const workloads = { environments, services: project.services, addOns };
-    new ArgoCdChart(app, 'argocd', { cluster, environments, platform, addOns: addOns.filter((a) => a.folder === 'argocd'), workloads });
+    checkServiceAccess(cluster, environments, project.services);
+    const registry = builtServices(project.services).length > 0;
+    new ArgoCdChart(app, 'argocd', { cluster, environments, platform, addOns: addOns.filter((a) => a.folder === 'argocd'), workloads, registry });
+    if (registry) new RegistryChart(app, 'registry', { services: project.services });
     new PlatformChart(app, 'platform', { cluster, addOns, workloads });
     for (const environment of environments) {
       new EnvironmentChart(app, environment.name, { cluster, environment, services: project.services });
@@ -64,6 +74,8 @@ export function renderProject(project: Project): RenderedFile[] {
     // A JSON round trip unshares repeated values, which YAML would otherwise print as anchors and aliases.
     const config = JSON.parse(JSON.stringify(clusterConfig(cluster, roles)));
     files.push({ path: `${cluster.name}/cluster/cluster.yaml`, objects: [config], schema: 'eksctl' });
+    const template = JSON.parse(JSON.stringify(bootstrapTemplate(cluster, environments)));
+    files.push({ path: `${cluster.name}/cluster/bootstrap.yaml`, objects: [template], schema: 'cloudformation' });
   }
   return files;
 }

@@ -1,4 +1,11 @@
-import type { ServiceContext } from './model';
+import type { Cluster, Environment, ServiceContext } from './model';
+
+/** AWS access a service needs beyond its own table, X-Ray and the mesh. */
+export interface AwsAccess {
+  readonly actions: readonly string[];
+  /** ARNs (patterns allowed); each must fall within the cluster's permissions boundary. */
+  readonly resources: readonly string[];
+}
 
 /** A Bookstore service this one calls. One declaration feeds the env var, the mesh backend and the network policy. */
 export interface Backend {
@@ -82,6 +89,12 @@ export interface ServiceDefinition {
    */
   readonly table?: TableDeclaration;
   readonly backends?: readonly Backend[];
+  /**
+   * AWS access beyond the service's own table, its envoy and X-Ray, per environment, granted in
+   * its IAM role. It must fit the cluster's permissions boundary (the environments' tables and
+   * their indexes, the meshes, X-Ray): anything else stops synth. @default none
+   */
+  readonly awsAccess?: (ctx: { readonly cluster: Cluster; readonly environment: Environment }) => readonly AwsAccess[];
   /** Environment variables beyond the table and backends. */
   readonly env?: (ctx: ServiceContext) => Readonly<Record<string, string>>;
   readonly health: Health;

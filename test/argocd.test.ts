@@ -21,7 +21,7 @@ function allows(project: any, destination: any): boolean {
 describe('Argo CD objects of eks-acg', () => {
   it('every Application reads this repository at main, from a folder that exists in dist/', () => {
     const apps = applications();
-    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['eks-acg-development', 'eks-acg-platform', 'eks-acg-production', 'eks-acg-root']);
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['eks-acg-development', 'eks-acg-platform', 'eks-acg-production', 'eks-acg-registry', 'eks-acg-root']);
     const folders = new Set([...rendered().files.keys()].map((f) => `dist/${path.dirname(f)}`));
     for (const app of apps) {
       expect(app.spec.source.repoURL).toBe(REPO);

@@ -31,7 +31,7 @@ describe.each(ENVS)('the $env environment', ({ env, suffix, aspnet }) => {
     it('runs under its own IRSA role', () => {
       const account = find(file(name), 'ServiceAccount', `${name}-iam-service-account`);
       expect(account.metadata.namespace).toBe(env);
-      expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(`arn:aws:iam::111122223333:role/eks-acg-${env}-${name}`);
+      expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(`arn:aws:iam::111122223333:role/bookstore/eks-acg/eks-acg-${env}-${name}`);
       const deployment = find(file(name), 'Deployment', name);
       expect(deployment.spec.template.spec.serviceAccountName).toBe(`${name}-iam-service-account`);
     });

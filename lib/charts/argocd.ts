@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import * as argo from '../../imports/argoproj.io';
 import type { ClusterWorkloads, PlatformAddOn } from '../addon';
 import type { Cluster, Environment } from '../model';
-import { COMMON_LABELS } from '../naming';
+import { COMMON_LABELS, REGISTRY_NAMESPACE } from '../naming';
 
 /** Where Argo CD itself runs; its Applications and AppProjects live here. */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -11,9 +11,10 @@ const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 /**
  * Sync waves of what the root app syncs: projects, Argo CD itself, then the platform, then the
- * environments. Argo CD's Application health check makes each wave wait for the one before to be healthy.
+ * registry (ECR repositories), then the environments. Argo CD's Application health check makes each
+ * wave wait for the one before to be healthy.
  */
-export const WAVES = { projects: -10, argocd: -5, platform: 0, environments: 10 } as const;
+export const WAVES = { projects: -10, argocd: -5, platform: 0, registry: 5, environments: 10 } as const;
 
 /** What the platform add-ons need from the `platform` project. */
 export interface PlatformSources {
@@ -32,6 +33,8 @@ export interface ArgoCdChartProps {
   /** The add-ons that render into this folder (Argo CD itself), with what their values need. */
   readonly addOns: readonly PlatformAddOn[];
   readonly workloads: ClusterWorkloads;
+  /** Whether dist/<cluster>/registry/ exists (some service is built into ECR). */
+  readonly registry: boolean;
 }
 
 /**
@@ -54,7 +57,7 @@ export class ArgoCdChart extends Chart {
       spec: {
         description: `Platform add-ons of ${cluster.name}: controllers, their charts, VPC CNI custom networking`,
         sourceRepos: [cluster.repoUrl, ...platform.chartRepositories],
-        destinations: [...new Set([ARGOCD_NAMESPACE, ...platform.namespaces])].map((namespace) => ({ server: IN_CLUSTER, namespace })),
+        destinations: [...new Set([ARGOCD_NAMESPACE, ...platform.namespaces, ...(props.registry ? [REGISTRY_NAMESPACE] : [])])].map((namespace) => ({ server: IN_CLUSTER, namespace })),
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...platform.clusterKinds].map((k) => ({ ...k })),
       },
     });
@@ -91,6 +94,19 @@ export class ArgoCdChart extends Chart {
         syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
       },
     });
+
+    if (props.registry) {
+      // The services' ECR repositories (one per account and region), after the ECR controller, before the environments.
+      new argo.Application(this, 'registry', {
+        metadata: { name: `${cluster.name}-registry`, namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.registry) },
+        spec: {
+          project: 'platform',
+          source: source('registry'),
+          destination: { server: IN_CLUSTER, namespace: REGISTRY_NAMESPACE },
+          syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
+        },
+      });
+    }
 
     for (const environment of environments) {
       const { automated, prune, selfHeal } = environment.sync;

@@ -4,9 +4,10 @@ import * as kplus from 'cdk8s-plus-29';
 import { k8s } from 'cdk8s-plus-29';
 import { UserError } from '../errors';
 import type { ServiceContext } from '../model';
-import { ecrImage, roleArn, serviceLabels, serviceRoleName, tableName, vpcCidrOf } from '../naming';
+import { ecrImage, serviceLabels, serviceRoleArn, tableName, vpcCidrOf } from '../naming';
 import type { ServiceDefinition } from '../service';
 import { MeshRouting } from './mesh';
+import { ServiceRole } from './service-role';
 import { ServiceTable } from './table';
 
 export interface BookstoreServiceProps {
@@ -41,15 +42,17 @@ export class BookstoreService extends Construct {
 
     const image = this.image(service, context);
 
-    // Its data first: Argo CD creates the table (wave -1) before the pods that read it.
+    // Its AWS side first: Argo CD creates the table and the role (wave -1) before the pods that use them.
     if (service.table) new ServiceTable(this, 'table', { service: service.name, table: service.table, environment, labels });
+    const serviceAccountName = `${service.name}-iam-service-account`;
+    new ServiceRole(this, 'role', { cluster, environment, service, serviceAccount: serviceAccountName, labels });
 
-    // The pods call AWS (DynamoDB, and App Mesh and X-Ray through their sidecars) with this role.
+    // The pods call AWS (DynamoDB, and App Mesh and X-Ray through their sidecars) with that role (IRSA).
     // The EKS pod identity webhook projects its own web-identity token, so the Kubernetes API token stays unmounted.
     const serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
-      metadata: metadata(`${service.name}-iam-service-account`, {
+      metadata: metadata(serviceAccountName, {
         annotations: {
-          'eks.amazonaws.com/role-arn': roleArn(cluster, serviceRoleName(cluster, environment, service.name)),
+          'eks.amazonaws.com/role-arn': serviceRoleArn(cluster, environment, service.name),
           'eks.amazonaws.com/sts-regional-endpoints': 'true',
         },
       }),
