@@ -167,3 +167,18 @@ export function setImageTag(text: string, service: string, tag: string): string 
   doc.setIn(['images', service], tag);
   return doc.toString();
 }
+
+/**
+ * Whether two texts of an overlay differ in `images` only: then only that environment's chart
+ * can render differently (see `synthesizeEnvironments`). Texts that do not parse count as different.
+ */
+export function onlyImagesDiffer(before: string, after: string): boolean {
+  const withoutImages = (text: string) => {
+    const doc = parseDocument(text);
+    if (doc.errors.length > 0 || !isMap(doc.contents)) return undefined;
+    doc.deleteIn(['images']);
+    return JSON.stringify(doc.toJS());
+  };
+  const a = withoutImages(before);
+  return a !== undefined && a === withoutImages(after);
+}
