@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { git } from '../lib/git';
@@ -28,7 +28,12 @@ describe('20 bumps started at the same moment from 20 clones', () => {
       }
     });
   });
-  afterAll(() => fixture.remove());
+  // A timed-out run must not leave its bumps running.
+  const children: ChildProcess[] = [];
+  afterAll(() => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill();
+    fixture.remove();
+  });
 
   it('all land, none lost, history linear', async () => {
     const services = ['front-end', 'clients-api', 'inventory-api', 'renting-api', 'resource-api',
@@ -39,6 +44,7 @@ describe('20 bumps started at the same moment from 20 clones', () => {
       const child = spawn(process.execPath, [bin, 'bump', 'development', service, `2.0.${String(i).padStart(8, 'a')}`, '--max-tries', '60',
         // The jittered backoff is for real CI runners; here it would only be waited out.
         '--backoff-ms', '0'], { cwd: clones[i] });
+      children.push(child);
       let stderr = '';
       child.stderr.on('data', (d) => { stderr += d; });
       child.on('close', (code) => resolve({ code, stderr }));
