@@ -8,6 +8,7 @@ import { bootstrapTemplate } from './bootstrap';
 import { clusterConfig, irsaRoles } from './cluster-config';
 import { checkServiceAccess } from './iam';
 import type { Project } from './load';
+import type { Environment } from './model';
 import { builtServices } from './service';
 
 /** One rendered file: its path below dist/ and its objects in order. */
@@ -22,10 +23,20 @@ export interface RenderedFile {
 }
 
 /**
- * The cdk8s app of each cluster: the Argo CD objects, the platform add-ons and one chart per
- * environment. A chart's id is its folder under dist/<cluster>/.
+ * Which folders below dist/ a render builds: `<cluster>/<folder>` (a folder is a chart's id, or
+ * `cluster` for the eksctl config). Absent: every folder.
  */
-export function buildApps(project: Project): Array<{ cluster: string; app: App }> {
+export type Folders = ReadonlySet<string> | undefined;
+
+/** The folder an environment renders into: dist/<cluster>/<env>/. */
+export const folderOf = (environment: Environment) => `${environment.cluster}/${environment.name}`;
+
+/**
+ * The cdk8s app of each cluster: the Argo CD objects, the platform add-ons and one chart per
+ * environment. A chart's id is its folder under dist/<cluster>/. With `folders`, only the charts
+ * of those folders are built (a bump renders one environment; see `synthesizeEnvironments`).
+ */
+export function buildApps(project: Project, folders?: Folders): Array<{ cluster: string; app: App }> {
   const { addOns } = project;
   const platform = {
     chartRepositories: [...new Set(addOns.flatMap((a) => (a.chart ? [a.chart.repository] : [])))].sort(),
@@ -40,11 +51,15 @@ export function buildApps(project: Project): Array<{ cluster: string; app: App }
     const workloads = { environments, services: project.services, addOns };
     checkServiceAccess(cluster, environments, project.services);
     const registry = builtServices(project.services).length > 0;
-    new ArgoCdChart(app, 'argocd', { cluster, environments, platform, addOns: addOns.filter((a) => a.folder === 'argocd'), workloads, registry });
-    if (registry) new RegistryChart(app, 'registry', { services: project.services });
-    new PlatformChart(app, 'platform', { cluster, addOns, workloads });
+    // Add a chart through `chart(id, …)`: it is then built only when its folder is asked for.
+    const chart = (id: string, make: (id: string) => Chart) => {
+      if (!folders || folders.has(`${cluster.name}/${id}`)) make(id);
+    };
+    chart('argocd', (id) => new ArgoCdChart(app, id, { cluster, environments, platform, addOns: addOns.filter((a) => a.folder === 'argocd'), workloads, registry }));
+    if (registry) chart('registry', (id) => new RegistryChart(app, id, { services: project.services }));
+    chart('platform', (id) => new PlatformChart(app, id, { cluster, addOns, workloads }));
     for (const environment of environments) {
-      new EnvironmentChart(app, environment.name, { cluster, environment, services: project.services });
+      chart(environment.name, (id) => new EnvironmentChart(app, id, { cluster, environment, services: project.services }));
     }
     return { cluster: cluster.name, app };
   });
@@ -58,10 +73,13 @@ function apiObjectsOf(construct: IConstruct): ApiObject[] {
  * Renders the project into files: dist/<cluster>/<chart id>/<top-level construct id>.yaml, so
  * that a change to one service touches that service's file only.
  */
-export function renderProject(project: Project): RenderedFile[] {
+export function renderProject(project: Project, folders?: Folders): RenderedFile[] {
   const files: RenderedFile[] = [];
-  for (const { cluster, app } of buildApps(project)) {
+  const wanted = (cluster: string, folder: string) => !folders || folders.has(`${cluster}/${folder}`);
+  for (const { cluster, app } of buildApps(project, folders)) {
     for (const chart of app.charts as Chart[]) {
+      // A chart added without `chart(id, …)` is built anyway; what it renders is still left out here.
+      if (!wanted(cluster, chart.node.id)) continue;
       for (const child of chart.node.children) {
         const objects = apiObjectsOf(child).map((o) => o.toJson());
         if (objects.length > 0) files.push({ path: `${cluster}/${chart.node.id}/${child.node.id}.yaml`, objects, schema: 'kubernetes' });
@@ -69,6 +87,7 @@ export function renderProject(project: Project): RenderedFile[] {
     }
   }
   for (const cluster of project.clusters) {
+    if (!wanted(cluster.name, 'cluster')) continue;
     const environments = project.environments.filter((e) => e.cluster === cluster.name);
     const roles = irsaRoles(cluster, environments, project.services, project.addOns);
     // A JSON round trip unshares repeated values, which YAML would otherwise print as anchors and aliases.
