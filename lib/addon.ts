@@ -30,6 +30,10 @@ export interface PlatformAddOn {
   readonly clusterKinds: readonly ClusterKind[];
   /** Sync wave of its objects inside the platform Application: controllers before users of their CRDs. */
   readonly syncWave: number;
+  /** Whether the cluster needs it, from what runs there (a mesh provider's controller, say). @default always */
+  appliesTo?(workloads: ClusterWorkloads): boolean;
+  /** Git repositories its objects read besides its chart (the `platform` AppProject allows them). */
+  readonly sourceRepositories?: readonly string[];
   /** The IAM role of its service account, if it calls AWS. */
   irsa?(cluster: Cluster, workloads: ClusterWorkloads): IrsaRole;
   render(scope: Construct, cluster: Cluster, workloads: ClusterWorkloads): void;

@@ -1,6 +1,7 @@
 import type { PlatformAddOn } from './addon';
 import { servicePolicy, type IrsaRole } from './iam';
 import type { Cluster, Environment } from './model';
+import { meshProviderOf } from './mesh';
 import { roleArn, serviceRoleName, vpcCidrOf } from './naming';
 import type { ServiceDefinition } from './service';
 
@@ -15,9 +16,11 @@ export function irsaRoles(cluster: Cluster, environments: readonly Environment[]
     namespace: environment.namespace,
     serviceAccount: `${service.name}-iam-service-account`,
     roleName: serviceRoleName(cluster, environment, service.name),
-    policy: servicePolicy(cluster, environment, service),
+    policy: servicePolicy(cluster, environment, service, meshProviderOf(environment).podStatements(cluster, environment, service)),
   })));
-  const addOnRoles = addOns.flatMap((addOn) => (addOn.irsa ? [addOn.irsa(cluster, { environments, services })] : []));
+  const workloads = { environments, services };
+  const addOnRoles = addOns.filter((addOn) => addOn.appliesTo?.(workloads) ?? true)
+    .flatMap((addOn) => (addOn.irsa ? [addOn.irsa(cluster, workloads)] : []));
   return [...addOnRoles, ...serviceRoles];
 }
 

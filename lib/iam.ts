@@ -1,5 +1,5 @@
 import type { Cluster, Environment } from './model';
-import { meshName, tableName } from './naming';
+import { tableName } from './naming';
 import type { ServiceDefinition } from './service';
 
 /** An IAM policy statement as IAM reads it. */
@@ -54,20 +54,15 @@ export function tableArn(cluster: Cluster, table: string): string {
 
 /**
  * A Bookstore service's pods: its own table and that table's indexes (the course's index ARN
- * named the account instead of the table), its own virtual node's envoy configuration, X-Ray.
+ * named the account instead of the table), and what its environment's mesh provider needs
+ * (App Mesh: its own virtual node's envoy configuration and X-Ray; VPC Lattice and none: nothing).
  */
-export function servicePolicy(cluster: Cluster, environment: Environment, service: ServiceDefinition): PolicyDocument {
+export function servicePolicy(cluster: Cluster, environment: Environment, service: ServiceDefinition,
+  meshStatements: readonly PolicyStatement[] = []): PolicyDocument {
   const statements: PolicyStatement[] = [];
   if (service.table) {
     const arn = tableArn(cluster, tableName(environment, service.table.name));
     statements.push({ Effect: 'Allow', Action: TABLE_ACTIONS, Resource: [arn, `${arn}/index/*`] });
   }
-  // The controller names the App Mesh virtual node `<name>_<namespace>`.
-  statements.push({
-    Effect: 'Allow',
-    Action: ['appmesh:StreamAggregatedResources'],
-    Resource: `arn:aws:appmesh:${cluster.region}:${cluster.accountId}:mesh/${meshName(environment)}/virtualNode/${service.name}_${environment.namespace}`,
-  });
-  statements.push(XRAY_WRITE);
-  return policy(...statements);
+  return policy(...statements, ...meshStatements);
 }

@@ -19,9 +19,11 @@ export interface RenderedFile {
  * environment. A chart's id is its folder under dist/<cluster>/.
  */
 export function buildApps(project: Project): Array<{ cluster: string; app: App }> {
-  const { addOns } = project;
+  const workloadsOf = (cluster: string) => ({ environments: project.environments.filter((e) => e.cluster === cluster), services: project.services });
+  // The add-ons some cluster needs: the platform project allows their sources, namespaces and kinds.
+  const addOns = project.addOns.filter((a) => project.clusters.some((c) => a.appliesTo?.(workloadsOf(c.name)) ?? true));
   const platform = {
-    chartRepositories: [...new Set(addOns.flatMap((a) => (a.chart ? [a.chart.repository] : [])))].sort(),
+    chartRepositories: [...new Set(addOns.flatMap((a) => [...(a.chart ? [a.chart.repository] : []), ...(a.sourceRepositories ?? [])]))].sort(),
     namespaces: [...new Set(addOns.map((a) => a.namespace))].sort(),
     clusterKinds: addOns.flatMap((a) => a.clusterKinds)
       .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i)
@@ -31,7 +33,7 @@ export function buildApps(project: Project): Array<{ cluster: string; app: App }
     const app = new App();
     const environments = project.environments.filter((e) => e.cluster === cluster.name);
     new ArgoCdChart(app, 'argocd', { cluster, environments, platform });
-    new PlatformChart(app, 'platform', { cluster, addOns, workloads: { environments, services: project.services } });
+    new PlatformChart(app, 'platform', { cluster, addOns: project.addOns, workloads: workloadsOf(cluster.name) });
     for (const environment of environments) {
       new EnvironmentChart(app, environment.name, { cluster, environment, services: project.services });
     }
