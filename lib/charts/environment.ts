@@ -35,7 +35,8 @@ export class EnvironmentChart extends Chart {
       metadata: { name: 'default-deny-ingress', namespace: environment.namespace },
       spec: { podSelector: {}, policyTypes: ['Ingress'] },
     });
-    provider.renderEnvironment(new Construct(this, 'mesh'), mesh);
+    // The provider's environment-wide objects (a Mesh; a service network and its Gateway) live with the namespace.
+    provider.renderEnvironment(namespace, mesh);
 
     const context: ServiceContext = {
       cluster,

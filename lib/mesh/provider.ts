@@ -62,7 +62,7 @@ export interface MeshProvider {
   dataPlanePeers(scope: MeshScope): k8s.NetworkPolicyPeer[];
   /** IAM statements a service's pods need for it (the sidecar's configuration stream, say). */
   podStatements(cluster: Cluster, environment: Environment, service: ServiceDefinition): PolicyStatement[];
-  /** Its objects of the whole environment (dist/<cluster>/<env>/mesh.yaml). */
+  /** Its objects of the whole environment (in dist/<cluster>/<env>/namespace.yaml). */
   renderEnvironment(scope: Construct, mesh: MeshScope): void;
   /** Its objects of one service (in the service's file). */
   renderService(scope: Construct, mesh: MeshScope, service: RenderedService): void;
