@@ -37,7 +37,8 @@ export function accessLogGroup(cluster: Cluster, environment: Environment): stri
 }
 
 const listenerName = (port: number) => `http-${port}`;
-const sync = { annotations: { ...CUSTOM_RESOURCE_SYNC } };
+// A function, not a constant: lib/addon.ts and this file import each other through the Argo CD chart.
+const sync = () => ({ annotations: { ...CUSTOM_RESOURCE_SYNC } });
 
 function healthCheck(service: ServiceDefinition): lattice.TargetGroupPolicySpecHealthCheck {
   const http = 'httpPath' in service.health;
@@ -86,10 +87,10 @@ const provider: MeshProvider = {
     const name = serviceNetworkName(cluster, environment);
     const namespace = environment.namespace;
     const gatewayRef = { group: 'gateway.networking.k8s.io', kind: 'Gateway', name };
-    new lattice.ServiceNetwork(scope, 'service-network', { metadata: { name, ...sync } });
+    new lattice.ServiceNetwork(scope, 'service-network', { metadata: { name, ...sync() } });
     const ports = [...new Set(services.map((s) => s.port))].sort((a, b) => a - b);
     new gateway.Gateway(scope, 'gateway', {
-      metadata: { name, namespace, ...sync },
+      metadata: { name, namespace, ...sync() },
       spec: {
         gatewayClassName: LATTICE_GATEWAY_CLASS,
         // One listener per container port in use: a caller's URL, the listener and the target share the port.
@@ -97,11 +98,11 @@ const provider: MeshProvider = {
       },
     });
     new lattice.VpcAssociationPolicy(scope, 'vpc-association', {
-      metadata: { name, namespace, ...sync },
+      metadata: { name, namespace, ...sync() },
       spec: { targetRef: gatewayRef, associateWithVpc: true, securityGroupIds: [...cluster.securityGroupIds] },
     });
     new lattice.AccessLogPolicy(scope, 'access-log', {
-      metadata: { name, namespace, ...sync },
+      metadata: { name, namespace, ...sync() },
       spec: {
         targetRef: gatewayRef,
         destinationArn: `arn:aws:logs:${cluster.region}:${cluster.accountId}:log-group:${accessLogGroup(cluster, environment)}:*`,
@@ -112,7 +113,7 @@ const provider: MeshProvider = {
   renderService(scope, { cluster, environment }, { service, serviceName, labels }) {
     const namespace = environment.namespace;
     new gateway.HttpRoute(scope, 'route', {
-      metadata: { name: service.name, namespace, labels, ...sync },
+      metadata: { name: service.name, namespace, labels, ...sync() },
       spec: {
         parentRefs: [{ name: serviceNetworkName(cluster, environment), sectionName: listenerName(service.port) }],
         hostnames: [latticeHost(cluster, environment, service.name)],
@@ -120,7 +121,7 @@ const provider: MeshProvider = {
       },
     });
     new lattice.TargetGroupPolicy(scope, 'target-group-policy', {
-      metadata: { name: service.name, namespace, labels, ...sync },
+      metadata: { name: service.name, namespace, labels, ...sync() },
       spec: {
         targetRef: { group: '', kind: 'Service', name: serviceName },
         protocol: 'HTTP',
