@@ -51,7 +51,7 @@ describe('Argo CD objects of eks-acg', () => {
     }
   });
 
-  it('the bookstore project allows only this repository, the environment namespaces and their Namespace and their mesh provider's ServiceNetwork', () => {
+  it('the bookstore project allows only this repository, the environment namespaces and their Namespace and their mesh provider\'s ServiceNetwork', () => {
     const project = find(argocd('projects'), 'AppProject', 'bookstore');
     expect(project.spec.sourceRepos).toEqual([REPO]);
     expect(project.spec.destinations).toEqual([
