@@ -45,6 +45,10 @@ export interface PlatformAddOn {
    * itself, installed once by `bookstore bootstrap argocd` before the root exists). @default 'platform'
    */
   readonly folder?: AddOnFolder;
+  /** Whether the cluster needs it, from what runs there (a mesh provider's controller, say). @default always */
+  appliesTo?(workloads: ClusterWorkloads): boolean;
+  /** Git repositories its objects read besides its chart (the `platform` AppProject allows them). */
+  readonly sourceRepositories?: readonly string[];
   /** The IAM role of its service account, if it calls AWS. */
   irsa?(cluster: Cluster, workloads: ClusterWorkloads): IrsaRole;
   render(scope: Construct, cluster: Cluster, workloads: ClusterWorkloads): void;

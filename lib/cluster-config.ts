@@ -45,7 +45,9 @@ export function customNetworkingMaxPods(instanceTypes: readonly string[]): numbe
  */
 export function irsaRoles(cluster: Cluster, environments: readonly Environment[], services: readonly ServiceDefinition[],
   addOns: readonly PlatformAddOn[]): IrsaRole[] {
-  return addOns.flatMap((addOn) => (addOn.irsa ? [addOn.irsa(cluster, { environments, services })] : []));
+  const workloads = { environments, services };
+  return addOns.filter((addOn) => addOn.appliesTo?.(workloads) ?? true)
+    .flatMap((addOn) => (addOn.irsa ? [addOn.irsa(cluster, workloads)] : []));
 }
 
 /**

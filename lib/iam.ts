@@ -1,6 +1,7 @@
 import { UserError } from './errors';
 import type { Cluster, Environment } from './model';
-import { meshName, serviceRolePath, tableName } from './naming';
+import { meshProviderOf } from './mesh';
+import { serviceRolePath, tableName } from './naming';
 import type { ServiceDefinition } from './service';
 
 /** IAM condition operators over keys and values, e.g. `{ StringEquals: { 'iam:PermissionsBoundary': arn } }`. */
@@ -69,15 +70,14 @@ export function tableArn(cluster: Cluster, table: string): string {
   return `arn:aws:dynamodb:${cluster.region}:${cluster.accountId}:table/${table}`;
 }
 
-/** App Mesh's envoy fetches its configuration with this action, on its virtual node. */
-export const MESH_ACTIONS = ['appmesh:StreamAggregatedResources'];
-
 /**
  * A Bookstore service's pods: its own table and that table's indexes (the course's index ARN
  * named the account instead of the table), what its file declares beyond that (`awsAccess`),
- * its own virtual node's envoy configuration, X-Ray.
+ * and what its environment's mesh provider needs (App Mesh: its own virtual node's envoy
+ * configuration and X-Ray; VPC Lattice and none: nothing).
  */
-export function servicePolicy(cluster: Cluster, environment: Environment, service: ServiceDefinition): PolicyDocument {
+export function servicePolicy(cluster: Cluster, environment: Environment, service: ServiceDefinition,
+  meshStatements: readonly PolicyStatement[] = []): PolicyDocument {
   const statements: PolicyStatement[] = [];
   if (service.table) {
     const arn = tableArn(cluster, tableName(environment, service.table.name));
@@ -86,14 +86,7 @@ export function servicePolicy(cluster: Cluster, environment: Environment, servic
   for (const access of service.awsAccess?.({ cluster, environment }) ?? []) {
     statements.push({ Effect: 'Allow', Action: [...access.actions], Resource: [...access.resources] });
   }
-  // The controller names the App Mesh virtual node `<name>_<namespace>`.
-  statements.push({
-    Effect: 'Allow',
-    Action: MESH_ACTIONS,
-    Resource: `arn:aws:appmesh:${cluster.region}:${cluster.accountId}:mesh/${meshName(environment)}/virtualNode/${service.name}_${environment.namespace}`,
-  });
-  statements.push(XRAY_WRITE);
-  return policy(...statements);
+  return policy(...statements, ...meshStatements);
 }
 
 /**
@@ -128,14 +121,22 @@ export function environmentTablesArn(cluster: Cluster, environment: Environment)
  */
 export function serviceBoundary(cluster: Cluster, environments: readonly Environment[]): PolicyDocument {
   const tables = environments.map((e) => environmentTablesArn(cluster, e)).sort();
-  const meshes = environments.map((e) => `arn:aws:appmesh:${cluster.region}:${cluster.accountId}:mesh/${meshName(e)}/virtualNode/*`).sort();
+  // What each environment's mesh provider gives its pods, for any service of the environment
+  // (App Mesh: envoy on the environment's virtual nodes); X-Ray is the Tracing statement below.
+  const mesh = environments.flatMap((e) => meshProviderOf(e).podStatements(cluster, e, ANY_SERVICE))
+    .filter((statement) => statement !== XRAY_WRITE);
+  const meshResources = [...new Set(mesh.flatMap((statement) => [statement.Resource].flat()))].sort();
+  const meshActions = [...new Set(mesh.flatMap((statement) => statement.Action))].sort();
   return policy(
     // A cluster without environments has no tables and no meshes: no statement with an empty Resource.
     ...(tables.length > 0 ? [{ Sid: 'EnvironmentTables', Effect: 'Allow' as const, Action: TABLE_ACTIONS, Resource: [...tables, ...tables.map((t) => `${t}/index/*`)] }] : []),
-    ...(meshes.length > 0 ? [{ Sid: 'MeshEnvoy', Effect: 'Allow' as const, Action: MESH_ACTIONS, Resource: meshes }] : []),
+    ...(meshResources.length > 0 ? [{ Sid: 'MeshEnvoy', Effect: 'Allow' as const, Action: meshActions, Resource: meshResources }] : []),
     { Sid: 'Tracing', ...XRAY_WRITE },
   );
 }
+
+/** Stands for every service of an environment where a policy is written by pattern (the boundary). */
+const ANY_SERVICE = { name: '*' } as ServiceDefinition;
 
 /** IAM's wildcard match: `*` any run of characters, `?` one. */
 function matches(pattern: string, value: string): boolean {
@@ -159,7 +160,7 @@ export function checkServiceAccess(cluster: Cluster, environments: readonly Envi
   const boundary = serviceBoundary(cluster, environments);
   for (const environment of environments) {
     for (const service of services) {
-      const beyond = beyondBoundary(servicePolicy(cluster, environment, service), boundary);
+      const beyond = beyondBoundary(servicePolicy(cluster, environment, service, meshProviderOf(environment).podStatements(cluster, environment, service)), boundary);
       if (beyond.length > 0) {
         throw new UserError(`services/${service.name}.ts: awsAccess: ${beyond[0]} (${environment.name}) exceeds the permissions boundary of ${cluster.name} (${boundaryPolicyName(cluster)}: the environments' tables, their meshes, X-Ray)`);
       }

@@ -84,6 +84,8 @@ export interface Environment {
   readonly tier: Tier;
   /** How the environment's DynamoDB tables are protected beyond the retain policy every table has. */
   readonly data: DataProtection;
+  /** The mesh provider that carries calls between its services (a file in lib/mesh/). @default 'lattice' */
+  readonly mesh: string;
 }
 
 export type Tier = 'development' | 'production';
@@ -106,6 +108,8 @@ export interface ServiceContext {
   hostOf(service: string): string;
   /** The Kubernetes Service name of a Bookstore service, e.g. `clients-api-service`. */
   serviceNameOf(service: string): string;
+  /** The URL a caller uses for a Bookstore service under the environment's mesh, e.g. `http://clients-api-service:5003`. */
+  urlOf(service: string): string;
   /** The services that declare this one as a backend: the only pods its NetworkPolicy admits. */
   callersOf(service: string): string[];
 }

@@ -3,6 +3,7 @@ import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, typ
 import { UserError } from './errors';
 import { PRODUCTION_MIN_REPLICAS, type Environment } from './model';
 import { builtServices, type ServiceDefinition } from './service';
+import { DEFAULT_MESH, MESH_PROVIDERS } from './mesh';
 
 /**
  * An image tag: `MAJOR.MINOR.<7 to 40 hex digits of the commit>` as CI builds them, or plain
@@ -26,6 +27,7 @@ function overlaySchema(services: readonly ServiceDefinition[]) {
       namespace: { type: 'string', pattern: NAME, maxLength: 63 },
       hostSuffix: { type: 'string', pattern: '^(-[a-z0-9]+)*$' },
       tier: { enum: ['development', 'production'] },
+      mesh: { enum: Object.keys(MESH_PROVIDERS) },
       sync: {
         type: 'object', additionalProperties: false, required: ['automated'],
         properties: { automated: boolean, prune: boolean, selfHeal: boolean },
@@ -171,6 +173,7 @@ export function parseOverlay(file: string, text: string, name: string, services:
     replicas: data.replicas ?? {},
     defaultReplicas: data.defaultReplicas ?? 1,
     data: { pointInTimeRecovery: data.data?.pointInTimeRecovery ?? false, deletionProtection: data.data?.deletionProtection ?? false },
+    mesh: data.mesh ?? DEFAULT_MESH,
   };
 }
 

@@ -7,7 +7,7 @@
 
 export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 
-/** Annotation on a namespace that explains why it enforces less than `baseline`. */
+/** Annotation on a namespace that explains why it enforces less than `restricted`. */
 export const POD_SECURITY_EXCEPTION_ANNOTATION = 'bookstore.example.com/pod-security-exception';
 
 /** Capabilities `baseline` lets a container add. */

@@ -3,7 +3,7 @@ import type { Cluster, Environment } from './model';
 import type { RenderedFile } from './render';
 import { ACK_DELETION_POLICY, isAckResource } from './constructs/ack';
 import { boundaryArn, iamPath, oidcProviderArn } from './iam';
-import { MESH_INJECTION_LABEL } from './constructs/mesh';
+import { meshProviderOf } from './mesh';
 import { PRODUCTION_MIN_REPLICAS } from './model';
 import { atLeast, auditLevel, baselineViolations, containersOf, podSecurityLevel, POD_SECURITY_EXCEPTION_ANNOTATION, weakest } from './pod-security';
 import { SYNC_OPTIONS } from './addon';
@@ -215,7 +215,7 @@ export const NETWORK_ALLOW: Rule = {
 
 export const POD_SECURITY_LABELS: Rule = {
   id: 'pod-security-labels',
-  description: 'each environment namespace enforces at least baseline Pod Security (restricted where every workload allows it) and warns at restricted; a lower enforce level needs the mesh and a stated reason',
+  description: 'each environment namespace enforces restricted Pod Security where every workload meets it, else baseline with the reason stated, and warns at restricted; privileged only where its mesh provider injects what baseline forbids (App Mesh), with the reason',
   applies: (object, context) => object.kind === 'Namespace' && context.environment !== undefined,
   check(object, context) {
     const labels = object.metadata?.labels ?? {};
@@ -223,12 +223,15 @@ export const POD_SECURITY_LABELS: Rule = {
     const out: string[] = [];
     const workloads = context.siblings.filter((o) => isWorkload(o) && o.metadata?.namespace === object.metadata?.name);
     const level = weakest(workloads.map((w) => podSecurityLevel(podSpecOf(w))));
-    const excepted = labels[MESH_INJECTION_LABEL] === 'enabled' && Boolean(object.metadata?.annotations?.[POD_SECURITY_EXCEPTION_ANNOTATION]);
+    const reason = object.metadata?.annotations?.[POD_SECURITY_EXCEPTION_ANNOTATION];
+    const provider = context.environment ? meshProviderOf(context.environment) : undefined;
+    const excepted = Boolean(provider?.podSecurityException) && Boolean(reason);
     const enforce = label('enforce');
     if (!atLeast(enforce, 'baseline') && !(enforce === 'privileged' && excepted)) {
-      out.push(`enforces ${enforce ?? 'nothing'}; needs at least baseline (or, in the mesh, privileged with the reason in ${POD_SECURITY_EXCEPTION_ANNOTATION})`);
+      out.push(`enforces ${enforce ?? 'nothing'}; needs at least baseline (or, under a mesh provider that injects what baseline forbids, privileged with the reason in ${POD_SECURITY_EXCEPTION_ANNOTATION})`);
     }
     if (!excepted && level === 'restricted' && enforce !== 'restricted') out.push('every workload meets restricted, so it must enforce restricted');
+    if (!excepted && enforce === 'baseline' && !reason) out.push(`enforces baseline without the reason in ${POD_SECURITY_EXCEPTION_ANNOTATION}`);
     // In the mesh, audit carries what enforce cannot: the level the rendered pods meet.
     if (excepted && label('audit') !== auditLevel(level)) out.push(`audits ${label('audit') ?? 'nothing'}; its workloads meet ${level}`);
     if (label('warn') !== 'restricted') out.push('does not warn at restricted');
@@ -240,6 +243,12 @@ export const POD_SECURITY_LABELS: Rule = {
 export const WILDCARD_ONLY_ACTIONS = new Set([
   'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries',
   'route53:ListHostedZones', 'ecr:GetAuthorizationToken',
+  // The AWS Gateway API Controller (platform/aws-gateway-controller.ts).
+  'vpc-lattice:ListServiceNetworks', 'vpc-lattice:ListServices', 'vpc-lattice:ListTargetGroups',
+  'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeTags', 'ec2:DescribeSecurityGroups',
+  'tag:GetResources', 'tag:TagResources', 'tag:UntagResources',
+  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
 ]);
 
 /** What is wrong with the Allow statements of a policy document: actions named, resources named but for the wildcard-only actions. */

@@ -37,9 +37,11 @@ export const folderOf = (environment: Environment) => `${environment.cluster}/${
  * of those folders are built (a bump renders one environment; see `synthesizeEnvironments`).
  */
 export function buildApps(project: Project, folders?: Folders): Array<{ cluster: string; app: App }> {
-  const { addOns } = project;
+  const workloadsOf = (cluster: string) => ({ environments: project.environments.filter((e) => e.cluster === cluster), services: project.services });
+  // The add-ons some cluster needs: the platform project allows their sources, namespaces and kinds.
+  const addOns = project.addOns.filter((a) => project.clusters.some((c) => a.appliesTo?.(workloadsOf(c.name)) ?? true));
   const platform = {
-    chartRepositories: [...new Set(addOns.flatMap((a) => (a.chart ? [a.chart.repository] : [])))].sort(),
+    chartRepositories: [...new Set(addOns.flatMap((a) => [...(a.chart ? [a.chart.repository] : []), ...(a.sourceRepositories ?? [])]))].sort(),
     namespaces: [...new Set(addOns.map((a) => a.namespace))].sort(),
     clusterKinds: addOns.flatMap((a) => a.clusterKinds)
       .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i)
@@ -48,16 +50,18 @@ export function buildApps(project: Project, folders?: Folders): Array<{ cluster:
   return project.clusters.map((cluster) => {
     const app = new App();
     const environments = project.environments.filter((e) => e.cluster === cluster.name);
-    const workloads = { environments, services: project.services, addOns };
+    // The add-ons this cluster runs (a mesh provider's controller only where an environment uses it).
+    const clusterAddOns = project.addOns.filter((a) => a.appliesTo?.(workloadsOf(cluster.name)) ?? true);
+    const workloads = { environments, services: project.services, addOns: clusterAddOns };
     checkServiceAccess(cluster, environments, project.services);
     const registry = builtServices(project.services).length > 0;
     // Add a chart through `chart(id, …)`: it is then built only when its folder is asked for.
     const chart = (id: string, make: (id: string) => Chart) => {
       if (!folders || folders.has(`${cluster.name}/${id}`)) make(id);
     };
-    chart('argocd', (id) => new ArgoCdChart(app, id, { cluster, environments, platform, addOns: addOns.filter((a) => a.folder === 'argocd'), workloads, registry }));
+    chart('argocd', (id) => new ArgoCdChart(app, id, { cluster, environments, platform, addOns: clusterAddOns.filter((a) => a.folder === 'argocd'), workloads, registry }));
     if (registry) chart('registry', (id) => new RegistryChart(app, id, { services: project.services }));
-    chart('platform', (id) => new PlatformChart(app, id, { cluster, addOns, workloads }));
+    chart('platform', (id) => new PlatformChart(app, id, { cluster, addOns: clusterAddOns, workloads }));
     for (const environment of environments) {
       chart(environment.name, (id) => new EnvironmentChart(app, id, { cluster, environment, services: project.services }));
     }

@@ -1,4 +1,5 @@
 import { CLUSTER_RBAC, CRDS, WEBHOOKS, defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { usesMesh } from '../lib/mesh';
 
 export const defaultProps = {
   // The imported App Mesh CRDs (imports/appmesh.k8s.aws.ts) come from this chart version.
@@ -10,7 +11,8 @@ export const defaultProps = {
 
 /**
  * App Mesh controller with X-Ray tracing (an X-Ray daemon sidecar next to each envoy).
- * AWS ended support for App Mesh on 2026-09-30: see the README, "App Mesh".
+ * AWS ended support for App Mesh on 2026-09-30: rendered only on a cluster where some environment
+ * still chose `mesh: appmesh` (README, "Migrating off App Mesh").
  */
 export default defineHelmAddOn({
   name: 'appmesh-controller',
@@ -18,6 +20,7 @@ export default defineHelmAddOn({
   chart: defaultProps.chart,
   syncWave: 1,
   crdGroups: ['appmesh.k8s.aws'],
+  appliesTo: ({ environments }) => usesMesh(environments, 'appmesh'),
   clusterKinds: [CRDS, ...CLUSTER_RBAC, ...WEBHOOKS],
   irsa: (cluster) => ({
     namespace: defaultProps.namespace,

@@ -1,5 +1,6 @@
 import { CLUSTER_RBAC, defineHelmAddOn, type HelmChart } from '../lib/addon';
 import { policy } from '../lib/iam';
+import { usesMesh } from '../lib/mesh';
 
 export const defaultProps = {
   // Source: kubernetes-sigs/external-dns, charts/external-dns, tag external-dns-helm-chart-1.21.1
@@ -39,10 +40,11 @@ export default defineHelmAddOn({
       { Effect: 'Allow', Action: ['route53:ListHostedZones'], Resource: '*' },
     ),
   }),
-  values: (cluster, role) => ({
+  values: (cluster, role, { environments }) => ({
     provider: { name: 'aws' },
     env: [{ name: 'AWS_DEFAULT_REGION', value: cluster.region }],
-    sources: ['ingress'],
+    // crd: the DNSEndpoints the Gateway API controller writes for the VPC Lattice custom domain names.
+    sources: usesMesh(environments, 'lattice') ? ['ingress', 'crd'] : ['ingress'],
     domainFilters: [cluster.baseDomain],
     extraArgs: [`--zone-id-filter=${cluster.hostedZoneId}`],
     policy: defaultProps.policy,

@@ -53,14 +53,14 @@ describe('Argo CD objects of eks-acg', () => {
     }
   });
 
-  it('the bookstore project allows only this repository, the environment namespaces and their Namespace and Mesh', () => {
+  it('the bookstore project allows only this repository, the environment namespaces and their Namespace and their mesh provider\'s ServiceNetwork', () => {
     const project = find(argocd('projects'), 'AppProject', 'bookstore');
     expect(project.spec.sourceRepos).toEqual([REPO]);
     expect(project.spec.destinations).toEqual([
       { server: 'https://kubernetes.default.svc', namespace: 'development' },
       { server: 'https://kubernetes.default.svc', namespace: 'production' },
     ]);
-    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }, { group: 'appmesh.k8s.aws', kind: 'Mesh' }]);
+    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }, { group: 'application-networking.k8s.aws', kind: 'ServiceNetwork' }]);
   });
 
   it('every cluster-scoped object an environment renders is allowed by the bookstore project', () => {

@@ -77,7 +77,7 @@ describe('the posture rules', () => {
     ['network-allow', `${DEV}/front-end.yaml`, kind('NetworkPolicy'), (o) => { o.spec.podSelector.matchLabels = { 'app.kubernetes.io/name': 'nobody' }; },
       'dist/eks-acg/development/front-end.yaml: Deployment/front-end: network-allow: no NetworkPolicy admits traffic to its pods'],
     ['pod-security-labels', `${PROD}/namespace.yaml`, kind('Namespace'), (o) => { delete o.metadata.annotations['bookstore.example.com/pod-security-exception']; },
-      'dist/eks-acg/production/namespace.yaml: Namespace/production: pod-security-labels: enforces privileged; needs at least baseline (or, in the mesh, privileged with the reason in bookstore.example.com/pod-security-exception)'],
+      'dist/eks-acg/production/namespace.yaml: Namespace/production: pod-security-labels: enforces baseline without the reason in bookstore.example.com/pod-security-exception'],
     ['pod-security-labels', `${PROD}/namespace.yaml`, kind('Namespace'), (o) => { o.metadata.labels['pod-security.kubernetes.io/warn'] = 'baseline'; },
       'dist/eks-acg/production/namespace.yaml: Namespace/production: pod-security-labels: does not warn at restricted'],
     ['iam', 'eks-acg/cluster/cluster.yaml', kind('ClusterConfig'), (o) => {

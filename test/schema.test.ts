@@ -41,10 +41,10 @@ describe('schema validation of dist/', () => {
   });
 
   it('catches a value outside a CRD enum', () => {
-    const router = structuredClone(find('eks-acg/development/clients-api.yaml', 'VirtualRouter', 'clients-api-virtual-router'));
-    router.spec.routes[0].httpRoute.retryPolicy.httpRetryEvents = ['server-eror'];
-    expect(validateObject(router, version()).map((f) => f.message)).toEqual([
-      '/spec/routes/0/httpRoute/retryPolicy/httpRetryEvents/0: must be one of server-error, gateway-error, client-error, stream-error',
+    const policy = structuredClone(find('eks-acg/development/clients-api.yaml', 'TargetGroupPolicy', 'clients-api'));
+    policy.spec.healthCheck.protocol = 'HTPP';
+    expect(validateObject(policy, version()).map((f) => f.message)).toEqual([
+      '/spec/healthCheck/protocol: must be one of HTTP, HTTPS',
     ]);
   });
 

@@ -4,6 +4,7 @@ import * as argo from '../../imports/argoproj.io';
 import type { ClusterWorkloads, PlatformAddOn } from '../addon';
 import type { Cluster, Environment } from '../model';
 import { COMMON_LABELS, REGISTRY_NAMESPACE } from '../naming';
+import { meshProviderOf } from '../mesh';
 
 /** Where Argo CD itself runs; its Applications and AppProjects live here. */
 export const ARGOCD_NAMESPACE = 'argocd';
@@ -67,8 +68,9 @@ export class ArgoCdChart extends Chart {
         description: `Bookstore environments on ${cluster.name}: only this repository, only their namespaces`,
         sourceRepos: [cluster.repoUrl],
         destinations: environments.map((e) => ({ server: IN_CLUSTER, namespace: e.namespace })),
-        // Each environment owns its Namespace and its App Mesh Mesh, which is cluster-scoped.
-        clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, { group: 'appmesh.k8s.aws', kind: 'Mesh' }],
+        // Each environment owns its Namespace and its mesh provider's cluster-scoped objects (a Mesh, a ServiceNetwork).
+        clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...environments.flatMap((e) => meshProviderOf(e).clusterKinds)]
+          .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i).map((k) => ({ ...k })),
       },
     });
 

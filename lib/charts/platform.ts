@@ -14,7 +14,7 @@ export interface PlatformChartProps {
 export class PlatformChart extends Chart {
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     super(scope, id, { labels: { ...COMMON_LABELS } });
-    for (const addOn of props.addOns.filter((a) => (a.folder ?? 'platform') === 'platform')) {
+    for (const addOn of props.addOns.filter((a) => (a.folder ?? 'platform') === 'platform' && (a.appliesTo?.(props.workloads) ?? true))) {
       addOn.render(new Construct(this, addOn.name), props.cluster, props.workloads);
     }
   }

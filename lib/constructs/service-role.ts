@@ -1,3 +1,4 @@
+import { meshProviderOf } from '../mesh';
 import { Construct } from 'constructs';
 import * as iam from '../../imports/iam.services.k8s.aws';
 import { boundaryArn, iamPath, irsaTrust, servicePolicy } from '../iam';
@@ -40,7 +41,7 @@ export class ServiceRole extends Construct {
         description: `Pods of ${service.name} in ${environment.name} on ${cluster.name} (IRSA)`,
         assumeRolePolicyDocument: json(irsaTrust(cluster, environment.namespace, props.serviceAccount)),
         permissionsBoundary: boundaryArn(cluster),
-        inlinePolicies: { [service.name]: json(servicePolicy(cluster, environment, service)) },
+        inlinePolicies: { [service.name]: json(servicePolicy(cluster, environment, service, meshProviderOf(environment).podStatements(cluster, environment, service))) },
         tags: [
           { key: 'bookstore/environment', value: environment.name },
           { key: 'bookstore/service', value: service.name },
