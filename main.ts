@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { runCommand } from './lib/errors';
 import { updateReadme } from './lib/readme';
 import { synthesize, writeTree } from './lib/synth';
+import { meshReport } from './lib/mesh/report';
 
 runCommand('synth', () => {
   const root = __dirname;
@@ -19,8 +20,6 @@ runCommand('synth', () => {
   timings['write'] = performance.now() - writeStart;
   // BOOKSTORE_TIMINGS=1 (used by `npm run bench`): where the time of one synth goes, in ms.
   if (process.env.BOOKSTORE_TIMINGS) console.error(`timings: ${JSON.stringify(timings)}`);
-  if (project.environments.length > 0) {
-    console.warn('warning: AWS App Mesh reached end of support on 2026-09-30; the mesh objects still render as specified. See README, "App Mesh".');
-  }
+  for (const line of meshReport(project)) console.warn(line);
   console.log(`synth: ${files.size} files for ${project.clusters.length} cluster(s), ${project.environments.length} environment(s) in ${path.relative(process.cwd(), outdir) || '.'}`);
 });

@@ -3,6 +3,7 @@
  * lib/commands/; a user mistake is one line on stderr and exit code 1.
  */
 import { runCommand, UserError } from './errors';
+import { bootstrap } from './commands/bootstrap';
 import { bump } from './commands/bump';
 import { contextRefresh } from './commands/context';
 import { diff } from './commands/diff';
@@ -16,6 +17,7 @@ const USAGE = [
   '  status                       the tag of each service in each environment',
   '  diff [<git-ref>] [--picture]  rendered objects added, changed, removed against a ref (default: merge base with main)',
   '  context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
+  '  bootstrap argocd <cluster>   install Argo CD once with helm from dist/<cluster>/argocd/argo-cd.yaml (--print: only print)',
 ].join('\n');
 
 type Verb = (argv: string[]) => Promise<void>;
@@ -25,6 +27,7 @@ const VERBS: Record<string, Verb> = {
   promote: (argv) => promote(argv, { root: process.cwd() }),
   status: (argv) => status(argv, { root: process.cwd() }),
   diff: (argv) => diff(argv, { root: process.cwd() }),
+  bootstrap: (argv) => bootstrap(argv, { root: process.cwd() }),
   context: async (argv) => {
     if (argv[0] !== 'refresh') throw new UserError('usage: bookstore context refresh <cluster> [--endpoint-url URL]');
     await contextRefresh(argv.slice(1), { root: process.cwd() });

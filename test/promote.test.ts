@@ -186,12 +186,16 @@ describe('promote, status and diff', () => {
       '      spec.template.spec.containers[0].readinessProbe.httpGet.path: "/summary" → "/health"',
       '  ~ Ingress/development/inventory-api',
       '      metadata.annotations.alb.ingress.kubernetes.io/healthcheck-path: "/summary" → "/health"',
+      '  ~ TargetGroupPolicy/development/inventory-api',
+      '      spec.healthCheck.path: "/summary" → "/health"',
       'dist/eks-acg/production',
       '  ~ Deployment/production/inventory-api',
       '      spec.template.spec.containers[0].readinessProbe.httpGet.path: "/summary" → "/health"',
       '  ~ Ingress/production/inventory-api',
       '      metadata.annotations.alb.ingress.kubernetes.io/healthcheck-path: "/summary" → "/health"',
-      expect.stringMatching(/^diff: 0 added, 4 changed, 0 removed against [0-9a-f]{12}$/),
+      '  ~ TargetGroupPolicy/production/inventory-api',
+      '      spec.healthCheck.path: "/summary" → "/health"',
+      expect.stringMatching(/^diff: 0 added, 6 changed, 0 removed against [0-9a-f]{12}$/),
     ]);
   });
 

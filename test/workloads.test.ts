@@ -1,4 +1,5 @@
-import { allObjects, find, objectsIn } from './helpers';
+import { allObjects, find, objectsIn, rendered } from './helpers';
+import { callersOf } from '../lib/service';
 
 const ENVS = [
   { env: 'development', suffix: '-development', aspnet: 'Development' },
@@ -20,28 +21,33 @@ function envOf(deployment: any): Record<string, string> {
 describe.each(ENVS)('the $env environment', ({ env, suffix, aspnet }) => {
   const file = (service: string) => `eks-acg/${env}/${service}.yaml`;
 
-  it('has its namespace labelled for its mesh, and the mesh selecting that label', () => {
+  const lattice = (name: string, port: number) => `http://${name}.${env}.lattice.example.com:${port}`;
+  const portOf = (name: string) => SERVICES.find((s) => s.name === name)!.port;
+
+  it('is on VPC Lattice: its service network and Gateway, and no App Mesh label or object', () => {
     const namespace = find(`eks-acg/${env}/namespace.yaml`, 'Namespace', env);
-    expect(namespace.metadata.labels).toMatchObject({ 'mesh': `${env}-mesh`, 'appmesh.k8s.aws/sidecarInjectorWebhook': 'enabled' });
-    const mesh = find(`eks-acg/${env}/namespace.yaml`, 'Mesh', `${env}-mesh`);
-    expect(mesh.spec).toEqual({ egressFilter: { type: 'ALLOW_ALL' }, namespaceSelector: { matchLabels: { mesh: `${env}-mesh` } } });
+    expect(Object.keys(namespace.metadata.labels).filter((k) => k === 'mesh' || k.startsWith('appmesh.k8s.aws'))).toEqual([]);
+    expect(allObjects().filter(({ file, object }) => file.startsWith(`eks-acg/${env}/`) && object.apiVersion.startsWith('appmesh.k8s.aws/'))).toEqual([]);
+    const gateway = find(`eks-acg/${env}/namespace.yaml`, 'Gateway', `eks-acg-${env}`);
+    expect(gateway.spec.gatewayClassName).toBe('amazon-vpc-lattice');
+    expect(find(`eks-acg/${env}/namespace.yaml`, 'ServiceNetwork', `eks-acg-${env}`)).toBeDefined();
   });
 
   describe.each(SERVICES)('$name', ({ name, service, port, host }) => {
     it('runs under its own IRSA role', () => {
       const account = find(file(name), 'ServiceAccount', `${name}-iam-service-account`);
       expect(account.metadata.namespace).toBe(env);
-      expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(`arn:aws:iam::111122223333:role/eks-acg-${env}-${name}`);
+      expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(`arn:aws:iam::111122223333:role/bookstore/eks-acg/eks-acg-${env}-${name}`);
       const deployment = find(file(name), 'Deployment', name);
       expect(deployment.spec.template.spec.serviceAccountName).toBe(`${name}-iam-service-account`);
     });
 
-    it('exposes its container port as http on Service port 80, selecting its pods', () => {
+    it('exposes its container port as http on the same Service port, selecting its pods', () => {
       const deployment = find(file(name), 'Deployment', name);
       const container = deployment.spec.template.spec.containers[0];
       expect(container.ports).toEqual([{ containerPort: port, name: 'http' }]);
       const svc = find(file(name), 'Service', service);
-      expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' }]);
+      expect(svc.spec.ports).toEqual([{ name: 'http', port, protocol: 'TCP', targetPort: 'http' }]);
       expect(deployment.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
       expect(deployment.spec.selector.matchLabels).toEqual(svc.spec.selector);
     });
@@ -76,28 +82,16 @@ describe.each(ENVS)('the $env environment', ({ env, suffix, aspnet }) => {
       expect(ingress.metadata.annotations).not.toHaveProperty(['kubernetes.io/ingress.class']);
     });
 
-    it('is in the mesh: node, router with the retry policy, and a service named after the Service', () => {
-      const node = find(file(name), 'VirtualNode', name);
-      expect(node.spec.listeners).toEqual([{ portMapping: { port, protocol: 'http' } }]);
-      expect(node.spec.serviceDiscovery).toEqual({ dns: { hostname: `${service}.${env}.svc.cluster.local` } });
-      expect(node.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': name });
-      const router = find(file(name), 'VirtualRouter', `${name}-virtual-router`);
-      expect(router.spec.routes).toEqual([{
-        name: `${name}-route`,
-        httpRoute: {
-          match: { prefix: '/' },
-          action: { weightedTargets: [{ virtualNodeRef: { name }, weight: 1 }] },
-          retryPolicy: {
-            maxRetries: 10,
-            perRetryTimeout: { unit: 'ms', value: 2000 },
-            httpRetryEvents: ['server-error', 'gateway-error', 'stream-error'],
-            tcpRetryEvents: ['connection-error'],
-          },
-          timeout: { perRequest: { unit: 's', value: 30 } },
-        },
-      }]);
-      const virtualService = find(file(name), 'VirtualService', service);
-      expect(virtualService.spec).toEqual({ awsName: service, provider: { virtualRouter: { virtualRouterRef: { name: `${name}-virtual-router` } } } });
+    it('is routed by VPC Lattice: an HTTPRoute on the listener at its port, to its Service, and a health check', () => {
+      const route = find(file(name), 'HTTPRoute', name);
+      expect(route.spec).toEqual({
+        parentRefs: [{ name: `eks-acg-${env}`, sectionName: `http-${port}` }],
+        hostnames: [`${name}.${env}.lattice.example.com`],
+        rules: [{ backendRefs: [{ name: service, kind: 'Service', port }] }],
+      });
+      const policy = find(file(name), 'TargetGroupPolicy', name);
+      expect(policy.spec.targetRef).toEqual({ group: '', kind: 'Service', name: service });
+      expect(policy.spec.healthCheck).toMatchObject({ enabled: true, port, protocol: 'HTTP' });
     });
   });
 
@@ -107,13 +101,13 @@ describe.each(ENVS)('the $env environment', ({ env, suffix, aspnet }) => {
       DYNAMODB_TABLE: `${env}-clients`, ASPNETCORE_ENVIRONMENT: aspnet, ...region,
     });
     expect(envOf(find(file('inventory-api'), 'Deployment', 'inventory-api'))).toEqual({
-      DYNAMODB_TABLE: `${env}-inventory`, RESOURCE_API_ENDPOINT: 'http://resource-api-service', ...region, AWS_REGION: 'us-east-1',
+      DYNAMODB_TABLE: `${env}-inventory`, RESOURCE_API_ENDPOINT: lattice('resource-api', 5000), ...region, AWS_REGION: 'us-east-1',
     });
     expect(envOf(find(file('renting-api'), 'Deployment', 'renting-api'))).toEqual({
       DYNAMODB_TABLE: `${env}-renting`,
-      INVENTORY_API_ENDPOINT: 'http://inventory-api-service',
-      CLIENTS_API_ENDPOINT: 'http://clients-api-service',
-      RESOURCES_API_ENDPOINT: 'http://resource-api-service',
+      INVENTORY_API_ENDPOINT: lattice('inventory-api', 5001),
+      CLIENTS_API_ENDPOINT: lattice('clients-api', 5003),
+      RESOURCES_API_ENDPOINT: lattice('resource-api', 5000),
       AWS_REGION: 'us-east-1',
     });
     expect(envOf(find(file('resource-api'), 'Deployment', 'resource-api'))).toEqual({ DYNAMODB_TABLE: `${env}-resources`, ...region });
@@ -124,24 +118,15 @@ describe.each(ENVS)('the $env environment', ({ env, suffix, aspnet }) => {
     expect(image).toBe('111122223333.dkr.ecr.us-east-1.amazonaws.com/bookstore.renting-api:1.0.c81e4b6a');
   });
 
-  it('declares the mesh backends from the same list as the env vars', () => {
-    const backends = (name: string) => find(file(name), 'VirtualNode', name).spec.backends.map((b: any) => b.virtualService.virtualServiceRef.name);
-    expect(backends('inventory-api')).toEqual(['resource-api-service']);
-    expect(backends('renting-api')).toEqual(['inventory-api-service', 'clients-api-service', 'resource-api-service']);
-    expect(backends('front-end-proxy').sort()).toEqual(['clients-api-service', 'front-end-service', 'inventory-api-service', 'renting-api-service', 'resource-api-service']);
-    expect(backends('clients-api')).toEqual([]);
-  });
-
-  it('admits to each service the pods of the services that declare it as a backend, and the VPC', () => {
-    const mesh = (name: string) => find(file(name), 'VirtualNode', name).spec.backends.map((b: any) => b.virtualService.virtualServiceRef.name);
-    for (const { name, port, service } of SERVICES) {
+  it('admits to each service the pods of the services that declare it as a backend, the VPC and VPC Lattice', () => {
+    for (const { name, port } of SERVICES) {
       const policy = find(file(name), 'NetworkPolicy', name);
       expect(policy.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': name } });
       const admitted = policy.spec.ingress.flatMap((r: any) => r.from).filter((p: any) => p.podSelector).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']).sort();
       // The same declaration: whoever has this service as a mesh backend is admitted, nobody else.
-      const callers = SERVICES.filter((s) => mesh(s.name).includes(service)).map((s) => s.name).sort();
+      const callers = callersOf(rendered().project.services, name).sort();
       expect(admitted).toEqual(callers);
-      expect(policy.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '10.0.0.0/16' } }], ports: [{ port, protocol: 'TCP' }] });
+      expect(policy.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '10.0.0.0/16' } }, { ipBlock: { cidr: '169.254.171.0/24' } }], ports: [{ port, protocol: 'TCP' }] });
       for (const rule of policy.spec.ingress) expect(rule.ports).toEqual([{ port, protocol: 'TCP' }]);
     }
     expect(find(file('resource-api'), 'NetworkPolicy', 'resource-api').spec.ingress[0].from.map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']))
@@ -149,15 +134,16 @@ describe.each(ENVS)('the $env environment', ({ env, suffix, aspnet }) => {
     expect(find(`eks-acg/${env}/namespace.yaml`, 'NetworkPolicy', 'default-deny-ingress').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
   });
 
-  it('labels its namespace for Pod Security: audit at the level its pods meet, warn at restricted, the mesh exception stated', () => {
+  it('labels its namespace for Pod Security: enforce and audit baseline (the front-end runs as root), warn at restricted, the reason stated', () => {
     const namespace = find(`eks-acg/${env}/namespace.yaml`, 'Namespace', env);
     expect(namespace.metadata.labels).toMatchObject({
-      'pod-security.kubernetes.io/enforce': 'privileged',
+      'pod-security.kubernetes.io/enforce': 'baseline',
       'pod-security.kubernetes.io/audit': 'baseline', // front-end's nginx runs as root: not restricted
       'pod-security.kubernetes.io/warn': 'restricted',
-      'pod-security.kubernetes.io/enforce-version': 'v1.29',
+      // The standards of the cluster's own Kubernetes version.
+      'pod-security.kubernetes.io/enforce-version': `v${rendered().project.clusters.find((c) => c.name === 'eks-acg')!.kubernetesVersion}`,
     });
-    expect(namespace.metadata.annotations['bookstore.example.com/pod-security-exception']).toMatch(/NET_ADMIN/);
+    expect(namespace.metadata.annotations['bookstore.example.com/pod-security-exception']).toMatch(/^baseline, not restricted: front-end \(container front-end may run as root/);
   });
 
   it('spreads each service over zones and nodes, and budgets disruptions where it runs more than one pod', () => {
@@ -194,11 +180,11 @@ describe.each(ENVS)('the $env environment', ({ env, suffix, aspnet }) => {
     expect(objectsIn(file('front-end')).filter((o) => o.kind === 'Secret')).toEqual([]);
   });
 
-  it('routes each API path of the proxy to its Service and allows the front-end origin', () => {
+  it('routes each API path of the proxy to its backend\'s VPC Lattice name and port and allows the front-end origin', () => {
     const conf = find(file('front-end-proxy'), 'ConfigMap', 'front-end-proxy-config').data['default.conf'];
-    for (const [route, upstream] of [['/resources-api/', 'resource-api-service'], ['/inventory-api/', 'inventory-api-service'],
-      ['/renting-api/', 'renting-api-service'], ['/clients-api/', 'clients-api-service'], ['/', 'front-end-service']]) {
-      expect(conf).toMatch(new RegExp(`location ${route} \\{[^}]*?(\\{[^}]*\\}[^}]*?)*proxy_pass http://${upstream}/;`));
+    for (const [route, upstream] of [['/resources-api/', 'resource-api'], ['/inventory-api/', 'inventory-api'],
+      ['/renting-api/', 'renting-api'], ['/clients-api/', 'clients-api'], ['/', 'front-end']]) {
+      expect(conf).toMatch(new RegExp(`location ${route} \\{[^}]*?(\\{[^}]*\\}[^}]*?)*proxy_pass ${lattice(upstream, portOf(upstream)).replace(/\./g, '\\.')}/;`));
     }
     expect(conf).toContain(`add_header Access-Control-Allow-Origin "https://bookstore${suffix}.example.com" always;`);
   });

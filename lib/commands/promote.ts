@@ -8,7 +8,7 @@ import type { Environment } from '../model';
 import { diffObjects, indexObjects, summarizeByKind, type ObjectDiff } from '../objects';
 import { setImageTag } from '../overlay';
 import { builtServices } from '../service';
-import { readTree, synthesize, writeTree } from '../synth';
+import { readTree, renderOverlayChange } from '../synth';
 import { parseArgs } from './args';
 import type { CommandOptions } from './bump';
 import { openPullRequest, resolveProvider } from './pull-request';
@@ -96,12 +96,12 @@ export async function promote(argv: readonly string[], options: CommandOptions):
   let pushed = false;
   try {
     const overlay = path.join(root, 'environments', `${to.name}.yaml`);
-    let text = fs.readFileSync(overlay, 'utf8');
+    const overlayBefore = fs.readFileSync(overlay, 'utf8');
+    let text = overlayBefore;
     for (const c of changes) text = setImageTag(text, c.service, c.next);
     fs.writeFileSync(overlay, text);
-    const { files } = synthesize(root);
-    writeTree(dist, files);
-    const diff = diffObjects(before, indexObjects(files));
+    renderOverlayChange(root, dist, to.name, overlayBefore, text);
+    const diff = diffObjects(before, indexObjects(readTree(dist)));
     const title = `promote(${to.name}): ${changes.map((c) => `${c.service} ${c.next}`).join(', ')}`;
     git(root, ['add', '--all', '--', `environments/${to.name}.yaml`, 'dist']);
     git(root, ['commit', '--quiet', '-m', title]);
