@@ -1,8 +1,13 @@
+const os = require('node:os');
+
 /** Type checking runs once in `npm test` (tsc --noEmit); jest only transpiles. */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  // jest's default is one worker less than the cores: one worker on a 2-core machine. The slow
+  // suites spend much of their time waiting on git and child processes, so two share well.
+  maxWorkers: Math.max(2, os.cpus().length),
   testTimeout: 60000,
 };

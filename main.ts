@@ -7,7 +7,9 @@
 import * as path from 'node:path';
 import { runCommand } from './lib/errors';
 import { findRoot } from './lib/root';
+import { updateReadme } from './lib/readme';
 import { synthesize, writeTree } from './lib/synth';
+import { meshReport } from './lib/mesh/report';
 
 runCommand('synth', () => {
   const root = findRoot(__dirname);
@@ -16,13 +18,13 @@ runCommand('synth', () => {
   const { project, files } = synthesize(root, timings);
   const writeStart = performance.now();
   writeTree(outdir, files);
+  // The README's picture of an environment is the rendered one (README, "Bookstore GitOps").
+  updateReadme(root, files);
   timings['write'] = performance.now() - writeStart;
   const cliOutdir = process.env.CDK8S_OUTDIR ? path.resolve(process.env.CDK8S_OUTDIR) : undefined;
   if (cliOutdir && cliOutdir !== outdir) writeTree(cliOutdir, files);
   // BOOKSTORE_TIMINGS=1 (used by `npm run bench`): where the time of one synth goes, in ms.
   if (process.env.BOOKSTORE_TIMINGS) console.error(`timings: ${JSON.stringify(timings)}`);
-  if (project.environments.length > 0) {
-    console.warn('warning: AWS App Mesh reached end of support on 2026-09-30; the mesh objects still render as specified. See README, "App Mesh".');
-  }
+  for (const line of meshReport(project)) console.warn(line);
   console.log(`synth: ${files.size} files for ${project.clusters.length} cluster(s), ${project.environments.length} environment(s) in ${path.relative(process.cwd(), outdir) || '.'}`);
 });

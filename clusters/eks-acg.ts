@@ -5,7 +5,9 @@ export default defineCluster({
   name: 'eks-acg',
   region: 'us-east-1',
   availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
-  kubernetesVersion: '1.29',
+  // In EKS standard support until 2027-03-27 (EKS user guide, "Understand the Kubernetes version
+  // lifecycle on EKS"; 1.29's extended support ended 2026-03-23, so EKS creates no 1.29 cluster).
+  kubernetesVersion: '1.35',
   ssmPrefix: '/bookstore/eks-acg/',
   repoUrl: 'https://github.com/example-org/bookstore-gitops.git',
   targetRevision: 'main',

@@ -18,7 +18,12 @@ export interface HelmChart {
 export interface ClusterWorkloads {
   readonly environments: readonly Environment[];
   readonly services: readonly ServiceDefinition[];
+  /** The cluster's add-ons, when rendering (Argo CD's values declare their chart repositories); IRSA roles do not need them. */
+  readonly addOns?: readonly PlatformAddOn[];
 }
+
+/** The dist/<cluster>/ folder an add-on renders into. */
+export type AddOnFolder = 'platform' | 'argocd';
 
 /** One platform add-on: a pure function from cluster facts to the objects in dist/<cluster>/platform/<name>.yaml. */
 export interface PlatformAddOn {
@@ -30,6 +35,20 @@ export interface PlatformAddOn {
   readonly clusterKinds: readonly ClusterKind[];
   /** Sync wave of its objects inside the platform Application: controllers before users of their CRDs. */
   readonly syncWave: number;
+  /**
+   * API groups whose CRDs its chart brings: every object of these groups must sync in a later wave
+   * (test/waves.test.ts). Empty when the CRDs come from elsewhere (e.g. an EKS add-on eksctl installs).
+   */
+  readonly crdGroups: readonly string[];
+  /**
+   * `argocd`: rendered into dist/<cluster>/argocd/ and synced by the root Application (Argo CD
+   * itself, installed once by `bookstore bootstrap argocd` before the root exists). @default 'platform'
+   */
+  readonly folder?: AddOnFolder;
+  /** Whether the cluster needs it, from what runs there (a mesh provider's controller, say). @default always */
+  appliesTo?(workloads: ClusterWorkloads): boolean;
+  /** Git repositories its objects read besides its chart (the `platform` AppProject allows them). */
+  readonly sourceRepositories?: readonly string[];
   /** The IAM role of its service account, if it calls AWS. */
   irsa?(cluster: Cluster, workloads: ClusterWorkloads): IrsaRole;
   render(scope: Construct, cluster: Cluster, workloads: ClusterWorkloads): void;

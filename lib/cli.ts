@@ -4,6 +4,7 @@
  * checkout the current folder is in (found by walking up), and `<verb> --help` prints its usage.
  */
 import { runCommand, UserError } from './errors';
+import { bootstrap, USAGE as BOOTSTRAP } from './commands/bootstrap';
 import { bump, USAGE as BUMP } from './commands/bump';
 import { contextRefresh, USAGE as CONTEXT } from './commands/context';
 import { diff, USAGE as DIFF } from './commands/diff';
@@ -23,7 +24,8 @@ const VERBS: Record<string, Verb> = {
   bump: { summary: 'bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)', usage: BUMP, run: (argv, root) => bump(argv, { root }) },
   promote: { summary: 'promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next', usage: PROMOTE, run: (argv, root) => promote(argv, { root }) },
   status: { summary: 'status                       the tag of each service in each environment, per cluster', usage: STATUS, run: (argv, root) => status(argv, { root }) },
-  diff: { summary: 'diff [<git-ref>]             rendered objects added, changed, removed against a ref (default: merge base with main)', usage: DIFF, run: (argv, root) => diff(argv, { root }) },
+  diff: { summary: 'diff [<git-ref>] [--picture]  rendered objects added, changed, removed against a ref (default: merge base with main)', usage: DIFF, run: (argv, root) => diff(argv, { root }) },
+  bootstrap: { summary: 'bootstrap argocd <cluster>   install Argo CD once with helm from dist/<cluster>/argocd/argo-cd.yaml (--print: only print)', usage: BOOTSTRAP, run: (argv, root) => bootstrap(argv, { root }) },
   context: {
     summary: 'context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
     usage: CONTEXT,

@@ -1,24 +1,53 @@
 import type { PlatformAddOn } from './addon';
-import { servicePolicy, type IrsaRole } from './iam';
+import type { IrsaRole } from './iam';
 import type { Cluster, Environment } from './model';
-import { roleArn, serviceRoleName, vpcCidrOf } from './naming';
+import { roleArn, vpcCidrOf } from './naming';
 import type { ServiceDefinition } from './service';
 
 /** Node group sizes and types: the course's cluster. */
 const NODE_TYPE = 't3.medium';
 const SPOT_TYPES = ['t3.medium', 't3a.medium'];
 
-/** Every IRSA role the rendered manifests of a cluster reference: each service in each environment, each add-on. */
+/**
+ * Amazon Linux 2023: EKS builds no Amazon Linux 2 AMIs for Kubernetes 1.33 and later
+ * (awslabs/amazon-eks-ami#2545), so the family is named rather than left to eksctl's default.
+ */
+const AMI_FAMILY = 'AmazonLinux2023';
+
+/** ENIs and IPv4 addresses per ENI of the instance types the node groups use (EC2 User Guide, "IP addresses per network interface per instance type"). */
+const ENI_LIMITS: Readonly<Record<string, { readonly enis: number; readonly ipv4PerEni: number }>> = {
+  't3.medium': { enis: 3, ipv4PerEni: 6 },
+  't3a.medium': { enis: 3, ipv4PerEni: 6 },
+};
+
+/**
+ * Max pods of a node under VPC CNI custom networking, where the primary ENI carries no pods:
+ * (ENIs - 1) × (IPv4 per ENI - 1) + 2 (the EKS user guide, "custom networking", which has you run
+ * max-pods-calculator.sh with --cni-custom-networking-enabled; the + 2 are the host-network pods
+ * aws-node and kube-proxy). For several types, the smallest, so that every node of the group can
+ * hold its pods. t3.medium and t3a.medium: 2 × 5 + 2 = 12 (17 without custom networking). The
+ * AL2023 AMI's own figure does not know about custom networking (awslabs/amazon-eks-ami#2201);
+ * eksctl (v0.230.0) writes maxPodsPerNode into the nodes' nodeadm NodeConfig (kubelet maxPods),
+ * for managed and self-managed AL2023 node groups alike.
+ */
+export function customNetworkingMaxPods(instanceTypes: readonly string[]): number {
+  return Math.min(...instanceTypes.map((type) => {
+    const limits = ENI_LIMITS[type];
+    if (!limits) throw new Error(`lib/cluster-config.ts: no ENI limits for instance type ${type}; add it to ENI_LIMITS`);
+    return (limits.enis - 1) * (limits.ipv4PerEni - 1) + 2;
+  }));
+}
+
+/**
+ * The IRSA roles eksctl creates: only what must exist before Argo CD runs, the add-ons' roles
+ * (the ACK controllers among them). The services' roles are ACK `Role` objects in their
+ * environments' files, created by the ACK IAM controller.
+ */
 export function irsaRoles(cluster: Cluster, environments: readonly Environment[], services: readonly ServiceDefinition[],
   addOns: readonly PlatformAddOn[]): IrsaRole[] {
-  const serviceRoles = environments.flatMap((environment) => services.map((service): IrsaRole => ({
-    namespace: environment.namespace,
-    serviceAccount: `${service.name}-iam-service-account`,
-    roleName: serviceRoleName(cluster, environment, service.name),
-    policy: servicePolicy(cluster, environment, service),
-  })));
-  const addOnRoles = addOns.flatMap((addOn) => (addOn.irsa ? [addOn.irsa(cluster, { environments, services })] : []));
-  return [...addOnRoles, ...serviceRoles];
+  const workloads = { environments, services };
+  return addOns.filter((addOn) => addOn.appliesTo?.(workloads) ?? true)
+    .flatMap((addOn) => (addOn.irsa ? [addOn.irsa(cluster, workloads)] : []));
 }
 
 /**
@@ -73,6 +102,8 @@ export function clusterConfig(cluster: Cluster, roles: readonly IrsaRole[]): Rec
       maxSize: 6,
       volumeSize: 30,
       privateNetworking: true,
+      amiFamily: AMI_FAMILY,
+      maxPodsPerNode: customNetworkingMaxPods([NODE_TYPE]),
     }],
     nodeGroups: [{
       name: 'eks-node-group-spot-instances',
@@ -81,6 +112,8 @@ export function clusterConfig(cluster: Cluster, roles: readonly IrsaRole[]): Rec
       maxSize: 6,
       volumeSize: 30,
       privateNetworking: true,
+      amiFamily: AMI_FAMILY,
+      maxPodsPerNode: customNetworkingMaxPods(SPOT_TYPES),
       instancesDistribution: {
         instanceTypes: [...SPOT_TYPES],
         onDemandBaseCapacity: 0,

@@ -1,17 +1,35 @@
+import { UserError } from './errors';
 import type { Cluster, Environment } from './model';
-import { meshName, tableName } from './naming';
+import { meshProviderOf } from './mesh';
+import { serviceRolePath, tableName } from './naming';
 import type { ServiceDefinition } from './service';
+
+/** IAM condition operators over keys and values, e.g. `{ StringEquals: { 'iam:PermissionsBoundary': arn } }`. */
+export type Condition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 
 /** An IAM policy statement as IAM reads it. */
 export interface PolicyStatement {
-  readonly Effect: 'Allow';
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
   readonly Action: readonly string[];
   readonly Resource: string | readonly string[];
+  readonly Condition?: Condition;
 }
 
 export interface PolicyDocument {
   readonly Version: '2012-10-17';
   readonly Statement: readonly PolicyStatement[];
+}
+
+/** A role's trust policy: who may assume it. */
+export interface TrustPolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: ReadonlyArray<{
+    readonly Effect: 'Allow';
+    readonly Principal: { readonly Federated: string };
+    readonly Action: 'sts:AssumeRoleWithWebIdentity';
+    readonly Condition: Condition;
+  }>;
 }
 
 /**
@@ -54,20 +72,121 @@ export function tableArn(cluster: Cluster, table: string): string {
 
 /**
  * A Bookstore service's pods: its own table and that table's indexes (the course's index ARN
- * named the account instead of the table), its own virtual node's envoy configuration, X-Ray.
+ * named the account instead of the table), what its file declares beyond that (`awsAccess`),
+ * and what its environment's mesh provider needs (App Mesh: its own virtual node's envoy
+ * configuration and X-Ray; VPC Lattice and none: nothing).
  */
-export function servicePolicy(cluster: Cluster, environment: Environment, service: ServiceDefinition): PolicyDocument {
+export function servicePolicy(cluster: Cluster, environment: Environment, service: ServiceDefinition,
+  meshStatements: readonly PolicyStatement[] = []): PolicyDocument {
   const statements: PolicyStatement[] = [];
   if (service.table) {
     const arn = tableArn(cluster, tableName(environment, service.table.name));
     statements.push({ Effect: 'Allow', Action: TABLE_ACTIONS, Resource: [arn, `${arn}/index/*`] });
   }
-  // The controller names the App Mesh virtual node `<name>_<namespace>`.
-  statements.push({
-    Effect: 'Allow',
-    Action: ['appmesh:StreamAggregatedResources'],
-    Resource: `arn:aws:appmesh:${cluster.region}:${cluster.accountId}:mesh/${meshName(environment)}/virtualNode/${service.name}_${environment.namespace}`,
-  });
-  statements.push(XRAY_WRITE);
-  return policy(...statements);
+  for (const access of service.awsAccess?.({ cluster, environment }) ?? []) {
+    statements.push({ Effect: 'Allow', Action: [...access.actions], Resource: [...access.resources] });
+  }
+  return policy(...statements, ...meshStatements);
+}
+
+/**
+ * The IAM path of everything the ACK IAM controller manages for a cluster: the services' roles
+ * (and managed policies, if a service ever needs one). The controller's own policy reaches this path only.
+ */
+export function iamPath(cluster: Cluster): string {
+  return serviceRolePath(cluster);
+}
+
+/** The permissions boundary lives beside the path, not in it, so the IAM controller cannot edit it. */
+export const BOUNDARY_PATH = '/bookstore/';
+
+export function boundaryPolicyName(cluster: Cluster): string {
+  return `${cluster.name}-service-boundary`;
+}
+
+export function boundaryArn(cluster: Cluster): string {
+  return `arn:aws:iam::${cluster.accountId}:policy${BOUNDARY_PATH}${boundaryPolicyName(cluster)}`;
+}
+
+/** The prefix of every table of an environment: `<env>-`. */
+export function environmentTablesArn(cluster: Cluster, environment: Environment): string {
+  return tableArn(cluster, tableName(environment, '*'));
+}
+
+/**
+ * The permissions boundary of every role the ACK IAM controller creates for this cluster: the
+ * union of what a Bookstore service may do, by pattern, so that adding a service changes nothing:
+ * the table actions on the tables of the cluster's environments (`<env>-*`) and their indexes,
+ * App Mesh's envoy on the virtual nodes of the environments' meshes, X-Ray writes.
+ */
+export function serviceBoundary(cluster: Cluster, environments: readonly Environment[]): PolicyDocument {
+  const tables = environments.map((e) => environmentTablesArn(cluster, e)).sort();
+  // What each environment's mesh provider gives its pods, for any service of the environment
+  // (App Mesh: envoy on the environment's virtual nodes); X-Ray is the Tracing statement below.
+  const mesh = environments.flatMap((e) => meshProviderOf(e).podStatements(cluster, e, ANY_SERVICE))
+    .filter((statement) => statement !== XRAY_WRITE);
+  const meshResources = [...new Set(mesh.flatMap((statement) => [statement.Resource].flat()))].sort();
+  const meshActions = [...new Set(mesh.flatMap((statement) => statement.Action))].sort();
+  return policy(
+    // A cluster without environments has no tables and no meshes: no statement with an empty Resource.
+    ...(tables.length > 0 ? [{ Sid: 'EnvironmentTables', Effect: 'Allow' as const, Action: TABLE_ACTIONS, Resource: [...tables, ...tables.map((t) => `${t}/index/*`)] }] : []),
+    ...(meshResources.length > 0 ? [{ Sid: 'MeshEnvoy', Effect: 'Allow' as const, Action: meshActions, Resource: meshResources }] : []),
+    { Sid: 'Tracing', ...XRAY_WRITE },
+  );
+}
+
+/** Stands for every service of an environment where a policy is written by pattern (the boundary). */
+const ANY_SERVICE = { name: '*' } as ServiceDefinition;
+
+/** IAM's wildcard match: `*` any run of characters, `?` one. */
+function matches(pattern: string, value: string): boolean {
+  const source = pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${source}$`).test(value);
+}
+
+/** What a policy allows that the boundary does not: `<action> on <resource>`, one per pair. */
+export function beyondBoundary(document: PolicyDocument, boundary: PolicyDocument): string[] {
+  const allowed = boundary.Statement.filter((s) => s.Effect === 'Allow' && !s.Condition);
+  return document.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action.flatMap((action) => [s.Resource].flat()
+    .filter((resource) => !allowed.some((b) => b.Action.some((a) => matches(a, action)) && [b.Resource].flat().some((r) => matches(r, resource))))
+    .map((resource) => `${action} on ${resource}`)));
+}
+
+/**
+ * Every service role of a cluster stays within the cluster's boundary; otherwise IAM would
+ * silently deny what the service file asks for. Throws naming the service file and the action.
+ */
+export function checkServiceAccess(cluster: Cluster, environments: readonly Environment[], services: readonly ServiceDefinition[]): void {
+  const boundary = serviceBoundary(cluster, environments);
+  for (const environment of environments) {
+    for (const service of services) {
+      const beyond = beyondBoundary(servicePolicy(cluster, environment, service, meshProviderOf(environment).podStatements(cluster, environment, service)), boundary);
+      if (beyond.length > 0) {
+        throw new UserError(`services/${service.name}.ts: awsAccess: ${beyond[0]} (${environment.name}) exceeds the permissions boundary of ${cluster.name} (${boundaryPolicyName(cluster)}: the environments' tables, their meshes, X-Ray)`);
+      }
+    }
+  }
+}
+
+/** The cluster's OIDC provider, which IAM created for IRSA (`iam.withOIDC`). */
+export function oidcProviderArn(cluster: Cluster): string {
+  return `arn:aws:iam::${cluster.accountId}:oidc-provider/${cluster.oidcIssuer}`;
+}
+
+/** IRSA trust: exactly one service account of one namespace, through the cluster's OIDC provider, for STS. */
+export function irsaTrust(cluster: Cluster, namespace: string, serviceAccount: string): TrustPolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [{
+      Effect: 'Allow',
+      Principal: { Federated: oidcProviderArn(cluster) },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: {
+          [`${cluster.oidcIssuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+          [`${cluster.oidcIssuer}:aud`]: 'sts.amazonaws.com',
+        },
+      },
+    }],
+  };
 }

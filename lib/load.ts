@@ -6,6 +6,7 @@ import type { PlatformAddOn } from './addon';
 import type { Cluster, ClusterDefinition, Environment } from './model';
 import { parseOverlay } from './overlay';
 import { checkService, checkServices } from './service-check';
+import { kubernetesVersions, noSchemaFor } from './validate';
 import type { ServiceDefinition } from './service';
 
 /** Everything synth renders from: read once at the edge, then passed down as props. */
@@ -75,11 +76,23 @@ export function loadServices(root: string): ServiceDefinition[] {
   return services;
 }
 
+/**
+ * The cluster's Kubernetes version decides the schema its objects are validated against (and the
+ * Pod Security labels and eksctl's version): a minor version (`1.35`) with a generated schema.
+ */
+function checkKubernetesVersion(where: string, version: unknown): void {
+  if (typeof version !== 'string' || !/^1\.[1-9]\d*$/.test(version)) {
+    throw new UserError(`${where}: kubernetesVersion ${JSON.stringify(version)} is not a Kubernetes minor version such as '1.35'`);
+  }
+  if (!kubernetesVersions().includes(version)) throw new UserError(`${where}: kubernetesVersion: ${noSchemaFor(version)}`);
+}
+
 /** The cluster definitions in clusters/, without their cached account facts. */
 export function loadClusterDefinitions(root: string): ClusterDefinition[] {
   return modulesIn(path.join(root, 'clusters')).map((file) => {
     const definition = loadDefault<ClusterDefinition>(path.join(root, 'clusters', file));
     if (`${definition.name}.ts` !== file) throw new UserError(`clusters/${file}: declares cluster "${definition.name}"; the file must be named ${definition.name}.ts`);
+    checkKubernetesVersion(`clusters/${file}`, definition.kubernetesVersion);
     return definition;
   });
 }

@@ -11,7 +11,10 @@ export interface ClusterDefinition {
   readonly region: string;
   /** The availability zones the cluster spans, in order. */
   readonly availabilityZones: readonly string[];
-  /** Kubernetes minor version of the control plane, e.g. `1.29`. */
+  /**
+   * Kubernetes minor version of the control plane, e.g. `1.35`: one EKS still creates, with a schema
+   * in imports/validators/ (every object of the cluster is validated against it).
+   */
   readonly kubernetesVersion: string;
   /** SSM Parameter Store path that holds the account facts, ending in `/`. */
   readonly ssmPrefix: string;
@@ -42,6 +45,8 @@ export interface ClusterContext {
   readonly hostedZoneId: string;
   readonly baseDomain: string;
   readonly certificateArn: string;
+  /** The cluster's OIDC issuer without `https://` (`oidc.eks.<region>.amazonaws.com/id/<id>`): the IRSA trust of the service roles. */
+  readonly oidcIssuer: string;
 }
 
 export interface Cluster extends ClusterDefinition, ClusterContext {}
@@ -79,6 +84,8 @@ export interface Environment {
   readonly tier: Tier;
   /** How the environment's DynamoDB tables are protected beyond the retain policy every table has. */
   readonly data: DataProtection;
+  /** The mesh provider that carries calls between its services (a file in lib/mesh/). @default 'lattice' */
+  readonly mesh: string;
 }
 
 export type Tier = 'development' | 'production';
@@ -101,6 +108,8 @@ export interface ServiceContext {
   hostOf(service: string): string;
   /** The Kubernetes Service name of a Bookstore service, e.g. `clients-api-service`. */
   serviceNameOf(service: string): string;
+  /** The URL a caller uses for a Bookstore service under the environment's mesh, e.g. `http://clients-api-service:5003`. */
+  urlOf(service: string): string;
   /** The services that declare this one as a backend: the only pods its NetworkPolicy admits. */
   callersOf(service: string): string[];
 }

@@ -19,8 +19,19 @@ export function serviceRoleName(cluster: Cluster, environment: Environment, serv
   return `${cluster.name}-${environment.name}-${service}`;
 }
 
-export function roleArn(cluster: Cluster, roleName: string): string {
-  return `arn:aws:iam::${cluster.accountId}:role/${roleName}`;
+/** ARN of a role at an IAM path (`/` for the add-on roles eksctl creates; the ARN carries the path). */
+export function roleArn(cluster: Cluster, roleName: string, path = '/'): string {
+  return `arn:aws:iam::${cluster.accountId}:role${path}${roleName}`;
+}
+
+/** The IAM path of the roles the ACK IAM controller creates for a cluster's services. */
+export function serviceRolePath(cluster: Cluster): string {
+  return `/bookstore/${cluster.name}/`;
+}
+
+/** ARN of a service's role: known at render time because name and path are fixed. */
+export function serviceRoleArn(cluster: Cluster, environment: Environment, service: string): string {
+  return roleArn(cluster, serviceRoleName(cluster, environment, service), serviceRolePath(cluster));
 }
 
 /** The DynamoDB table a service owns in an environment. */
@@ -35,12 +46,30 @@ export function meshName(environment: Environment): string {
 
 /** ECR image of a service built by its CodeBuild project. */
 export function ecrImage(cluster: Cluster, service: string, tag: string): string {
-  return `${ecrRegistry(cluster)}bookstore.${service}:${tag}`;
+  return `${ecrRegistry(cluster)}${ecrRepositoryName(service)}:${tag}`;
+}
+
+/** Where the ECR Repository objects live: beside the ACK controllers, in the platform project. */
+export const REGISTRY_NAMESPACE = 'ack-system';
+
+/** ECR repository of a service built by CI: one per account and region, shared by the clusters there. */
+export function ecrRepositoryName(service: string): string {
+  return `bookstore.${service}`;
+}
+
+/** The ECR repositories of the Bookstore services, as an ARN pattern (for the ECR controller). */
+export function ecrRepositoryArn(cluster: Cluster, repository: string): string {
+  return `arn:aws:ecr:${cluster.region}:${cluster.accountId}:repository/${repository}`;
 }
 
 /** The cluster account's private ECR registry, with its trailing slash. */
 export function ecrRegistry(cluster: Cluster): string {
   return `${cluster.accountId}.dkr.ecr.${cluster.region}.amazonaws.com/`;
+}
+
+/** Full public host of a service: its host label, the environment's suffix, the base domain (`api-development.example.com`). */
+export function publicHost(cluster: Cluster, environment: Environment, hostLabel: string): string {
+  return `${hostLabel}${environment.hostSuffix}.${cluster.baseDomain}`;
 }
 
 /** The VPC's primary CIDR: where the ALB's nodes and the worker nodes (kubelet probes) live. */

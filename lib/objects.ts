@@ -14,6 +14,8 @@ export interface KeyedObject {
 export function indexObjects(files: ReadonlyMap<string, string>): Map<string, KeyedObject> {
   const out = new Map<string, KeyedObject>();
   for (const [file, text] of files) {
+    // The pictures (README.md) beside the YAML are not objects.
+    if (!file.endsWith('.yaml')) continue;
     const folder = file.split('/').slice(0, -1).join('/');
     for (const doc of YAML.parseAllDocuments(text)) {
       const object = doc.toJS();

@@ -1,12 +1,13 @@
 /**
- * Pod Security Standards (Kubernetes 1.29), the controls that apply to the pod specs rendered here:
+ * Pod Security Standards, the controls that apply to the pod specs rendered here (the namespace
+ * labels pin the standards' version to the cluster's Kubernetes version, `v<kubernetesVersion>`):
  * what keeps a pod spec out of `baseline` and out of `restricted`. Used by the policy rules on the
  * rendered Deployments and to choose the level each environment namespace enforces.
  */
 
 export type PodSecurityLevel = 'privileged' | 'baseline' | 'restricted';
 
-/** Annotation on a namespace that explains why it enforces less than `baseline`. */
+/** Annotation on a namespace that explains why it enforces less than `restricted`. */
 export const POD_SECURITY_EXCEPTION_ANNOTATION = 'bookstore.example.com/pod-security-exception';
 
 /** Capabilities `baseline` lets a container add. */

@@ -1,8 +1,9 @@
 import type { Project } from './load';
 import type { Cluster, Environment } from './model';
 import type { RenderedFile } from './render';
-import { ACK_DELETION_POLICY } from './constructs/table';
-import { MESH_INJECTION_LABEL } from './constructs/mesh';
+import { ACK_DELETION_POLICY, isAckResource } from './constructs/ack';
+import { boundaryArn, iamPath, oidcProviderArn } from './iam';
+import { meshProviderOf } from './mesh';
 import { PRODUCTION_MIN_REPLICAS } from './model';
 import { atLeast, auditLevel, baselineViolations, containersOf, podSecurityLevel, POD_SECURITY_EXCEPTION_ANNOTATION, weakest } from './pod-security';
 import { SYNC_OPTIONS } from './addon';
@@ -49,10 +50,10 @@ function podSpecOf(object: any): any | undefined {
 const isWorkload = (object: any) => podSpecOf(object) !== undefined;
 const serviceOf = (object: any, context: RuleContext) => context.project.services.find((s) => s.name === object.metadata?.name);
 
-export const TABLE_RETAINED: Rule = {
-  id: 'table-retained',
-  description: 'every DynamoDB Table is retained by ACK on delete and never pruned or deleted by Argo CD',
-  applies: (object) => object.kind === 'Table' && object.apiVersion?.startsWith('dynamodb.services.k8s.aws/'),
+export const ACK_RETAINED: Rule = {
+  id: 'ack-retained',
+  description: 'every AWS resource rendered through ACK (tables, roles, repositories) is retained by ACK on delete and never pruned or deleted by Argo CD',
+  applies: isAckResource,
   check(object) {
     const annotations = object.metadata?.annotations ?? {};
     const problems: string[] = [];
@@ -214,7 +215,7 @@ export const NETWORK_ALLOW: Rule = {
 
 export const POD_SECURITY_LABELS: Rule = {
   id: 'pod-security-labels',
-  description: 'each environment namespace enforces at least baseline Pod Security (restricted where every workload allows it) and warns at restricted; a lower enforce level needs the mesh and a stated reason',
+  description: 'each environment namespace enforces restricted Pod Security where every workload meets it, else baseline with the reason stated, and warns at restricted; privileged only where its mesh provider injects what baseline forbids (App Mesh), with the reason',
   applies: (object, context) => object.kind === 'Namespace' && context.environment !== undefined,
   check(object, context) {
     const labels = object.metadata?.labels ?? {};
@@ -222,12 +223,15 @@ export const POD_SECURITY_LABELS: Rule = {
     const out: string[] = [];
     const workloads = context.siblings.filter((o) => isWorkload(o) && o.metadata?.namespace === object.metadata?.name);
     const level = weakest(workloads.map((w) => podSecurityLevel(podSpecOf(w))));
-    const excepted = labels[MESH_INJECTION_LABEL] === 'enabled' && Boolean(object.metadata?.annotations?.[POD_SECURITY_EXCEPTION_ANNOTATION]);
+    const reason = object.metadata?.annotations?.[POD_SECURITY_EXCEPTION_ANNOTATION];
+    const provider = context.environment ? meshProviderOf(context.environment) : undefined;
+    const excepted = Boolean(provider?.podSecurityException) && Boolean(reason);
     const enforce = label('enforce');
     if (!atLeast(enforce, 'baseline') && !(enforce === 'privileged' && excepted)) {
-      out.push(`enforces ${enforce ?? 'nothing'}; needs at least baseline (or, in the mesh, privileged with the reason in ${POD_SECURITY_EXCEPTION_ANNOTATION})`);
+      out.push(`enforces ${enforce ?? 'nothing'}; needs at least baseline (or, under a mesh provider that injects what baseline forbids, privileged with the reason in ${POD_SECURITY_EXCEPTION_ANNOTATION})`);
     }
     if (!excepted && level === 'restricted' && enforce !== 'restricted') out.push('every workload meets restricted, so it must enforce restricted');
+    if (!excepted && enforce === 'baseline' && !reason) out.push(`enforces baseline without the reason in ${POD_SECURITY_EXCEPTION_ANNOTATION}`);
     // In the mesh, audit carries what enforce cannot: the level the rendered pods meet.
     if (excepted && label('audit') !== auditLevel(level)) out.push(`audits ${label('audit') ?? 'nothing'}; its workloads meet ${level}`);
     if (label('warn') !== 'restricted') out.push('does not warn at restricted');
@@ -239,13 +243,90 @@ export const POD_SECURITY_LABELS: Rule = {
 export const WILDCARD_ONLY_ACTIONS = new Set([
   'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries',
   'route53:ListHostedZones', 'ecr:GetAuthorizationToken',
+  // The AWS Gateway API Controller (platform/aws-gateway-controller.ts).
+  'vpc-lattice:ListServiceNetworks', 'vpc-lattice:ListServices', 'vpc-lattice:ListTargetGroups',
+  'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeTags', 'ec2:DescribeSecurityGroups',
+  'tag:GetResources', 'tag:TagResources', 'tag:UntagResources',
+  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
 ]);
+
+/** What is wrong with the Allow statements of a policy document: actions named, resources named but for the wildcard-only actions. */
+function statementProblems(who: string, document: any): string[] {
+  const out: string[] = [];
+  // A Deny on `*` only takes away; it needs no naming.
+  for (const statement of (document?.Statement ?? []).filter((s: any) => s.Effect !== 'Deny')) {
+    const actions: string[] = [statement.Action].flat();
+    const resources: string[] = [statement.Resource].flat();
+    for (const action of actions.filter((a) => a === '*' || a.endsWith(':*'))) out.push(`${who} grants ${action}: name the actions`);
+    if (resources.length === 0 || resources.some((r) => r === undefined || r === '')) out.push(`${who} has a statement without resources`);
+    if (resources.some((r) => r === '*')) {
+      const data = actions.filter((a) => !WILDCARD_ONLY_ACTIONS.has(a));
+      if (data.length > 0) out.push(`${who} grants ${data.join(', ')} on *: name the resources`);
+    }
+  }
+  return out;
+}
+
+/** A policy document held as a JSON string (ACK's fields), or the reason it cannot be read. */
+function parsed(text: unknown): { document?: any; problem?: string } {
+  try {
+    return { document: JSON.parse(String(text)) };
+  } catch {
+    return { problem: 'is not valid JSON' };
+  }
+}
+
+/** IRSA trust to exactly one service account of the role's own namespace, through the cluster's OIDC provider, for STS. */
+function trustProblems(who: string, text: unknown, namespace: string, cluster: Cluster): string[] {
+  const { document, problem } = parsed(text);
+  if (problem) return [`${who}: its trust policy ${problem}`];
+  const statements: any[] = document?.Statement ?? [];
+  const issuer = cluster.oidcIssuer;
+  const one = `is not trusted by exactly one service account of namespace ${namespace} (one statement: Federated ${oidcProviderArn(cluster)}, sts:AssumeRoleWithWebIdentity, StringEquals ${issuer}:sub system:serviceaccount:${namespace}:<name> and ${issuer}:aud sts.amazonaws.com)`;
+  if (statements.length !== 1) return [`${who} ${one}`];
+  const [statement] = statements;
+  const conditions = statement.Condition ?? {};
+  const equals = conditions.StringEquals ?? {};
+  const subject = equals[`${issuer}:sub`];
+  const ok = statement.Effect === 'Allow' && statement.Principal?.Federated === oidcProviderArn(cluster)
+    && [statement.Action].flat().join() === 'sts:AssumeRoleWithWebIdentity'
+    && Object.keys(conditions).join() === 'StringEquals' && Object.keys(equals).length === 2
+    && typeof subject === 'string' && new RegExp(`^system:serviceaccount:${namespace}:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`).test(subject)
+    && equals[`${issuer}:aud`] === 'sts.amazonaws.com';
+  return ok ? [] : [`${who} ${one}`];
+}
 
 export const IAM: Rule = {
   id: 'iam',
-  description: "each IRSA role is trusted by one named namespace/service account; inline policies name their resources (`*` only for actions AWS grants on nothing else); the network policy agent is on",
-  applies: (object) => object.kind === 'ClusterConfig',
-  check(object) {
+  description: "each role is trusted by one named namespace/service account; ACK roles carry the cluster's boundary under its path; policies name their resources (`*` only for actions AWS grants on nothing else); the network policy agent is on",
+  applies: (object) => object.kind === 'ClusterConfig' || object.AWSTemplateFormatVersion !== undefined
+    || (['Role', 'Policy'].includes(object.kind) && String(object.apiVersion).startsWith('iam.services.k8s.aws/')),
+  check(object, context) {
+    if (object.AWSTemplateFormatVersion !== undefined) {
+      return Object.entries<any>(object.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy')
+        .flatMap(([id, r]) => statementProblems(`policy ${r.Properties?.ManagedPolicyName ?? id}`, r.Properties?.PolicyDocument));
+    }
+    if (object.kind === 'Role' || object.kind === 'Policy') {
+      const { cluster } = context;
+      const spec = object.spec ?? {};
+      const who = `${object.kind.toLowerCase()} ${spec.name ?? '?'}`;
+      const out: string[] = [];
+      if (spec.path !== iamPath(cluster)) out.push(`${who} is not under the cluster's IAM path ${iamPath(cluster)}`);
+      if (object.kind === 'Policy') {
+        const { document, problem } = parsed(spec.policyDocument);
+        return [...out, ...(problem ? [`${who}: its policy document ${problem}`] : statementProblems(who, document))];
+      }
+      if (spec.permissionsBoundary !== boundaryArn(cluster)) out.push(`${who} does not carry the cluster's permissions boundary ${boundaryArn(cluster)}`);
+      out.push(...trustProblems(who, spec.assumeRolePolicyDocument, object.metadata?.namespace, cluster));
+      for (const [name, text] of Object.entries(spec.inlinePolicies ?? {})) {
+        const { document, problem } = parsed(text);
+        out.push(...(problem ? [`${who}: inline policy ${name} ${problem}`] : statementProblems(who, document)));
+      }
+      const ownPolicies = `arn:aws:iam::${cluster.accountId}:policy${iamPath(cluster)}`;
+      for (const arn of spec.policies ?? []) if (!String(arn).startsWith(ownPolicies)) out.push(`${who} attaches ${arn}, which is not under ${iamPath(cluster)}`);
+      return out;
+    }
     const out: string[] = [];
     const seen = new Set<string>();
     for (const account of object.iam?.serviceAccounts ?? []) {
@@ -254,15 +335,7 @@ export const IAM: Rule = {
       if (!name || !namespace || /[*?]/.test(`${name}${namespace}`)) out.push(`${who} is not bound to one named namespace/service account`);
       if (seen.has(`${namespace}/${name}`)) out.push(`${who}: ${namespace}/${name} has two roles`);
       seen.add(`${namespace}/${name}`);
-      for (const statement of account.attachPolicy?.Statement ?? []) {
-        const actions: string[] = [statement.Action].flat();
-        const resources: string[] = [statement.Resource].flat();
-        for (const action of actions.filter((a) => a === '*' || a.endsWith(':*'))) out.push(`${who} grants ${action}: name the actions`);
-        if (resources.some((r) => r === '*')) {
-          const data = actions.filter((a) => !WILDCARD_ONLY_ACTIONS.has(a));
-          if (data.length > 0) out.push(`${who} grants ${data.join(', ')} on *: name the resources`);
-        }
-      }
+      out.push(...statementProblems(who, account.attachPolicy));
     }
     const cni = (object.addons ?? []).find((a: any) => a.name === 'vpc-cni');
     let settings: any = {};
@@ -302,7 +375,7 @@ export const NO_SECRETS: Rule = {
 /** Every rule, in the order findings are reported. */
 export const RULES: readonly Rule[] = [
   RESOURCES, PROBES, IMAGE_SOURCE, CONTAINER_SECURITY, POD_SECURITY_BASELINE, SERVICE_ACCOUNT_TOKEN,
-  AVAILABILITY, NETWORK_DEFAULT_DENY, NETWORK_ALLOW, POD_SECURITY_LABELS, IAM, NO_SECRETS, TABLE_RETAINED,
+  AVAILABILITY, NETWORK_DEFAULT_DENY, NETWORK_ALLOW, POD_SECURITY_LABELS, IAM, NO_SECRETS, ACK_RETAINED,
 ];
 
 /** Checks rendered files against the rules; an empty list means the render is fit to commit. */
@@ -320,7 +393,8 @@ export function checkPolicy(project: Project, files: readonly RenderedFile[], ru
     const siblings = byFolder.get(folderOf(file))!;
     const context: RuleContext = { file: file.path, cluster, environment, project, siblings };
     for (const object of file.objects) {
-      const id = `${object.kind}/${object.metadata?.name ?? ''}`;
+      // A CloudFormation template has no kind: it is named by its file.
+      const id = object.kind ? `${object.kind}/${object.metadata?.name ?? ''}` : `CloudFormation/${file.path.split('/').pop()}`;
       for (const rule of rules) {
         if (!rule.applies(object, context)) continue;
         for (const message of rule.check(object, context)) findings.push({ file: file.path, object: id, rule: rule.id, message });

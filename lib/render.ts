@@ -3,25 +3,48 @@ import type { IConstruct } from 'constructs';
 import { ArgoCdChart } from './charts/argocd';
 import { EnvironmentChart } from './charts/environment';
 import { PlatformChart } from './charts/platform';
+import { RegistryChart } from './charts/registry';
+import { bootstrapTemplate } from './bootstrap';
 import { clusterConfig, irsaRoles } from './cluster-config';
+import { checkServiceAccess } from './iam';
 import type { Project } from './load';
+import type { Environment } from './model';
+import { builtServices, callPolicyOf, type ServiceDefinition } from './service';
+import { meshProviderOf, type MeshProvider } from './mesh';
+import { publicHost } from './naming';
+import { PICTURE_FILE, pictureMarkdown, type PictureFacts } from './picture';
 
 /** One rendered file: its path below dist/ and its objects in order. */
 export interface RenderedFile {
   readonly path: string;
   readonly objects: readonly any[];
-  /** What checks the objects: the Kubernetes/CRD schemas, or (eksctl) the TypeScript types that built them. */
-  readonly schema: 'kubernetes' | 'eksctl';
+  /**
+   * What checks the objects: the Kubernetes/CRD schemas, or (the one-time bootstrap files: the
+   * eksctl ClusterConfig, the CloudFormation template) the TypeScript types that built them.
+   */
+  readonly schema: 'kubernetes' | 'eksctl' | 'cloudformation';
 }
 
 /**
- * The cdk8s app of each cluster: the Argo CD objects, the platform add-ons and one chart per
- * environment. A chart's id is its folder under dist/<cluster>/.
+ * Which folders below dist/ a render builds: `<cluster>/<folder>` (a folder is a chart's id, or
+ * `cluster` for the eksctl config). Absent: every folder.
  */
-export function buildApps(project: Project): Array<{ cluster: string; app: App }> {
-  const { addOns } = project;
+export type Folders = ReadonlySet<string> | undefined;
+
+/** The folder an environment renders into: dist/<cluster>/<env>/. */
+export const folderOf = (environment: Environment) => `${environment.cluster}/${environment.name}`;
+
+/**
+ * The cdk8s app of each cluster: the Argo CD objects, the platform add-ons and one chart per
+ * environment. A chart's id is its folder under dist/<cluster>/. With `folders`, only the charts
+ * of those folders are built (a bump renders one environment; see `synthesizeEnvironments`).
+ */
+export function buildApps(project: Project, folders?: Folders): Array<{ cluster: string; app: App }> {
+  const workloadsOf = (cluster: string) => ({ environments: project.environments.filter((e) => e.cluster === cluster), services: project.services });
+  // The add-ons some cluster needs: the platform project allows their sources, namespaces and kinds.
+  const addOns = project.addOns.filter((a) => project.clusters.some((c) => a.appliesTo?.(workloadsOf(c.name)) ?? true));
   const platform = {
-    chartRepositories: [...new Set(addOns.flatMap((a) => (a.chart ? [a.chart.repository] : [])))].sort(),
+    chartRepositories: [...new Set(addOns.flatMap((a) => [...(a.chart ? [a.chart.repository] : []), ...(a.sourceRepositories ?? [])]))].sort(),
     namespaces: [...new Set(addOns.map((a) => a.namespace))].sort(),
     clusterKinds: addOns.flatMap((a) => a.clusterKinds)
       .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i)
@@ -30,10 +53,20 @@ export function buildApps(project: Project): Array<{ cluster: string; app: App }
   return project.clusters.map((cluster) => {
     const app = new App();
     const environments = project.environments.filter((e) => e.cluster === cluster.name);
-    new ArgoCdChart(app, 'argocd', { cluster, environments, platform });
-    new PlatformChart(app, 'platform', { cluster, addOns, workloads: { environments, services: project.services } });
+    // The add-ons this cluster runs (a mesh provider's controller only where an environment uses it).
+    const clusterAddOns = project.addOns.filter((a) => a.appliesTo?.(workloadsOf(cluster.name)) ?? true);
+    const workloads = { environments, services: project.services, addOns: clusterAddOns };
+    checkServiceAccess(cluster, environments, project.services);
+    const registry = builtServices(project.services).length > 0;
+    // Add a chart through `chart(id, …)`: it is then built only when its folder is asked for.
+    const chart = (id: string, make: (id: string) => Chart) => {
+      if (!folders || folders.has(`${cluster.name}/${id}`)) make(id);
+    };
+    chart('argocd', (id) => new ArgoCdChart(app, id, { cluster, environments, platform, addOns: clusterAddOns.filter((a) => a.folder === 'argocd'), workloads, registry }));
+    if (registry) chart('registry', (id) => new RegistryChart(app, id, { services: project.services }));
+    chart('platform', (id) => new PlatformChart(app, id, { cluster, addOns: clusterAddOns, workloads }));
     for (const environment of environments) {
-      new EnvironmentChart(app, environment.name, { cluster, environment, services: project.services });
+      chart(environment.name, (id) => new EnvironmentChart(app, id, { cluster, environment, services: project.services }));
     }
     return { cluster: cluster.name, app };
   });
@@ -47,10 +80,13 @@ function apiObjectsOf(construct: IConstruct): ApiObject[] {
  * Renders the project into files: dist/<cluster>/<chart id>/<top-level construct id>.yaml, so
  * that a change to one service touches that service's file only.
  */
-export function renderProject(project: Project): RenderedFile[] {
+export function renderProject(project: Project, folders?: Folders): RenderedFile[] {
   const files: RenderedFile[] = [];
-  for (const { cluster, app } of buildApps(project)) {
+  const wanted = (cluster: string, folder: string) => !folders || folders.has(`${cluster}/${folder}`);
+  for (const { cluster, app } of buildApps(project, folders)) {
     for (const chart of app.charts as Chart[]) {
+      // A chart added without `chart(id, …)` is built anyway; what it renders is still left out here.
+      if (!wanted(cluster, chart.node.id)) continue;
       for (const child of chart.node.children) {
         const objects = apiObjectsOf(child).map((o) => o.toJson());
         if (objects.length > 0) files.push({ path: `${cluster}/${chart.node.id}/${child.node.id}.yaml`, objects, schema: 'kubernetes' });
@@ -58,11 +94,14 @@ export function renderProject(project: Project): RenderedFile[] {
     }
   }
   for (const cluster of project.clusters) {
+    if (!wanted(cluster.name, 'cluster')) continue;
     const environments = project.environments.filter((e) => e.cluster === cluster.name);
     const roles = irsaRoles(cluster, environments, project.services, project.addOns);
     // A JSON round trip unshares repeated values, which YAML would otherwise print as anchors and aliases.
     const config = JSON.parse(JSON.stringify(clusterConfig(cluster, roles)));
     files.push({ path: `${cluster.name}/cluster/cluster.yaml`, objects: [config], schema: 'eksctl' });
+    const template = JSON.parse(JSON.stringify(bootstrapTemplate(cluster, environments)));
+    files.push({ path: `${cluster.name}/cluster/bootstrap.yaml`, objects: [template], schema: 'cloudformation' });
   }
   return files;
 }
@@ -71,4 +110,34 @@ export const HEADER = '# Rendered by `npm run synth` from the sources of this re
 
 export function toYaml(file: RenderedFile): string {
   return HEADER + Yaml.stringify(...file.objects);
+}
+
+/** The facts the picture of one environment shows, from the same project the objects are rendered from. */
+export function pictureFacts(project: Project, environmentName: string): PictureFacts {
+  const environment = project.environments.find((e) => e.name === environmentName)!;
+  const cluster = project.clusters.find((c) => c.name === environment.cluster)!;
+  const byName = new Map(project.services.map((s) => [s.name, s]));
+  return {
+    cluster,
+    environment,
+    services: project.services,
+    hostOf: (name) => publicHost(cluster, environment, byName.get(name)!.host),
+    mesh: environment.mesh,
+    callLabel: (backend) => callLabel(meshProviderOf(environment).enforces, backend),
+  };
+}
+
+/** What a call to `backend` gets from the provider: the declared retries and timeout it enforces, or that it enforces none. */
+function callLabel(enforces: MeshProvider['enforces'], backend: ServiceDefinition): string {
+  const { retries, requestTimeoutSeconds } = callPolicyOf(backend);
+  const parts = [
+    ...(enforces.retries && retries.count > 0 ? [`retries ${retries.count} × ${retries.perTryTimeoutMs / 1000} s`] : []),
+    ...(enforces['request timeout'] && requestTimeoutSeconds > 0 ? [`timeout ${requestTimeoutSeconds} s`] : []),
+  ];
+  return parts.length > 0 ? parts.join(', ') : 'no retries, no timeout';
+}
+
+/** dist/<cluster>/<env>/README.md of every environment: its picture (Markdown, not an object: Argo CD ignores it). */
+export function renderPictures(project: Project): Map<string, string> {
+  return new Map(project.environments.map((e) => [`${e.cluster}/${e.name}/${PICTURE_FILE}`, pictureMarkdown(pictureFacts(project, e.name))]));
 }

@@ -1,5 +1,5 @@
 import { UserError } from './errors';
-import { serviceNameOf, type ServiceDefinition } from './service';
+import { serviceNameOf, type InstrumentedRuntime, type RetryEvent, type ServiceDefinition } from './service';
 
 /**
  * Checks a service file's declaration before anything renders, the way the overlays are checked:
@@ -13,7 +13,10 @@ const CONFIG_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const ROUTE = /^\/([-a-zA-Z0-9_.~]+\/)+$/;
 const CAPABILITY = /^[A-Z][A-Z_]*$/;
 
-const FIELDS = ['name', 'description', 'component', 'image', 'port', 'serviceName', 'host', 'table', 'backends', 'env', 'health', 'resources', 'security', 'configFiles'];
+const FIELDS = ['name', 'description', 'component', 'image', 'port', 'serviceName', 'host', 'table', 'backends', 'awsAccess', 'calls', 'tracing', 'env', 'health', 'resources', 'security', 'configFiles'];
+const RETRY_EVENTS: readonly RetryEvent[] = ['server-error', 'gateway-error', 'client-error', 'stream-error', 'connection-error'];
+/** The runtimes the CloudWatch Observability add-on instruments (lib/service.ts, InstrumentedRuntime). */
+const RUNTIMES: readonly InstrumentedRuntime[] = ['java', 'python', 'dotnet', 'nodejs'];
 const BACKEND_FIELDS = ['service', 'envVar', 'route', 'configKey'];
 const SECURITY_FIELDS = ['runAsUser', 'root', 'addCapabilities', 'writableRootFilesystem', 'scratchPaths'];
 const COMPONENTS = ['frontend', 'proxy', 'api'];
@@ -56,9 +59,24 @@ function checkFields(service: Record<string, any>, fail: Fail): void {
   // Every service gets an Ingress, whose rule needs a host.
   if (service.host === undefined) fail('host', 'missing: every service has an Ingress, whose host is <host><suffix>.<base domain>');
   if (typeof service.host !== 'string' || !NAME.test(service.host) || service.host.length > 63) fail('host', `${JSON.stringify(service.host)} is not a DNS label (lower case, at most 63 characters)`);
-  for (const fn of ['env', 'configFiles']) {
+  for (const fn of ['env', 'configFiles', 'awsAccess']) {
     if (service[fn] !== undefined && typeof service[fn] !== 'function') fail(fn, 'must be a function of the environment\'s context');
   }
+
+  if (service.calls !== undefined) {
+    const { calls } = service;
+    const shape = "must be { retries: { count, perTryTimeoutMs, events }, requestTimeoutSeconds }";
+    if (!isObject(calls) || !isObject(calls.retries)) fail('calls', shape);
+    unknownFields(calls, ['retries', 'requestTimeoutSeconds'], 'calls', fail);
+    unknownFields(calls.retries, ['count', 'perTryTimeoutMs', 'events'], 'calls.retries', fail);
+    if (!Number.isInteger(calls.retries.count) || calls.retries.count < 0) fail('calls.retries.count', 'must be a whole number of at least 0');
+    if (!Number.isInteger(calls.retries.perTryTimeoutMs) || calls.retries.perTryTimeoutMs < 1) fail('calls.retries.perTryTimeoutMs', 'must be a whole number of milliseconds of at least 1');
+    if (!Array.isArray(calls.retries.events) || !calls.retries.events.every((e: unknown) => RETRY_EVENTS.includes(e as RetryEvent))) {
+      fail('calls.retries.events', `must be a list of ${RETRY_EVENTS.join(', ')}`);
+    }
+    if (typeof calls.requestTimeoutSeconds !== 'number' || !(calls.requestTimeoutSeconds >= 0)) fail('calls.requestTimeoutSeconds', 'must be a number of seconds (0: no timeout)');
+  }
+  if (service.tracing !== undefined && !RUNTIMES.includes(service.tracing)) fail('tracing', `${JSON.stringify(service.tracing)} is not a runtime the add-on instruments (${RUNTIMES.join(', ')})`);
 
   const { health } = service;
   if (health === undefined) fail('health', "missing: { httpPath: '/path' } or { tcp: true, why: '...' }");

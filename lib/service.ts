@@ -1,10 +1,17 @@
-import type { ServiceContext } from './model';
+import type { Cluster, Environment, ServiceContext } from './model';
+
+/** AWS access a service needs beyond its own table, X-Ray and the mesh. */
+export interface AwsAccess {
+  readonly actions: readonly string[];
+  /** ARNs (patterns allowed); each must fall within the cluster's permissions boundary. */
+  readonly resources: readonly string[];
+}
 
 /** A Bookstore service this one calls. One declaration feeds the env var, the mesh backend and the network policy. */
 export interface Backend {
   /** The called service's name (a file in services/). */
   readonly service: string;
-  /** Environment variable that receives `http://<backend Service name>`, if the code reads one. */
+  /** Environment variable that receives the backend's URL (`http://<host>:<port>`, host and port from the environment's mesh provider), if the code reads one. */
   readonly envVar?: string;
   /** URL path prefix the front-end proxy routes to this backend, e.g. `/inventory-api/`. */
   readonly route?: string;
@@ -14,6 +21,32 @@ export interface Backend {
    */
   readonly configKey?: string;
 }
+
+/** Events after which a call is retried (App Mesh's names). */
+export type RetryEvent = 'server-error' | 'gateway-error' | 'client-error' | 'stream-error' | 'connection-error';
+
+/** How calls to a service behave: declared once with the service, enforced where the mesh provider can. */
+export interface CallPolicy {
+  /** Retries of a failed call: how many, how long each try may take, after which events. */
+  readonly retries: { readonly count: number; readonly perTryTimeoutMs: number; readonly events: readonly RetryEvent[] };
+  /** How long a whole call may take, retries included, in seconds. */
+  readonly requestTimeoutSeconds: number;
+}
+
+/**
+ * The course's clients-api policy, stated once: 10 retries of 2 s each on 5xx, gateway and stream
+ * errors and failed connections; 30 s per request in all.
+ */
+export const DEFAULT_CALL_POLICY: CallPolicy = {
+  retries: { count: 10, perTryTimeoutMs: 2000, events: ['server-error', 'gateway-error', 'stream-error', 'connection-error'] },
+  requestTimeoutSeconds: 30,
+};
+
+/**
+ * Runtimes the CloudWatch Observability add-on (Application Signals) instruments by annotation.
+ * Ruby is not among them: it needs the OpenTelemetry SDK in the application itself.
+ */
+export type InstrumentedRuntime = 'java' | 'python' | 'dotnet' | 'nodejs';
 
 /** Where the container image comes from. */
 export type ImageSource =
@@ -87,6 +120,19 @@ export interface ServiceDefinition {
    */
   readonly table?: TableDeclaration;
   readonly backends?: readonly Backend[];
+  /**
+   * AWS access beyond the service's own table, its envoy and X-Ray, per environment, granted in
+   * its IAM role. It must fit the cluster's permissions boundary (the environments' tables and
+   * their indexes, the meshes, X-Ray): anything else stops synth. @default none
+   */
+  readonly awsAccess?: (ctx: { readonly cluster: Cluster; readonly environment: Environment }) => readonly AwsAccess[];
+  /** How calls to this service behave (retries, request timeout). @default DEFAULT_CALL_POLICY */
+  readonly calls?: CallPolicy;
+  /**
+   * The runtime OpenTelemetry auto-instrumentation injects into the pods (traces to X-Ray through
+   * the CloudWatch agent). Leave unset when the runtime or its version is not supported. @default none
+   */
+  readonly tracing?: InstrumentedRuntime;
   /** Environment variables beyond the table and backends. */
   readonly env?: (ctx: ServiceContext) => Readonly<Record<string, string>>;
   readonly health: Health;
@@ -113,4 +159,9 @@ export function builtServices(services: readonly ServiceDefinition[]): string[] 
 /** The services that declare `name` as a backend: its callers, the only pods its NetworkPolicy admits. */
 export function callersOf(services: readonly ServiceDefinition[], name: string): string[] {
   return services.filter((s) => (s.backends ?? []).some((b) => b.service === name)).map((s) => s.name);
+}
+
+/** How calls to a service behave: its own policy or the default. */
+export function callPolicyOf(service: ServiceDefinition): CallPolicy {
+  return service.calls ?? DEFAULT_CALL_POLICY;
 }

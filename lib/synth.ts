@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './errors';
-import { loadProject, type Project } from './load';
-import { renderProject, toYaml, type RenderedFile } from './render';
+import { environmentNamed, loadProject, type Project } from './load';
+import { onlyImagesDiffer } from './overlay';
+import { folderOf, renderPictures, renderProject, toYaml, type Folders, type RenderedFile } from './render';
 import { validateObject } from './validate';
 import { checkPolicy, formatFinding, type Finding } from './policy';
 
@@ -13,10 +14,6 @@ export interface SynthResult {
   readonly rendered: readonly RenderedFile[];
 }
 
-/**
- * Loads, renders and validates the project below `root`, in memory. Throws a UserError on bad
- * input or on any object that fails its schema: nothing invalid ever reaches dist/.
- */
 /** Everything a render says about the sources: the objects, and every schema and policy finding. */
 export interface Inspection {
   readonly project: Project;
@@ -39,13 +36,26 @@ function timed(timings?: Record<string, number>): Phase {
   };
 }
 
-/** Loads and renders the project below `root` and checks every object, reporting all findings. */
-export function inspect(root: string, timings?: Record<string, number>): Inspection {
+/** The Kubernetes version of the cluster a rendered file belongs to (files are `<cluster>/...`). */
+export function kubernetesVersionOf(project: Project, file: string): string {
+  const name = file.slice(0, file.indexOf('/'));
+  const cluster = project.clusters.find((c) => c.name === name);
+  if (!cluster) throw new Error(`${file}: rendered for no cluster in clusters/`);
+  return cluster.kubernetesVersion;
+}
+
+/**
+ * Loads and renders the project below `root` and checks every object, reporting all findings.
+ * With `scope`, only the folders it picks from the loaded project are rendered and checked.
+ */
+export function inspect(root: string, timings?: Record<string, number>, scope?: (project: Project) => Folders): Inspection {
   const phase = timed(timings);
   const project = phase('load sources', () => loadProject(root));
-  const rendered = phase('construct tree', () => renderProject(project));
-  const schemaFindings = phase('validation', () => rendered.filter((f) => f.schema === 'kubernetes').flatMap((file: RenderedFile) =>
-    file.objects.flatMap((o) => validateObject(o).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`))));
+  const rendered = phase('construct tree', () => renderProject(project, scope?.(project)));
+  const schemaFindings = phase('validation', () => rendered.filter((f) => f.schema === 'kubernetes').flatMap((file: RenderedFile) => {
+    const version = kubernetesVersionOf(project, file.path);
+    return file.objects.flatMap((o) => validateObject(o, version).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`));
+  }));
   const policyFindings = phase('policy', () => checkPolicy(project, rendered));
   return { project, rendered, schemaFindings, policyFindings };
 }
@@ -55,41 +65,159 @@ export function inspect(root: string, timings?: Record<string, number>): Inspect
  * input, on any object that fails its schema and on any policy finding: nothing invalid or unsafe
  * ever reaches dist/.
  */
-export function synthesize(root: string, timings?: Record<string, number>): SynthResult {
-  const { project, rendered, schemaFindings, policyFindings } = inspect(root, timings);
+export function synthesize(root: string, timings?: Record<string, number>, scope?: (project: Project) => Folders): SynthResult {
+  const { project, rendered, schemaFindings, policyFindings } = inspect(root, timings, scope);
   if (schemaFindings.length > 0) {
     throw new UserError(`${schemaFindings.length} rendered object(s) fail their schema, first: ${schemaFindings[0]}`);
   }
   if (policyFindings.length > 0) {
     throw new UserError(`${policyFindings.length} policy finding(s), first: ${formatFinding(policyFindings[0])} (\`npm run validate\` lists all)`);
   }
-  const files = timed(timings)('YAML emit', () => new Map(rendered.map((f) => [f.path, toYaml(f)])));
+  // The pictures of the environments rendered (all of them, or those a partial render picked).
+  const folders = new Set(rendered.map((f) => f.path.slice(0, f.path.lastIndexOf('/'))));
+  const pictures = [...renderPictures(project)].filter(([file]) => folders.has(file.slice(0, file.lastIndexOf('/'))));
+  const files = timed(timings)('YAML emit', () => new Map([...rendered.map((f): [string, string] => [f.path, toYaml(f)]), ...pictures]));
   return { project, files, rendered };
 }
 
 /**
- * Replaces `outdir` with exactly `files`: everything is written into a sibling temporary folder
- * first, then swapped in by rename, so a failure part-way leaves the old outdir as it was.
+ * Renders and validates only the folders of the named environments (dist/<cluster>/<env>/), from
+ * the whole project as loaded. What an overlay's `images` feed is its own environment's chart and
+ * nothing else, so after a change of tags these folders are all that can differ from a full synth
+ * (test/bump.test.ts compares the two). Other overlay fields feed the Argo CD Applications, the
+ * AppProject and the cluster's objects: a change to them needs `synthesize`.
  */
-export function writeTree(outdir: string, files: ReadonlyMap<string, string>): void {
-  const parent = path.dirname(path.resolve(outdir));
-  fs.mkdirSync(parent, { recursive: true });
-  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(outdir)}.new-`));
+export function synthesizeEnvironments(root: string, names: readonly string[]): SynthResult & { readonly folders: readonly string[] } {
+  let folders: string[] = [];
+  const result = synthesize(root, undefined, (project) => {
+    folders = [...new Set(names.map((name) => folderOf(environmentNamed(project, name))))].sort();
+    return new Set(folders);
+  });
+  return { ...result, folders };
+}
+
+/**
+ * Re-renders `outdir` after the overlay of `envName` went from `before` to `after`. When only its
+ * `images` changed (a bump, a promotion), only that environment's folder is rendered, validated and
+ * replaced; any other change renders everything. Returns how many files changed.
+ */
+export function renderOverlayChange(root: string, outdir: string, envName: string, before: string, after: string): number {
+  if (!onlyImagesDiffer(before, after)) {
+    const { files } = synthesize(root);
+    const changed = treeDifferences(files, readTree(outdir)).length;
+    writeTree(outdir, files);
+    return changed;
+  }
+  const { files, folders } = synthesizeEnvironments(root, [envName]);
+  const old = new Map(folders.flatMap((folder) => [...readTree(path.join(outdir, folder))].map(([file, text]) => [`${folder}/${file}`, text] as const)));
+  const changed = treeDifferences(files, old).length;
+  writeFolders(outdir, folders, files);
+  return changed;
+}
+
+/** An I/O failure as one line naming the folder being written and the errno, syscall and path Node reports. */
+function ioError(err: unknown, target: string): unknown {
+  if (err instanceof UserError || !(err as NodeJS.ErrnoException)?.code) return err;
+  return new UserError(`cannot write ${path.relative(process.cwd(), target) || '.'}/: ${(err as Error).message}`);
+}
+
+/** Whether a process of that id runs (a signal 0 only checks). */
+function alive(pid: number): boolean {
   try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what a killed write left next to `target`: `.<name>.new-<pid>-…` folders (and their
+ * `.old` twins) of processes that no longer run. A running writer's folder is left alone.
+ */
+function removeLeftovers(target: string): void {
+  const parent = path.dirname(target);
+  const prefix = `.${path.basename(target)}.new-`;
+  for (const entry of fs.readdirSync(parent)) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-/.exec(entry.slice(prefix.length))?.[1]);
+    if (!pid || !alive(pid) || pid === process.pid) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+  }
+}
+
+/** The mode a new folder gets here: that of the folder it replaces, else 0777 less the umask (mkdtemp makes 0700). */
+function modeFor(target: string): number {
+  try {
+    return fs.statSync(target).mode & 0o7777;
+  } catch {
+    const umask = process.umask();
+    return 0o777 & ~umask;
+  }
+}
+
+/** Writes `files` (relative path → text) into a fresh sibling of `target`, with target's mode; returns its path. */
+function stage(target: string, files: Iterable<readonly [string, string]>): string {
+  removeLeftovers(target);
+  const staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.new-${process.pid}-`));
+  try {
+    fs.chmodSync(staging, modeFor(target));
     for (const [file, text] of files) {
-      const target = path.join(staging, file);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, text);
+      const full = path.join(staging, file);
+      fs.mkdirSync(path.dirname(full), { recursive: true });
+      fs.writeFileSync(full, text);
     }
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw err;
   }
+  return staging;
+}
+
+/** Puts a staged folder in place of `target` by rename, then removes the old one. */
+function swap(staging: string, target: string): void {
   const retired = `${staging}.old`;
-  const hadOld = fs.existsSync(outdir);
-  if (hadOld) fs.renameSync(outdir, retired);
-  fs.renameSync(staging, outdir);
+  const hadOld = fs.existsSync(target);
+  if (hadOld) fs.renameSync(target, retired);
+  fs.renameSync(staging, target);
   if (hadOld) fs.rmSync(retired, { recursive: true, force: true });
+}
+
+/**
+ * Replaces `outdir` with exactly `files`: everything is written into a sibling temporary folder
+ * first, then swapped in by rename, so a failure part-way leaves the old outdir as it was. The new
+ * outdir keeps the old one's mode; leftovers of a killed run are removed first. An I/O error is a
+ * UserError of one line naming the path and the errno.
+ */
+export function writeTree(outdir: string, files: ReadonlyMap<string, string>): void {
+  const target = path.resolve(outdir);
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    swap(stage(target, files), target);
+  } catch (err) {
+    throw ioError(err, target);
+  }
+}
+
+/**
+ * Replaces only `folders` of `outdir` (`<cluster>/<folder>`), each with exactly the files of
+ * `files` below it, the same way as writeTree: every folder is staged first, then all are swapped
+ * in, so a failure while writing leaves all of them as they were. Nothing else in outdir is touched.
+ */
+export function writeFolders(outdir: string, folders: readonly string[], files: ReadonlyMap<string, string>): void {
+  const root = path.resolve(outdir);
+  const staged: Array<[string, string]> = [];
+  try {
+    for (const folder of folders) {
+      const target = path.join(root, folder);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      const own = [...files].filter(([file]) => file.startsWith(`${folder}/`)).map(([file, text]) => [file.slice(folder.length + 1), text] as const);
+      staged.push([stage(target, own), target]);
+    }
+    for (const [staging, target] of staged) swap(staging, target);
+  } catch (err) {
+    for (const [staging] of staged) fs.rmSync(staging, { recursive: true, force: true });
+    throw ioError(err, root);
+  }
 }
 
 /** Reads a rendered tree back: relative path → text (for the drift gate and diffs). */

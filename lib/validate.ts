@@ -1,23 +1,55 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { UserError } from './errors';
 
-const VALIDATORS = path.resolve(__dirname, '..', 'imports', 'validators');
+/** The compiled validators and their indexes, written by `npm run import` (scripts/import.ts). */
+export const VALIDATORS = path.resolve(__dirname, '..', 'imports', 'validators');
+/** Index of the CRD kinds: `<apiVersion>/<kind>` -> validator file; valid on every Kubernetes version. */
+export const CRD_INDEX = 'crds.json';
+const KUBERNETES_INDEX = /^kubernetes-(\d+\.\d+)\.json$/;
 
-/** File (without .js) of the compiled validator of an apiVersion/kind, e.g. `apps_v1_Deployment`. */
-export function validatorFileName(key: string): string {
-  return key.replace(/[^A-Za-z0-9.-]/g, '_');
+/** Index of the built-in kinds one Kubernetes minor version (`1.35`) serves. */
+export function kubernetesIndexFile(version: string): string {
+  return `kubernetes-${version}.json`;
 }
 
-const loaded = new Map<string, ValidateFunction | undefined>();
-function validatorFor(apiVersion: unknown, kind: unknown): ValidateFunction | undefined {
-  const key = `${apiVersion}/${kind}`;
-  if (!loaded.has(key)) {
-    const file = path.join(VALIDATORS, `${validatorFileName(key)}.js`);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded.set(key, fs.existsSync(file) ? require(file) : undefined);
+type Index = Readonly<Record<string, string>>;
+const indexes = new Map<string, Index | undefined>();
+function readIndex(file: string): Index | undefined {
+  if (!indexes.has(file)) {
+    const full = path.join(VALIDATORS, file);
+    indexes.set(file, fs.existsSync(full) ? JSON.parse(fs.readFileSync(full, 'utf8')) : undefined);
   }
-  return loaded.get(key);
+  return indexes.get(file);
+}
+
+let versions: readonly string[] | undefined;
+/** The Kubernetes minor versions imports/validators/ has a schema for, oldest first. */
+export function kubernetesVersions(): readonly string[] {
+  versions ??= (fs.existsSync(VALIDATORS) ? fs.readdirSync(VALIDATORS) : [])
+    .flatMap((f) => KUBERNETES_INDEX.exec(f)?.[1] ?? [])
+    .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+  return versions;
+}
+
+/** One line for a version without a generated schema; the loader prefixes the cluster file. */
+export function noSchemaFor(version: string): string {
+  return `Kubernetes ${version} has no generated schema (imports/validators/ has ${kubernetesVersions().join(', ') || 'none'}; `
+    + '`npm run import` generates one per file in ../shared/schemas)';
+}
+
+// One module per distinct validator, loaded only when an object it checks is validated: synth pays
+// for the handful of kinds it renders, not for all of them.
+const loaded = new Map<string, ValidateFunction>();
+function load(file: string): ValidateFunction {
+  let validate = loaded.get(file);
+  if (!validate) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    validate = require(path.join(VALIDATORS, `${file}.js`)) as ValidateFunction;
+    loaded.set(file, validate);
+  }
+  return validate;
 }
 
 /** One schema violation: which object, where in it, what is wrong. */
@@ -33,14 +65,34 @@ function describe(error: ErrorObject): string {
   return `${where}: ${error.message}`;
 }
 
+/** The API group of an apiVersion: `apps` for `apps/v1`, '' for the core `v1`. */
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+}
+
+/** Whether any generated Kubernetes version serves the API group (then an unknown kind is the version's, not a missing CRD). */
+function isBuiltInGroup(group: string): boolean {
+  return kubernetesVersions().some((v) => Object.keys(readIndex(kubernetesIndexFile(v)) ?? {}).some((key) => groupOf(key.slice(0, key.lastIndexOf('/'))) === group));
+}
+
 /**
- * Validates one object against the Kubernetes 1.29 schema of its kind or its CRD's schema
- * (compiled into imports/validators/ by `npm run import`). Returns the problems found.
+ * Validates one object against the schema of its kind in the given Kubernetes minor version
+ * (`1.35`: the version its cluster names) or against its CRD's schema. Returns the problems found;
+ * an apiVersion/kind that version does not serve is one.
  */
-export function validateObject(object: any): SchemaFinding[] {
+export function validateObject(object: any, kubernetesVersion: string): SchemaFinding[] {
   const id = `${object?.kind}/${object?.metadata?.name}`;
-  const validate = validatorFor(object?.apiVersion, object?.kind);
-  if (!validate) return [{ object: id, message: `no schema for ${object?.apiVersion} ${object?.kind}` }];
+  const builtIn = readIndex(kubernetesIndexFile(kubernetesVersion));
+  if (!builtIn) throw new UserError(noSchemaFor(kubernetesVersion));
+  const key = `${object?.apiVersion}/${object?.kind}`;
+  const file = readIndex(CRD_INDEX)?.[key] ?? builtIn[key];
+  if (!file) {
+    const message = isBuiltInGroup(groupOf(String(object?.apiVersion)))
+      ? `Kubernetes ${kubernetesVersion} does not serve ${object?.apiVersion} ${object?.kind}`
+      : `no schema for ${object?.apiVersion} ${object?.kind}`;
+    return [{ object: id, message }];
+  }
+  const validate = load(file);
   if (validate(object)) return [];
   // allErrors reports every branch of a oneOf; keep the informative ones.
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');

@@ -1,11 +1,12 @@
 import { CLUSTER_RBAC, CRDS, defineHelmAddOn, type HelmChart } from '../lib/addon';
-import { policy, tableArn } from '../lib/iam';
-import { tableName } from '../lib/naming';
+import { environmentTablesArn, policy } from '../lib/iam';
 
 export const defaultProps = {
-  // The ACK project's OCI chart (release 1.11.0, 2026-08-20); the imported Table CRD is this controller's.
+  // Source: aws-controllers-k8s/dynamodb-controller, helm/, tag v1.9.2
+  // (commit 8f8c351cbd2b81083f062da34dd16f7e867c95e8), the newest release we can show; the imported
+  // Table CRD is this controller's. 1.11.0 (reported release PR #183) is not provably published.
   // Argo CD takes an OCI Helm repository without the oci:// scheme.
-  chart: { repository: 'public.ecr.aws/aws-controllers-k8s', chart: 'dynamodb-chart', version: '1.11.0' } satisfies HelmChart,
+  chart: { repository: 'public.ecr.aws/aws-controllers-k8s', chart: 'dynamodb-chart', version: '1.9.2' } satisfies HelmChart,
   namespace: 'ack-system',
   serviceAccount: 'ack-dynamodb-controller',
 } as const;
@@ -26,25 +27,26 @@ export const CONTROLLER_ACTIONS = [
 
 /**
  * The ACK DynamoDB controller: it turns the environments' `Table` objects into DynamoDB tables.
- * Its role reaches exactly the Bookstore tables of this cluster's environments.
+ * Its role reaches the tables of this cluster's environments, by prefix (`<env>-*`), so adding a
+ * service leaves the role as it is; a cluster without environments gets no statement at all.
  */
 export default defineHelmAddOn({
   name: 'ack-dynamodb',
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 1,
+  // Table, Backup, GlobalTable; and ACK's common FieldExport and IAMRoleSelector.
+  crdGroups: ['dynamodb.services.k8s.aws', 'services.k8s.aws'],
   clusterKinds: [CRDS, ...CLUSTER_RBAC],
-  irsa: (cluster, { environments, services }) => ({
-    namespace: defaultProps.namespace,
-    serviceAccount: defaultProps.serviceAccount,
-    roleName: `${cluster.name}-ack-dynamodb`,
-    policy: policy({
-      Effect: 'Allow',
-      Action: [...CONTROLLER_ACTIONS],
-      Resource: environments.flatMap((environment) => services.flatMap((service) =>
-        (service.table ? [tableArn(cluster, tableName(environment, service.table.name))] : []))).sort(),
-    }),
-  }),
+  irsa: (cluster, { environments }) => {
+    const tables = environments.map((environment) => environmentTablesArn(cluster, environment)).sort();
+    return {
+      namespace: defaultProps.namespace,
+      serviceAccount: defaultProps.serviceAccount,
+      roleName: `${cluster.name}-ack-dynamodb`,
+      policy: policy(...(tables.length > 0 ? [{ Effect: 'Allow' as const, Action: [...CONTROLLER_ACTIONS], Resource: tables }] : [])),
+    };
+  },
   values: (cluster, role) => ({
     aws: { region: cluster.region },
     serviceAccount: {

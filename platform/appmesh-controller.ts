@@ -1,7 +1,9 @@
 import { CLUSTER_RBAC, CRDS, WEBHOOKS, defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { usesMesh } from '../lib/mesh';
 
 export const defaultProps = {
   // The imported App Mesh CRDs (imports/appmesh.k8s.aws.ts) come from this chart version.
+  // Source: aws/eks-charts, stable/appmesh-controller at commit 5239609242f3430be50fb0b714a24d3ef2b47983 (the last release).
   chart: { repository: 'https://aws.github.io/eks-charts', chart: 'appmesh-controller', version: '1.13.3' } satisfies HelmChart,
   namespace: 'appmesh-system',
   serviceAccount: 'appmesh-controller',
@@ -9,13 +11,16 @@ export const defaultProps = {
 
 /**
  * App Mesh controller with X-Ray tracing (an X-Ray daemon sidecar next to each envoy).
- * AWS ended support for App Mesh on 2026-09-30: see the README, "App Mesh".
+ * AWS ended support for App Mesh on 2026-09-30: rendered only on a cluster where some environment
+ * still chose `mesh: appmesh` (README, "Migrating off App Mesh").
  */
 export default defineHelmAddOn({
   name: 'appmesh-controller',
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 1,
+  crdGroups: ['appmesh.k8s.aws'],
+  appliesTo: ({ environments }) => usesMesh(environments, 'appmesh'),
   clusterKinds: [CRDS, ...CLUSTER_RBAC, ...WEBHOOKS],
   irsa: (cluster) => ({
     namespace: defaultProps.namespace,

@@ -2,6 +2,8 @@ import { CLUSTER_RBAC, CRDS, WEBHOOKS, defineHelmAddOn, type HelmChart } from '.
 
 /** Chart coordinates; the imported ALB CRDs (imports/elbv2.k8s.aws.ts) come from this chart version. */
 export const defaultProps = {
+  // Source: aws/eks-charts, stable/aws-load-balancer-controller at commit 5239609242f3430be50fb0b714a24d3ef2b47983
+  // ("aws-load-balancer-controller: v3.5.0 (#1354)"); app v3.5.0.
   chart: { repository: 'https://aws.github.io/eks-charts', chart: 'aws-load-balancer-controller', version: '3.5.0' } satisfies HelmChart,
   namespace: 'kube-system',
   serviceAccount: 'aws-load-balancer-controller',
@@ -15,6 +17,8 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 1,
+  // crds/crds.yaml (elbv2.k8s.aws) and crds/gateway-crds.yaml (gateway.k8s.aws).
+  crdGroups: ['elbv2.k8s.aws', 'gateway.k8s.aws'],
   clusterKinds: [
     CRDS, ...CLUSTER_RBAC, ...WEBHOOKS,
     { group: 'networking.k8s.io', kind: 'IngressClass' },

@@ -3,7 +3,9 @@ import { CLUSTER_RBAC, defineHelmAddOn, type HelmChart } from '../lib/addon';
 export const defaultProps = {
   // Published by the aws/aws-node-termination-handler project as an OCI chart (no longer in
   // eks-charts). Argo CD takes an OCI Helm repository without the oci:// scheme.
-  chart: { repository: 'public.ecr.aws/aws-ec2/helm', chart: 'aws-node-termination-handler', version: '0.27.2' } satisfies HelmChart,
+  // Source: aws/aws-node-termination-handler, config/helm/aws-node-termination-handler, tag v1.25.6
+  // (commit 77ca841d1329504e981542775f78403feb114048): chart 0.27.6, the newest patch of 0.27.
+  chart: { repository: 'public.ecr.aws/aws-ec2/helm', chart: 'aws-node-termination-handler', version: '0.27.6' } satisfies HelmChart,
   namespace: 'kube-system',
   /** The label of the spot node group (clusters' eksctl config). */
   spotNodeSelector: { lifecycle: 'Ec2Spot' },
@@ -18,6 +20,7 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 1,
+  crdGroups: [],
   clusterKinds: [...CLUSTER_RBAC],
   values: (cluster) => ({
     awsRegion: cluster.region,

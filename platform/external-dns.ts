@@ -1,8 +1,11 @@
 import { CLUSTER_RBAC, defineHelmAddOn, type HelmChart } from '../lib/addon';
 import { policy } from '../lib/iam';
+import { usesMesh } from '../lib/mesh';
 
 export const defaultProps = {
-  chart: { repository: 'https://kubernetes-sigs.github.io/external-dns', chart: 'external-dns', version: '1.20.0' } satisfies HelmChart,
+  // Source: kubernetes-sigs/external-dns, charts/external-dns, tag external-dns-helm-chart-1.21.1
+  // (commit 9f26451346774099a8b3e3e5cc46a53bf2fd1461; app 0.21.0), the newest chart tag we can show.
+  chart: { repository: 'https://kubernetes-sigs.github.io/external-dns', chart: 'external-dns', version: '1.21.1' } satisfies HelmChart,
   namespace: 'external-dns',
   serviceAccount: 'external-dns',
   /**
@@ -19,6 +22,8 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 2,
+  // The chart's crds/ folder brings DNSEndpoint.
+  crdGroups: ['externaldns.k8s.io'],
   clusterKinds: [...CLUSTER_RBAC],
   irsa: (cluster) => ({
     namespace: defaultProps.namespace,
@@ -35,10 +40,11 @@ export default defineHelmAddOn({
       { Effect: 'Allow', Action: ['route53:ListHostedZones'], Resource: '*' },
     ),
   }),
-  values: (cluster, role) => ({
+  values: (cluster, role, { environments }) => ({
     provider: { name: 'aws' },
     env: [{ name: 'AWS_DEFAULT_REGION', value: cluster.region }],
-    sources: ['ingress'],
+    // crd: the DNSEndpoints the Gateway API controller writes for the VPC Lattice custom domain names.
+    sources: usesMesh(environments, 'lattice') ? ['ingress', 'crd'] : ['ingress'],
     domainFilters: [cluster.baseDomain],
     extraArgs: [`--zone-id-filter=${cluster.hostedZoneId}`],
     policy: defaultProps.policy,

@@ -11,6 +11,7 @@ export default defineAddOn({
   namespace: 'kube-system',
   // The ENIConfig CRD comes with the VPC CNI itself, before Argo CD exists.
   syncWave: 0,
+  crdGroups: [],
   clusterKinds: [{ group: 'crd.k8s.amazonaws.com', kind: 'ENIConfig' }],
   irsa: (cluster) => ({
     namespace: 'kube-system',

@@ -92,6 +92,33 @@ function scaleFixture(services: number): string {
 }
 
 /**
+ * The fleet: 20 clusters × 3 environments × 50 services (the real ones plus generated API
+ * services), every cluster a copy of eks-acg under another name. Built in a temporary folder and
+ * rendered once, never committed: where a bump must cost about what it costs on this repository.
+ */
+function fleetFixture(clusters = 20, services = 50): string {
+  const dir = scaleFixture(services);
+  const definition = fs.readFileSync(path.join(dir, 'clusters', 'eks-acg.ts'), 'utf8');
+  const context = fs.readFileSync(path.join(dir, 'clusters', 'eks-acg.context.json'), 'utf8');
+  const overlays = fs.readdirSync(path.join(dir, 'environments')).filter((f) => f.endsWith('-eks-acg.yaml'));
+  const names = Array.from({ length: clusters - 1 }, (_, i) => `eks-fleet-${String(i + 1).padStart(2, '0')}`);
+  for (const name of names) {
+    fs.writeFileSync(path.join(dir, 'clusters', `${name}.ts`), definition.replace(/eks-acg/g, name));
+    fs.writeFileSync(path.join(dir, 'clusters', `${name}.context.json`), context);
+    for (const overlay of overlays) {
+      const text = fs.readFileSync(path.join(dir, 'environments', overlay), 'utf8');
+      fs.writeFileSync(path.join(dir, 'environments', overlay.replace('eks-acg', name)), text.replace(/cluster: eks-acg/, `cluster: ${name}`));
+    }
+  }
+  for (const bench of ['eks-bench.ts', 'eks-bench.context.json']) fs.rmSync(path.join(dir, 'clusters', bench));
+  for (const overlay of fs.readdirSync(path.join(dir, 'environments')).filter((f) => f.endsWith('-eks-bench.yaml'))) {
+    fs.rmSync(path.join(dir, 'environments', overlay));
+  }
+  run(NODE_SYNTH, { cwd: dir });
+  return dir;
+}
+
+/**
  * A bare repository standing in for the remote, seeded with the project, and a clone of it with a
  * committer identity: where `bookstore bump` runs end to end (validate, edit, render, commit, push).
  */
@@ -114,16 +141,16 @@ function bumpClone(project: string): { clone: string; cleanup: () => void } {
   return { clone, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-function measureBump(project: string): Row {
+function measureBump(project: string, environment: string, what: string): Row {
   const { clone, cleanup } = bumpClone(project);
   try {
     let n = 0;
     // Each run sets a new tag, so each is a real change: render, commit and push.
-    const bump = () => run([process.execPath, path.join(clone, 'bin', 'bookstore.js'), 'bump', 'development', 'clients-api',
+    const bump = () => run([process.execPath, path.join(clone, 'bin', 'bookstore.js'), 'bump', environment, 'clients-api',
       `1.0.${(0x10000000 + ++n).toString(16)}`], { cwd: clone });
     bump();
     const times = Array.from({ length: RUNS }, bump);
-    return { what: 'bookstore bump, end to end (local bare remote)', times };
+    return { what, times };
   } finally {
     cleanup();
   }
@@ -136,7 +163,8 @@ function main() {
   try {
     rows.push(measure('npm run synth (this repository)', ['npm', 'run', '-s', 'synth'], { cwd: project }));
     rows.push(measure('node main.ts (synth without npm)', NODE_SYNTH, { cwd: project }));
-    rows.push(measureBump(project));
+    const bumpHere = measureBump(project, 'development', 'bookstore bump, end to end (local bare remote)');
+    rows.push(bumpHere);
     rows.push(measure('cdk8s synth (the cdk8s CLI path)', [path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), 'synth', '--check-upgrade', 'false'], { cwd: project }));
 
     // What no Node program can go below: starting Node, and starting npm.
@@ -175,6 +203,22 @@ function main() {
       }
     }
 
+    // The fleet: bump must not grow with the number of clusters, environments and services.
+    const fleet = fleetFixture();
+    let fleetObjects = 0;
+    let bumpFleet: Row;
+    try {
+      fleetObjects = countObjects(path.join(fleet, 'dist'));
+      bumpFleet = measureBump(fleet, 'development-eks-acg', 'bookstore bump on the fleet (20 clusters × 3 environments × 50 services)');
+      rows.push(bumpFleet);
+    } finally {
+      fs.rmSync(fleet, { recursive: true, force: true });
+    }
+
+    // The test suite, once, as a developer runs it (BENCH_TESTS=0 skips it).
+    let testsMs: number | undefined;
+    if (process.env.BENCH_TESTS !== '0') testsMs = run(['npm', 'test', '--silent'], { cwd: ROOT });
+
     const width = Math.max(...rows.map((r) => r.what.length));
     console.log(`bench: ${RUNS} runs each, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
     console.log(`| ${'what'.padEnd(width)} | median | min | max |`);
@@ -191,6 +235,8 @@ function main() {
     const synth = median(rows[0].times);
     const floorRow = rows.find((r) => r.what.startsWith('kubectl'));
     if (floorRow) console.log(`npm run synth / kustomize floor: ${(synth / median(floorRow.times)).toFixed(1)}×`);
+    console.log(`fleet: ${fleetObjects} objects; bump on the fleet / bump here: ${(median(bumpFleet.times) / median(bumpHere.times)).toFixed(2)}×`);
+    if (testsMs !== undefined) console.log(`npm test (whole suite, once, wall time): ${fmt(testsMs)}`);
   } finally {
     fs.rmSync(project, { recursive: true, force: true });
   }

@@ -25,7 +25,7 @@ function nginxConfig(ctx: ServiceContext): string {
   const location = (path: string, upstream: string, extra: string[] = []) => [
     `  location ${path} {`,
     ...extra.map((line) => `    ${line}`),
-    `    proxy_pass http://${upstream}/;`,
+    `    proxy_pass ${upstream}/;`,
     '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
     '    proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;',
     '  }',
@@ -39,8 +39,9 @@ function nginxConfig(ctx: ServiceContext): string {
     '    access_log off;',
     '    return 200 "ok\\n";',
     '  }',
-    ...location('/', ctx.serviceNameOf('front-end')),
-    ...routes.flatMap((r) => location(r.route!, ctx.serviceNameOf(r.service), preflight)),
+    // Upstreams from the backend declarations, as the environment's mesh provider names them.
+    ...location('/', ctx.urlOf('front-end')),
+    ...routes.flatMap((r) => location(r.route!, ctx.urlOf(r.service), preflight)),
     '}',
     '',
   ].join('\n');

@@ -7,8 +7,10 @@ import { allObjects, copyProject, find, rendered } from './helpers';
 const REPO = 'https://github.com/example-org/bookstore-gitops.git';
 const argocd = (file: string) => `eks-acg/argocd/${file}.yaml`;
 
+/** The Applications of the argocd folder that sync folders of this repository (Argo CD's own Helm Application aside). */
 function applications() {
-  return allObjects().filter(({ file, object }) => file.startsWith('eks-acg/argocd/') && object.kind === 'Application').map(({ object }) => object);
+  return allObjects().filter(({ file, object }) => file.startsWith('eks-acg/argocd/') && object.kind === 'Application' && !object.spec.source.chart)
+    .map(({ object }) => object);
 }
 
 /** Whether an AppProject allows an Application's destination, the way Argo CD matches them. */
@@ -19,7 +21,7 @@ function allows(project: any, destination: any): boolean {
 describe('Argo CD objects of eks-acg', () => {
   it('every Application reads this repository at main, from a folder that exists in dist/', () => {
     const apps = applications();
-    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['eks-acg-development', 'eks-acg-platform', 'eks-acg-production', 'eks-acg-root']);
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['eks-acg-development', 'eks-acg-platform', 'eks-acg-production', 'eks-acg-registry', 'eks-acg-root']);
     const folders = new Set([...rendered().files.keys()].map((f) => `dist/${path.dirname(f)}`));
     for (const app of apps) {
       expect(app.spec.source.repoURL).toBe(REPO);
@@ -51,14 +53,14 @@ describe('Argo CD objects of eks-acg', () => {
     }
   });
 
-  it('the bookstore project allows only this repository, the environment namespaces and their Namespace and Mesh', () => {
+  it('the bookstore project allows only this repository, the environment namespaces and their Namespace and their mesh provider\'s ServiceNetwork', () => {
     const project = find(argocd('projects'), 'AppProject', 'bookstore');
     expect(project.spec.sourceRepos).toEqual([REPO]);
     expect(project.spec.destinations).toEqual([
       { server: 'https://kubernetes.default.svc', namespace: 'development' },
       { server: 'https://kubernetes.default.svc', namespace: 'production' },
     ]);
-    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }, { group: 'appmesh.k8s.aws', kind: 'Mesh' }]);
+    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }, { group: 'application-networking.k8s.aws', kind: 'ServiceNetwork' }]);
   });
 
   it('every cluster-scoped object an environment renders is allowed by the bookstore project', () => {
@@ -121,5 +123,45 @@ describe('adding a cluster', () => {
     expect(rendered.get('eks-west/argocd/root.yaml')).toContain('path: dist/eks-west/argocd');
     expect(rendered.get('eks-west/argocd/projects.yaml')).toContain('namespace: staging');
     expect(rendered.get('eks-west/staging/clients-api.yaml')).toContain('dkr.ecr.us-west-2.amazonaws.com');
+  });
+});
+
+describe('Argo CD manages itself', () => {
+  const app = () => find(argocd('argo-cd'), 'Application', 'argo-cd');
+
+  it('installs its own chart at an exact version into argocd, after the projects and before the platform', () => {
+    const { spec, metadata } = app();
+    expect(spec.source).toMatchObject({ repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', targetRevision: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(spec.source.helm.releaseName).toBe('argo-cd');
+    expect(spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
+    expect(Number(metadata.annotations['argocd.argoproj.io/sync-wave'])).toBe(WAVES.argocd);
+    expect(WAVES.projects).toBeLessThan(WAVES.argocd);
+    expect(WAVES.argocd).toBeLessThan(WAVES.platform);
+  });
+
+  it('declares every OCI chart repository the add-ons use, public: no credentials', () => {
+    const { project } = rendered();
+    const oci = project.addOns.flatMap((a) => (a.chart && !a.chart.repository.startsWith('https://') ? [a.chart.repository] : []));
+    expect(oci.length).toBeGreaterThan(0);
+    const repositories = Object.values(app().spec.source.helm.valuesObject.configs.repositories) as any[];
+    for (const url of oci) expect(repositories).toContainEqual({ url, name: url, type: 'helm', enableOCI: 'true' });
+    for (const repository of repositories) expect(Object.keys(repository).sort()).toEqual(['enableOCI', 'name', 'type', 'url']);
+  });
+
+  it('runs highly available and keeps no admin password in Git', () => {
+    const values = app().spec.source.helm.valuesObject;
+    expect(values['redis-ha']).toEqual({ enabled: true });
+    for (const component of ['server', 'repoServer', 'applicationSet']) expect(values[component].replicas).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(values)).not.toMatch(/password|argocdServerAdmin/i);
+  });
+
+  it('the platform project allows its chart repository, its namespace and its cluster-scoped kinds', () => {
+    const project = find(argocd('projects'), 'AppProject', 'platform');
+    expect(project.spec.sourceRepos).toContain('https://argoproj.github.io/argo-helm');
+    expect(project.spec.destinations).toContainEqual(app().spec.destination);
+    expect(project.spec.destinations.filter((d: any) => d.namespace === 'argocd')).toHaveLength(1);
+    for (const kind of ['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding']) {
+      expect(project.spec.clusterResourceWhitelist.map((k: any) => k.kind)).toContain(kind);
+    }
   });
 });

@@ -16,6 +16,7 @@ import { ROOT } from './helpers';
 
 // Each promote renders in a child process; on a busy machine that can take a while (a limit, not a timing assertion).
 jest.setTimeout(180000);
+import { serviceNode } from '../lib/picture';
 
 const BIN = path.join(__dirname, '..', 'bin', 'bookstore.js');
 
@@ -132,6 +133,9 @@ describe('promote, status and diff', () => {
       expect(body).toContain('- changed `Deployment/production/clients-api` in `dist/eks-acg/production`');
       // The image is long: the body keeps its repository name and tag, where it changes.
       expect(body).toContain('  - `spec.template.spec.containers[0].image`: `…bookstore.clients-api:1.0.3b9e1c27` → `…bookstore.clients-api:1.0.0aaaaaaa`');
+      // The target environment's picture, the promoted services highlighted.
+      expect(body).toContain('```mermaid\nflowchart LR\n');
+      expect(body).toContain(`  class ${serviceNode('clients-api')},${serviceNode('renting-api')} changed\n`);
       // The branch on the remote holds the change, rendered; the clone is back on main, untouched.
       const overlay = git(fixture.remote, ['show', `${branch}:environments/production.yaml`]);
       expect(overlay).toContain('clients-api: 1.0.0aaaaaaa');
@@ -161,7 +165,8 @@ describe('promote, status and diff', () => {
         title: 'promote(production): renting-api 1.0.0bbbbbbb',
         targets: [{ repositoryName: 'bookstore-gitops', sourceReference: expect.stringMatching(/^promote\/production-/), destinationReference: 'main' }],
       });
-      expect(api.creates()[0].body.description).not.toContain('clients-api');
+      expect(api.creates()[0].body.description).not.toContain('| clients-api |');
+      expect(api.creates()[0].body.description).not.toContain('clients-api` in');
       expect(result.stdout).toContain('promote: opened https://us-east-1.console.aws.amazon.com/codesuite/codecommit/repositories/bookstore-gitops/pull-requests/42');
     } finally {
       await api.stop();
@@ -387,13 +392,28 @@ describe('promote, status and diff', () => {
       '      spec.template.spec.containers[0].readinessProbe.httpGet.path: "/summary" → "/health"',
       '  ~ Ingress/development/inventory-api',
       '      metadata.annotations.alb.ingress.kubernetes.io/healthcheck-path: "/summary" → "/health"',
+      '  ~ TargetGroupPolicy/development/inventory-api',
+      '      spec.healthCheck.path: "/summary" → "/health"',
       'dist/eks-acg/production',
       '  ~ Deployment/production/inventory-api',
       '      spec.template.spec.containers[0].readinessProbe.httpGet.path: "/summary" → "/health"',
       '  ~ Ingress/production/inventory-api',
       '      metadata.annotations.alb.ingress.kubernetes.io/healthcheck-path: "/summary" → "/health"',
-      expect.stringMatching(/^diff: 0 added, 4 changed, 0 removed against [0-9a-f]{12}$/),
+      '  ~ TargetGroupPolicy/production/inventory-api',
+      '      spec.healthCheck.path: "/summary" → "/health"',
+      expect.stringMatching(/^diff: 0 added, 6 changed, 0 removed against [0-9a-f]{12}$/),
     ]);
+  });
+
+  it('diff --picture prints each changed environment\'s picture with the touched services highlighted', async () => {
+    const clone = fixture.clone();
+    const file = path.join(clone, 'services', 'inventory-api.ts');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("health: { httpPath: '/summary' }", "health: { httpPath: '/health' }"));
+    const lines: string[] = [];
+    await diff(['--picture'], { root: clone, log: (l) => lines.push(l) });
+    const pictures = lines.filter((l) => l.startsWith('```mermaid'));
+    expect(pictures).toHaveLength(2);
+    for (const picture of pictures) expect(picture).toContain(`  class ${serviceNode('inventory-api')} changed\n`);
   });
 
   it('diff lists objects a change adds and removes', async () => {

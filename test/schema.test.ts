@@ -1,8 +1,11 @@
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { readTree } from '../lib/synth';
+import { kubernetesVersionOf, readTree } from '../lib/synth';
 import { validateObject } from '../lib/validate';
-import { ROOT, find, isKubernetesFile } from './helpers';
+import { ROOT, find, isKubernetesFile, rendered } from './helpers';
+
+/** The Kubernetes version of the cluster eks-acg, as its cluster file names it. */
+const version = () => rendered().project.clusters.find((c) => c.name === 'eks-acg')!.kubernetesVersion;
 
 describe('schema validation of dist/', () => {
   const files = readTree(path.join(ROOT, 'dist'));
@@ -11,13 +14,14 @@ describe('schema validation of dist/', () => {
     expect(files.size).toBeGreaterThan(10);
   });
 
-  it('every committed object validates against the Kubernetes 1.29 schema or its CRD schema', () => {
+  it('every committed object validates against its cluster\'s Kubernetes schema or its CRD schema', () => {
     const findings: string[] = [];
     for (const [file, text] of files) {
       // The eksctl ClusterConfig is no Kubernetes object: its TypeScript types are its schema.
       if (!isKubernetesFile(file)) continue;
+      const kubernetesVersion = kubernetesVersionOf(rendered().project, file);
       for (const doc of YAML.parseAllDocuments(text)) {
-        for (const f of validateObject(doc.toJS())) findings.push(`${file}: ${f.object}: ${f.message}`);
+        for (const f of validateObject(doc.toJS(), kubernetesVersion)) findings.push(`${file}: ${f.object}: ${f.message}`);
       }
     }
     expect(findings).toEqual([]);
@@ -28,7 +32,7 @@ describe('schema validation of dist/', () => {
     deployment.spec.template.spec.containers[0].imagePullPolicyy = 'Always';
     deployment.spec.replicas = 'three';
     delete deployment.spec.selector;
-    const messages = validateObject(deployment).map((f) => f.message);
+    const messages = validateObject(deployment, version()).map((f) => f.message);
     expect(messages).toEqual(expect.arrayContaining([
       '/spec/template/spec/containers/0: unknown field "imagePullPolicyy"',
       '/spec/replicas: must be integer',
@@ -37,15 +41,15 @@ describe('schema validation of dist/', () => {
   });
 
   it('catches a value outside a CRD enum', () => {
-    const router = structuredClone(find('eks-acg/development/clients-api.yaml', 'VirtualRouter', 'clients-api-virtual-router'));
-    router.spec.routes[0].httpRoute.retryPolicy.httpRetryEvents = ['server-eror'];
-    expect(validateObject(router).map((f) => f.message)).toEqual([
-      '/spec/routes/0/httpRoute/retryPolicy/httpRetryEvents/0: must be one of server-error, gateway-error, client-error, stream-error',
+    const policy = structuredClone(find('eks-acg/development/clients-api.yaml', 'TargetGroupPolicy', 'clients-api'));
+    policy.spec.healthCheck.protocol = 'HTPP';
+    expect(validateObject(policy, version()).map((f) => f.message)).toEqual([
+      '/spec/healthCheck/protocol: must be one of HTTP, HTTPS',
     ]);
   });
 
   it('refuses a kind it has no schema for', () => {
-    expect(validateObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }))
+    expect(validateObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }, version()))
       .toEqual([{ object: 'Widget/w', message: 'no schema for example.com/v1 Widget' }]);
   });
 });

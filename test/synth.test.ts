@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { synthesize, readTree, treeDifferences, writeTree } from '../lib/synth';
+import { synthesize, readTree, treeDifferences, writeFolders, writeTree } from '../lib/synth';
+import { UserError } from '../lib/errors';
 import { ROOT, copyProject, rendered, snapshotDir } from './helpers';
 
 describe('synth', () => {
@@ -46,6 +47,71 @@ describe('synth', () => {
       expect(readTree(out)).toEqual(new Map([['kept.yaml', 'kept']]));
       expect(fs.readdirSync(dir)).toEqual(['dist']);
     });
+
+    it('keeps the mode of the folder it replaces', () => {
+      const out = path.join(dir, 'dist');
+      for (const mode of [0o755, 0o750]) {
+        fs.mkdirSync(out, { recursive: true });
+        fs.chmodSync(out, mode);
+        writeTree(out, new Map([['c/e/a.yaml', 'a']]));
+        expect(fs.statSync(out).mode & 0o777).toBe(mode);
+      }
+    });
+
+    it('gives a new folder the usual mode (0777 less the umask), not mkdtemp\'s 0700', () => {
+      const out = path.join(dir, 'dist');
+      writeTree(out, new Map([['a.yaml', 'a']]));
+      const umask = process.umask();
+      expect(fs.statSync(out).mode & 0o777).toBe(0o777 & ~umask);
+    });
+
+    it('removes what a killed synth left behind, but not the folder of a synth still running', () => {
+      const out = path.join(dir, 'dist');
+      // A pid above the kernel's pid_max (at most 2^22) belongs to no process.
+      const killed = [`.dist.new-${2 ** 22 + 1}-abc123`, `.dist.new-${2 ** 22 + 1}-abc123.old`, '.dist.new-XyZ123'];
+      const running = `.dist.new-${process.ppid}-def456`;
+      for (const leftover of [...killed, running]) fs.mkdirSync(path.join(dir, leftover, 'c'), { recursive: true });
+      writeTree(out, new Map([['a.yaml', 'a']]));
+      expect(fs.readdirSync(dir).sort()).toEqual([running, 'dist'].sort());
+    });
+
+    it('an I/O error is one UserError naming the folder and the errno; nothing is written', () => {
+      // Tests run as root here, where a read-only folder does not stop writes: a file where a folder must be does.
+      fs.writeFileSync(path.join(dir, 'blocker'), 'a file');
+      const error = (() => {
+        try {
+          writeTree(path.join(dir, 'blocker', 'dist'), new Map([['a.yaml', 'a']]));
+        } catch (err) {
+          return err as Error;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(UserError);
+      expect(error!.message).toMatch(/^cannot write .*blocker\/dist\/: (ENOTDIR|EEXIST): /);
+      expect(error!.message).not.toContain('\n');
+      expect(fs.readdirSync(dir)).toEqual(['blocker']);
+    });
+
+    (process.getuid?.() === 0 ? it.skip : it)('a read-only parent folder is one UserError (skipped as root, where chmod does not stop writes)', () => {
+      const out = path.join(dir, 'dist');
+      fs.mkdirSync(out);
+      fs.chmodSync(dir, 0o555);
+      try {
+        expect(() => writeTree(out, new Map([['a.yaml', 'a']]))).toThrow(/^cannot write .*dist\/: EACCES: /);
+      } finally {
+        fs.chmodSync(dir, 0o755);
+      }
+    });
+
+    it('writeFolders replaces only the folders named, keeping their mode; the rest is untouched', () => {
+      const out = path.join(dir, 'dist');
+      writeTree(out, new Map([['c/e/old.yaml', 'old'], ['c/f/kept.yaml', 'kept'], ['c/argocd/app.yaml', 'app']]));
+      fs.chmodSync(path.join(out, 'c', 'e'), 0o750);
+      writeFolders(out, ['c/e'], new Map([['c/e/new.yaml', 'new']]));
+      expect(readTree(out)).toEqual(new Map([['c/argocd/app.yaml', 'app'], ['c/e/new.yaml', 'new'], ['c/f/kept.yaml', 'kept']]));
+      expect(fs.statSync(path.join(out, 'c', 'e')).mode & 0o777).toBe(0o750);
+      expect(fs.readdirSync(path.join(out, 'c')).sort()).toEqual(['argocd', 'e', 'f']);
+    });
   });
 
   describe('end to end', () => {
@@ -69,6 +135,15 @@ describe('synth', () => {
         { cwd: project, encoding: 'utf8' });
       expect(run.status).toBe(0);
       expect(treeDifferences(readTree(path.join(ROOT, 'dist')), readTree(out))).toEqual([]);
+    });
+
+    it('synth into a path it cannot write prints one line and exits 1', () => {
+      fs.writeFileSync(path.join(project, 'blocker'), 'a file');
+      const run = spawnSync(process.execPath, ['--require', './bin/ts.js', 'main.ts'], {
+        cwd: project, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: 'blocker/dist' },
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^synth: cannot write blocker\/dist\/: (ENOTDIR|EEXIST): /)]);
     });
 
     it('a cluster context with a missing value stops synth naming the parameter, dist/ untouched', () => {

@@ -1,6 +1,7 @@
 import { loadProject } from '../lib/load';
-import { serviceNameOf } from '../lib/service';
+import { callersOf, serviceNameOf } from '../lib/service';
 import { ALB_READINESS_GATE_LABEL } from '../lib/charts/environment';
+import { LATTICE_CIDRS, latticeHost, serviceNetworkName } from '../lib/mesh/lattice';
 import { allObjects, find, objectsIn, ROOT } from './helpers';
 
 // Everything expected here comes from the project model, so a service, environment or cluster added
@@ -27,11 +28,26 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
   const domain = cluster.baseDomain;
   const region = cluster.region;
 
-  it('has its namespace labelled for its mesh, and the mesh selecting that label', () => {
+  // Where a caller reaches a service under the environment's mesh: the Lattice custom domain name, or the Service's name; the container port either way.
+  const hostOf = (name: string) => (environment.mesh === 'lattice' ? latticeHost(cluster, environment, name) : serviceNameOf(definition(name)));
+  const urlOf = (name: string) => `http://${hostOf(name)}:${definition(name).port}`;
+  const meshObjects = (prefix: string) => allObjects().filter(({ file, object }) => file.startsWith(`${cluster.name}/${env}/`) && object.apiVersion.startsWith(prefix));
+  const whenMesh = (mesh: string) => (environment.mesh === mesh ? it : it.skip);
+
+  whenMesh('lattice')('is on VPC Lattice: its service network and Gateway, and no App Mesh label or object', () => {
+    const namespace = find(file('namespace'), 'Namespace', ns);
+    expect(Object.keys(namespace.metadata.labels).filter((k) => k === 'mesh' || k.startsWith('appmesh.k8s.aws'))).toEqual([]);
+    expect(meshObjects('appmesh.k8s.aws/')).toEqual([]);
+    const gateway = find(file('namespace'), 'Gateway', serviceNetworkName(cluster, environment));
+    expect(gateway.spec.gatewayClassName).toBe('amazon-vpc-lattice');
+    expect(find(file('namespace'), 'ServiceNetwork', serviceNetworkName(cluster, environment))).toBeDefined();
+  });
+
+  whenMesh('appmesh')('has its namespace labelled for its App Mesh, and the mesh selecting that label', () => {
     const namespace = find(file('namespace'), 'Namespace', ns);
     expect(namespace.metadata.labels).toMatchObject({ 'mesh': `${env}-mesh`, 'appmesh.k8s.aws/sidecarInjectorWebhook': 'enabled' });
     const mesh = find(file('namespace'), 'Mesh', `${env}-mesh`);
-    expect(mesh.spec).toEqual({ egressFilter: { type: 'ALLOW_ALL' }, namespaceSelector: { matchLabels: { mesh: `${env}-mesh` } } });
+    expect(mesh.spec).toMatchObject({ namespaceSelector: { matchLabels: { mesh: `${env}-mesh` } } });
   });
 
   it('labels its namespace for the Load Balancer Controller\'s pod readiness gate (its Ingresses use target-type ip)', () => {
@@ -44,17 +60,17 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
     it('runs under its own IRSA role', () => {
       const account = find(file(name), 'ServiceAccount', `${name}-iam-service-account`);
       expect(account.metadata.namespace).toBe(ns);
-      expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(`arn:aws:iam::${cluster.accountId}:role/${cluster.name}-${env}-${name}`);
+      expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(`arn:aws:iam::${cluster.accountId}:role/bookstore/${cluster.name}/${cluster.name}-${env}-${name}`);
       const deployment = find(file(name), 'Deployment', name);
       expect(deployment.spec.template.spec.serviceAccountName).toBe(`${name}-iam-service-account`);
     });
 
-    it('exposes its container port as http on Service port 80, selecting its pods', () => {
+    it('exposes its container port as http on the same Service port, selecting its pods', () => {
       const deployment = find(file(name), 'Deployment', name);
       const container = deployment.spec.template.spec.containers[0];
       expect(container.ports).toEqual([{ containerPort: port, name: 'http' }]);
       const svc = find(file(name), 'Service', service);
-      expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, protocol: 'TCP', targetPort: 'http' }]);
+      expect(svc.spec.ports).toEqual([{ name: 'http', port, protocol: 'TCP', targetPort: 'http' }]);
       expect(deployment.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
       expect(deployment.spec.selector.matchLabels).toEqual(svc.spec.selector);
     });
@@ -89,26 +105,23 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
       expect(ingress.metadata.annotations).not.toHaveProperty(['kubernetes.io/ingress.class']);
     });
 
-    it('is in the mesh: node, router with the retry policy, and a service named after the Service', () => {
+    whenMesh('lattice')('is routed by VPC Lattice: an HTTPRoute on the listener at its port, to its Service, and a health check', () => {
+      const route = find(file(name), 'HTTPRoute', name);
+      expect(route.spec).toEqual({
+        parentRefs: [{ name: serviceNetworkName(cluster, environment), sectionName: `http-${port}` }],
+        hostnames: [latticeHost(cluster, environment, name)],
+        rules: [{ backendRefs: [{ name: service, kind: 'Service', port }] }],
+      });
+      const policy = find(file(name), 'TargetGroupPolicy', name);
+      expect(policy.spec.targetRef).toEqual({ group: '', kind: 'Service', name: service });
+      expect(policy.spec.healthCheck).toMatchObject({ enabled: true, port, protocol: 'HTTP' });
+    });
+
+    whenMesh('appmesh')('is in the App Mesh: a node listening on its port, a router and a service named after the Service', () => {
       const node = find(file(name), 'VirtualNode', name);
-      expect(node.spec.listeners).toEqual([{ portMapping: { port, protocol: 'http' } }]);
+      expect(node.spec.listeners).toEqual([expect.objectContaining({ portMapping: { port, protocol: 'http' } })]);
       expect(node.spec.serviceDiscovery).toEqual({ dns: { hostname: `${service}.${ns}.svc.cluster.local` } });
       expect(node.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': name });
-      const router = find(file(name), 'VirtualRouter', `${name}-virtual-router`);
-      expect(router.spec.routes).toEqual([{
-        name: `${name}-route`,
-        httpRoute: {
-          match: { prefix: '/' },
-          action: { weightedTargets: [{ virtualNodeRef: { name }, weight: 1 }] },
-          retryPolicy: {
-            maxRetries: 10,
-            perRetryTimeout: { unit: 'ms', value: 2000 },
-            httpRetryEvents: ['server-error', 'gateway-error', 'stream-error'],
-            tcpRetryEvents: ['connection-error'],
-          },
-          timeout: { perRequest: { unit: 's', value: 30 } },
-        },
-      }]);
       const virtualService = find(file(name), 'VirtualService', service);
       expect(virtualService.spec).toEqual({ awsName: service, provider: { virtualRouter: { virtualRouterRef: { name: `${name}-virtual-router` } } } });
     });
@@ -120,13 +133,13 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
       DYNAMODB_TABLE: `${env}-clients`, ASPNETCORE_ENVIRONMENT: aspnet, ...defaultRegion,
     });
     expect(envOf(find(file('inventory-api'), 'Deployment', 'inventory-api'))).toEqual({
-      DYNAMODB_TABLE: `${env}-inventory`, RESOURCE_API_ENDPOINT: 'http://resource-api-service', ...defaultRegion, AWS_REGION: region,
+      DYNAMODB_TABLE: `${env}-inventory`, RESOURCE_API_ENDPOINT: urlOf('resource-api'), ...defaultRegion, AWS_REGION: region,
     });
     expect(envOf(find(file('renting-api'), 'Deployment', 'renting-api'))).toEqual({
       DYNAMODB_TABLE: `${env}-renting`,
-      INVENTORY_API_ENDPOINT: 'http://inventory-api-service',
-      CLIENTS_API_ENDPOINT: 'http://clients-api-service',
-      RESOURCES_API_ENDPOINT: 'http://resource-api-service',
+      INVENTORY_API_ENDPOINT: urlOf('inventory-api'),
+      CLIENTS_API_ENDPOINT: urlOf('clients-api'),
+      RESOURCES_API_ENDPOINT: urlOf('resource-api'),
       AWS_REGION: region,
     });
     expect(envOf(find(file('resource-api'), 'Deployment', 'resource-api'))).toEqual({ DYNAMODB_TABLE: `${env}-resources`, ...defaultRegion });
@@ -139,38 +152,38 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
     }
   });
 
-  it('declares the mesh backends from the same list as the env vars', () => {
-    const backends = (name: string) => find(file(name), 'VirtualNode', name).spec.backends.map((b: any) => b.virtualService.virtualServiceRef.name);
+  whenMesh('appmesh')('declares the App Mesh backends from the same list as the env vars', () => {
+    const backends = (name: string) => (find(file(name), 'VirtualNode', name).spec.backends ?? []).map((b: any) => b.virtualService.virtualServiceRef.name);
     for (const { name } of SERVICES) {
       expect(backends(name)).toEqual((definition(name).backends ?? []).map((b) => serviceNameOf(definition(b.service))));
     }
-    if (has('renting-api')) expect(backends('renting-api')).toEqual(['inventory-api-service', 'clients-api-service', 'resource-api-service']);
   });
 
-  it('admits to each service the pods of the services that declare it as a backend, and the VPC', () => {
-    const mesh = (name: string) => find(file(name), 'VirtualNode', name).spec.backends.map((b: any) => b.virtualService.virtualServiceRef.name);
-    for (const { name, port, service } of SERVICES) {
+  it(`admits to each service the pods of the services that declare it as a backend, the VPC${environment.mesh === 'lattice' ? ' and VPC Lattice' : ''}`, () => {
+    for (const { name, port } of SERVICES) {
       const policy = find(file(name), 'NetworkPolicy', name);
       expect(policy.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': name } });
       const admitted = policy.spec.ingress.flatMap((r: any) => r.from).filter((p: any) => p.podSelector).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']).sort();
-      // The same declaration: whoever has this service as a mesh backend is admitted, nobody else.
-      const callers = SERVICES.filter((s) => mesh(s.name).includes(service)).map((s) => s.name).sort();
+      // The same declaration: whoever has this service as a backend is admitted, nobody else.
+      const callers = callersOf(project.services, name).sort();
       expect(admitted).toEqual(callers);
-      expect(policy.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: cluster.vpcCidr ?? '10.0.0.0/16' } }], ports: [{ port, protocol: 'TCP' }] });
+      const peers = environment.mesh === 'lattice' ? LATTICE_CIDRS.map((cidr) => ({ ipBlock: { cidr } })) : [];
+      expect(policy.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: cluster.vpcCidr ?? '10.0.0.0/16' } }, ...peers], ports: [{ port, protocol: 'TCP' }] });
       for (const rule of policy.spec.ingress) expect(rule.ports).toEqual([{ port, protocol: 'TCP' }]);
     }
     expect(find(file('namespace'), 'NetworkPolicy', 'default-deny-ingress').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
   });
 
-  it('labels its namespace for Pod Security: audit at the level its pods meet, warn at restricted, the mesh exception stated', () => {
+  // Under App Mesh the namespace enforces privileged for its init container: test/mesh.test.ts checks that exception.
+  (environment.mesh === 'appmesh' ? it.skip : it)('labels its namespace for Pod Security: enforce and audit baseline (the front-end runs as root), warn at restricted, the reason stated', () => {
     const namespace = find(file('namespace'), 'Namespace', ns);
     expect(namespace.metadata.labels).toMatchObject({
-      'pod-security.kubernetes.io/enforce': 'privileged',
+      'pod-security.kubernetes.io/enforce': 'baseline',
       'pod-security.kubernetes.io/audit': 'baseline', // front-end's nginx runs as root: not restricted
       'pod-security.kubernetes.io/warn': 'restricted',
       'pod-security.kubernetes.io/enforce-version': `v${cluster.kubernetesVersion}`,
     });
-    expect(namespace.metadata.annotations['bookstore.example.com/pod-security-exception']).toMatch(/NET_ADMIN/);
+    expect(namespace.metadata.annotations['bookstore.example.com/pod-security-exception']).toMatch(/^baseline, not restricted: front-end \(container front-end may run as root/);
   });
 
   it('spreads each service over zones and nodes, and budgets disruptions where it runs more than one pod', () => {
@@ -209,10 +222,10 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
     expect(objectsIn(file('front-end')).filter((o) => o.kind === 'Secret')).toEqual([]);
   });
 
-  it('routes each API path of the proxy to its Service and allows the front-end origin', () => {
+  it('routes each API path of the proxy to its backend\'s VPC Lattice name and port and allows the front-end origin', () => {
     const conf = find(file('front-end-proxy'), 'ConfigMap', 'front-end-proxy-config').data['default.conf'];
-    for (const [route, upstream] of [...routes.map((r) => [r.route!, serviceNameOf(definition(r.service))]), ['/', 'front-end-service']]) {
-      expect(conf).toMatch(new RegExp(`location ${route} \\{[^}]*?(\\{[^}]*\\}[^}]*?)*proxy_pass http://${upstream}/;`));
+    for (const [route, upstream] of [...routes.map((r) => [r.route!, r.service]), ['/', 'front-end']]) {
+      expect(conf).toMatch(new RegExp(`location ${route} \\{[^}]*?(\\{[^}]*\\}[^}]*?)*proxy_pass ${urlOf(upstream).replace(/\./g, '\\.')}/;`));
     }
     expect(conf).toContain(`add_header Access-Control-Allow-Origin "https://${definition('front-end').host}${suffix}.${domain}" always;`);
   });

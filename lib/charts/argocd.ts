@@ -1,15 +1,21 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as argo from '../../imports/argoproj.io';
+import type { ClusterWorkloads, PlatformAddOn } from '../addon';
 import type { Cluster, Environment } from '../model';
-import { COMMON_LABELS } from '../naming';
+import { COMMON_LABELS, REGISTRY_NAMESPACE } from '../naming';
+import { meshProviderOf } from '../mesh';
 
 /** Where Argo CD itself runs; its Applications and AppProjects live here. */
 export const ARGOCD_NAMESPACE = 'argocd';
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 
-/** Sync waves of the Applications the root app creates: projects, then the platform, then the environments. */
-export const WAVES = { projects: -10, platform: 0, environments: 10 } as const;
+/**
+ * Sync waves of what the root app syncs: projects, Argo CD itself, then the platform, then the
+ * registry (ECR repositories), then the environments. Argo CD's Application health check makes each
+ * wave wait for the one before to be healthy.
+ */
+export const WAVES = { projects: -10, argocd: -5, platform: 0, registry: 5, environments: 10 } as const;
 
 /** What the platform add-ons need from the `platform` project. */
 export interface PlatformSources {
@@ -25,16 +31,22 @@ export interface ArgoCdChartProps {
   readonly cluster: Cluster;
   readonly environments: readonly Environment[];
   readonly platform: PlatformSources;
+  /** The add-ons that render into this folder (Argo CD itself), with what their values need. */
+  readonly addOns: readonly PlatformAddOn[];
+  readonly workloads: ClusterWorkloads;
+  /** Whether dist/<cluster>/registry/ exists (some service is built into ECR). */
+  readonly registry: boolean;
 }
 
 /**
- * Everything Argo CD needs for one cluster, applied once by hand (`kubectl apply -f dist/<cluster>/argocd/`)
- * and from then on managed by its own root Application (app of apps).
+ * Everything Argo CD needs for one cluster, Argo CD's own chart included: installed once by
+ * `bookstore bootstrap argocd` and `kubectl apply -f dist/<cluster>/argocd/`, from then on managed
+ * by its own root Application (app of apps).
  */
 export class ArgoCdChart extends Chart {
   constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
     super(scope, id, { labels: { ...COMMON_LABELS } });
-    const { cluster, environments, platform } = props;
+    const { cluster, environments, platform, addOns, workloads } = props;
     const revision = cluster.targetRevision ?? 'main';
     const dist = (folder: string) => `dist/${cluster.name}/${folder}`;
     const wave = (n: number) => ({ 'argocd.argoproj.io/sync-wave': String(n) });
@@ -46,7 +58,7 @@ export class ArgoCdChart extends Chart {
       spec: {
         description: `Platform add-ons of ${cluster.name}: controllers, their charts, VPC CNI custom networking`,
         sourceRepos: [cluster.repoUrl, ...platform.chartRepositories],
-        destinations: [ARGOCD_NAMESPACE, ...platform.namespaces].map((namespace) => ({ server: IN_CLUSTER, namespace })),
+        destinations: [...new Set([ARGOCD_NAMESPACE, ...platform.namespaces, ...(props.registry ? [REGISTRY_NAMESPACE] : [])])].map((namespace) => ({ server: IN_CLUSTER, namespace })),
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...platform.clusterKinds].map((k) => ({ ...k })),
       },
     });
@@ -56,10 +68,13 @@ export class ArgoCdChart extends Chart {
         description: `Bookstore environments on ${cluster.name}: only this repository, only their namespaces`,
         sourceRepos: [cluster.repoUrl],
         destinations: environments.map((e) => ({ server: IN_CLUSTER, namespace: e.namespace })),
-        // Each environment owns its Namespace and its App Mesh Mesh, which is cluster-scoped.
-        clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, { group: 'appmesh.k8s.aws', kind: 'Mesh' }],
+        // Each environment owns its Namespace and its mesh provider's cluster-scoped objects (a Mesh, a ServiceNetwork).
+        clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...environments.flatMap((e) => meshProviderOf(e).clusterKinds)]
+          .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i).map((k) => ({ ...k })),
       },
     });
+
+    for (const addOn of addOns) addOn.render(new Construct(this, addOn.name), cluster, workloads);
 
     // The app of apps: Argo CD keeps this folder (projects and Applications, itself included) in sync.
     new argo.Application(this, 'root', {
@@ -81,6 +96,19 @@ export class ArgoCdChart extends Chart {
         syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
       },
     });
+
+    if (props.registry) {
+      // The services' ECR repositories (one per account and region), after the ECR controller, before the environments.
+      new argo.Application(this, 'registry', {
+        metadata: { name: `${cluster.name}-registry`, namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.registry) },
+        spec: {
+          project: 'platform',
+          source: source('registry'),
+          destination: { server: IN_CLUSTER, namespace: REGISTRY_NAMESPACE },
+          syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
+        },
+      });
+    }
 
     for (const environment of environments) {
       const { automated, prune, selfHeal } = environment.sync;

@@ -1,14 +1,12 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-29';
-import * as appmesh from '../../imports/appmesh.k8s.aws';
 import type { Cluster, Environment, ServiceContext } from '../model';
-import { COMMON_LABELS, meshName } from '../naming';
+import { COMMON_LABELS, publicHost } from '../naming';
 import { callersOf, serviceNameOf, type ServiceDefinition } from '../service';
 import { BookstoreService } from '../constructs/bookstore-service';
-import { CUSTOM_RESOURCE_SYNC } from '../addon';
-import { MESH_INJECTION_LABEL, MESH_POD_SECURITY_EXCEPTION } from '../constructs/mesh';
-import { auditLevel, podSecurityLevel, POD_SECURITY_EXCEPTION_ANNOTATION, weakest } from '../pod-security';
+import { meshProviderOf, type MeshScope } from '../mesh';
+import { auditLevel, podSecurityLevel, POD_SECURITY_EXCEPTION_ANNOTATION, restrictedViolations, weakest } from '../pod-security';
 
 /** The AWS Load Balancer Controller injects its pod readiness gate into namespaces with this label. */
 export const ALB_READINESS_GATE_LABEL = 'elbv2.k8s.aws/pod-readiness-gate-inject';
@@ -20,23 +18,23 @@ export interface EnvironmentChartProps {
 }
 
 /**
- * One Bookstore environment: its namespace and mesh, then one construct per service.
+ * One Bookstore environment: its namespace, its mesh provider's objects, then one construct per service.
  * Rendered into dist/<cluster>/<env>/, one file per top-level construct.
  */
 export class EnvironmentChart extends Chart {
   constructor(scope: Construct, id: string, props: EnvironmentChartProps) {
     super(scope, id, { labels: { ...COMMON_LABELS } });
     const { cluster, environment, services } = props;
-    const mesh = meshName(environment);
+    const provider = meshProviderOf(environment);
+    const byName = new Map(services.map((s) => [s.name, s]));
+    const mesh: MeshScope = { cluster, environment, services, serviceNameOf: (name) => serviceNameOf(byName.get(name)!) };
 
     const namespace = new Construct(this, 'namespace');
     const namespaceObject = new k8s.KubeNamespace(namespace, 'namespace', {
       metadata: {
         name: environment.namespace,
         labels: {
-          // The Mesh selects this namespace; the controller injects envoy into its pods.
-          'mesh': mesh,
-          [MESH_INJECTION_LABEL]: 'enabled',
+          ...provider.namespaceLabels(mesh),
           // The Ingresses use target-type ip: the Load Balancer Controller adds a readiness gate to
           // the pods, which turn ready only once the ALB sees them healthy (no dropped requests on a roll).
           [ALB_READINESS_GATE_LABEL]: 'enabled',
@@ -48,39 +46,42 @@ export class EnvironmentChart extends Chart {
       metadata: { name: 'default-deny-ingress', namespace: environment.namespace },
       spec: { podSelector: {}, policyTypes: ['Ingress'] },
     });
-    new appmesh.Mesh(namespace, 'mesh', {
-      metadata: { name: mesh, annotations: { ...CUSTOM_RESOURCE_SYNC } },
-      spec: {
-        egressFilter: { type: appmesh.MeshSpecEgressFilterType.ALLOW_UNDERSCORE_ALL },
-        namespaceSelector: { matchLabels: { mesh } },
-      },
-    });
+    // The provider's environment-wide objects (a Mesh; a service network and its Gateway) live with the namespace.
+    provider.renderEnvironment(namespace, mesh);
 
-    const byName = new Map(services.map((s) => [s.name, s]));
     const context: ServiceContext = {
       cluster,
       environment,
-      hostOf: (name) => `${byName.get(name)!.host}${environment.hostSuffix}.${cluster.baseDomain}`,
-      serviceNameOf: (name) => serviceNameOf(byName.get(name)!),
+      hostOf: (name) => publicHost(cluster, environment, byName.get(name)!.host),
+      serviceNameOf: mesh.serviceNameOf,
+      urlOf: (name) => {
+        const { host, port } = provider.endpoint(mesh, byName.get(name)!);
+        return `http://${host}:${port}`;
+      },
       callersOf: (name) => callersOf(services, name),
     };
-    const rendered = services.map((service) => new BookstoreService(this, service.name, { service, context }));
+    const rendered = services.map((service) => new BookstoreService(this, service.name, { service, context, mesh, provider }));
 
-    // Pod Security Admission. The namespace audits at the strictest standard every rendered pod
-    // spec meets (at least baseline: the policy rules refuse anything less) and warns at restricted.
-    // It cannot enforce it: App Mesh injects an init container with NET_ADMIN, beyond baseline, into
-    // every pod, so enforcement is privileged, with the reason on the namespace.
-    const level = weakest(rendered.map((r) => podSecurityLevel(ApiObject.of(r.deployment).toJson().spec.template.spec)));
+    // Pod Security Admission: enforce the strictest standard every rendered pod spec meets (at least
+    // baseline: the policy rules refuse less), with the reason on the namespace when it is not
+    // restricted; audit the same and warn at restricted. A provider that injects what baseline
+    // forbids (App Mesh's NET_ADMIN init container) enforces privileged, with its reason, and audits
+    // the level the rendered pods meet.
+    const pods = rendered.map((r) => ({ name: r.node.id, spec: ApiObject.of(r.deployment).toJson().spec.template.spec }));
+    const level = auditLevel(weakest(pods.map((p) => podSecurityLevel(p.spec))));
+    const enforce = provider.podSecurityException ? provider.podSecurityCeiling : level;
     const version = `v${cluster.kubernetesVersion}`;
     const labels: Record<string, string> = {
-      'pod-security.kubernetes.io/enforce': 'privileged',
+      'pod-security.kubernetes.io/enforce': enforce,
       'pod-security.kubernetes.io/enforce-version': version,
-      'pod-security.kubernetes.io/audit': auditLevel(level),
+      'pod-security.kubernetes.io/audit': level,
       'pod-security.kubernetes.io/audit-version': version,
       'pod-security.kubernetes.io/warn': 'restricted',
       'pod-security.kubernetes.io/warn-version': version,
     };
-    namespaceObject.metadata.addAnnotation(POD_SECURITY_EXCEPTION_ANNOTATION, MESH_POD_SECURITY_EXCEPTION);
+    const reason = provider.podSecurityException ?? (enforce === 'restricted' ? undefined
+      : `baseline, not restricted: ${pods.filter((p) => restrictedViolations(p.spec).length > 0).map((p) => `${p.name} (${restrictedViolations(p.spec).join('; ')})`).join(', ')}`);
+    if (reason) namespaceObject.metadata.addAnnotation(POD_SECURITY_EXCEPTION_ANNOTATION, reason);
     for (const [key, value] of Object.entries(labels)) namespaceObject.metadata.addLabel(key, value);
   }
 }

@@ -10,11 +10,11 @@ export interface PlatformChartProps {
   readonly workloads: ClusterWorkloads;
 }
 
-/** The platform add-ons of one cluster, one file each in dist/<cluster>/platform/. */
+/** The platform add-ons of one cluster, one file each in dist/<cluster>/platform/ (those of the argocd folder aside). */
 export class PlatformChart extends Chart {
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     super(scope, id, { labels: { ...COMMON_LABELS } });
-    for (const addOn of props.addOns) {
+    for (const addOn of props.addOns.filter((a) => (a.folder ?? 'platform') === 'platform' && (a.appliesTo?.(props.workloads) ?? true))) {
       addOn.render(new Construct(this, addOn.name), props.cluster, props.workloads);
     }
   }

@@ -4,7 +4,7 @@ import { UserError } from '../errors';
 import { git, GitError, isRejectedPush, uncommitted } from '../git';
 import { environmentNamed, loadProject, type Project } from '../load';
 import { setImageTag, TAG_FORMAT, TAG_PATTERN } from '../overlay';
-import { readTree, synthesize, treeDifferences, writeTree } from '../synth';
+import { renderOverlayChange } from '../synth';
 import { countFlag, parseArgs } from './args';
 
 export const USAGE = 'usage: bookstore bump <env> <service> <tag> [--no-push] [--remote origin] [--branch main] [--max-tries 10]';
@@ -43,10 +43,7 @@ function applyAndCommit(root: string, envName: string, service: string, tag: str
   if (updated === original) return undefined;
   fs.writeFileSync(overlay, updated);
   try {
-    const dist = path.join(root, 'dist');
-    const { files } = synthesize(root);
-    const changed = treeDifferences(files, readTree(dist)).length;
-    writeTree(dist, files);
+    const changed = renderOverlayChange(root, path.join(root, 'dist'), envName, original, updated);
     log(`bump: rendered dist/ (${changed} file(s) changed)`);
   } catch (err) {
     fs.writeFileSync(overlay, original);
@@ -69,12 +66,15 @@ function applyAndCommit(root: string, envName: string, service: string, tag: str
 export async function bump(argv: readonly string[], options: CommandOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
   const sleep = options.sleep ?? defaultSleep;
-  const args = parseArgs(argv, { values: ['remote', 'branch', 'max-tries'], booleans: ['no-push'] }, USAGE);
+  const args = parseArgs(argv, { values: ['remote', 'branch', 'max-tries', 'backoff-ms'], booleans: ['no-push'] }, USAGE);
   if (args.positionals.length !== 3) throw new UserError(USAGE);
   const [envName, service, tag] = args.positionals;
   const remote = String(args.flags.get('remote') ?? 'origin');
   const branch = String(args.flags.get('branch') ?? 'main');
   const maxTries = countFlag(args, 'max-tries', 10, USAGE);
+  // --backoff-ms 0 is for tests that race bumps as child processes: they cannot inject `sleep`.
+  const backoff = args.flags.has('backoff-ms') ? Number(args.flags.get('backoff-ms')) : 500;
+  if (!Number.isInteger(backoff) || backoff < 0) throw new UserError(`--backoff-ms takes a whole number ≥ 0; ${USAGE}`);
   const push = !args.flags.has('no-push');
   const { root } = options;
 
@@ -102,7 +102,7 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
     git(root, ['reset', '--quiet', '--hard', `${remote}/${branch}`]);
     if (attempt < maxTries) {
       // Full jitter: racing bumps spread out instead of colliding again on the next round.
-      const delay = Math.random() * Math.min(8000, 500 * 2 ** (attempt - 1));
+      const delay = Math.random() * Math.min(16 * backoff, backoff * 2 ** (attempt - 1));
       log(`bump: ${remote}/${branch} moved on; retrying in ${Math.round(delay)} ms`);
       await sleep(delay);
     }

@@ -4,10 +4,12 @@ import * as path from 'node:path';
 import { UserError } from '../errors';
 import { git, GitError } from '../git';
 import { diffObjects, indexObjects } from '../objects';
+import { changedServices, environmentPicture, mermaidBlock } from '../picture';
+import { pictureFacts } from '../render';
 import { synthesize } from '../synth';
 import type { CommandOptions } from './bump';
 
-export const USAGE = 'usage: bookstore diff [<git-ref>]   (default ref: the merge base with origin/main or main)';
+export const USAGE = 'usage: bookstore diff [<git-ref>] [--picture]   (default ref: the merge base with origin/main or main; --picture: the changed environments\' pictures)';
 
 /** The rendered files (path below dist/ → text) committed at a git ref. */
 function committedDist(root: string, ref: string): Map<string, string> {
@@ -32,10 +34,12 @@ function committedDist(root: string, ref: string): Map<string, string> {
  * tree's side is rendered now, uncommitted source changes included.
  */
 export async function diff(argv: readonly string[], options: CommandOptions): Promise<void> {
-  if (argv.length > 1 || argv[0]?.startsWith('-')) throw new UserError(USAGE);
+  const picture = argv.includes('--picture');
+  const positional = argv.filter((a) => a !== '--picture');
+  if (positional.length > 1 || positional[0]?.startsWith('-')) throw new UserError(USAGE);
   const log = options.log ?? ((line: string) => console.log(line));
   const { root } = options;
-  let ref = argv[0];
+  let ref = positional[0];
   try {
     git(root, ['rev-parse', '--show-toplevel']);
   } catch {
@@ -56,7 +60,8 @@ export async function diff(argv: readonly string[], options: CommandOptions): Pr
   // Without a committed dist/ every object would show as added: a false answer, so say why instead.
   if (committed.size === 0) throw new UserError(`${ref} has no dist/ committed, so there is nothing to compare with: name a later ref, e.g. \`bookstore diff origin/main\``);
   const before = indexObjects(committed);
-  const after = indexObjects(synthesize(root).files);
+  const { project, files } = synthesize(root);
+  const after = indexObjects(files);
   const result = diffObjects(before, after);
   const entries = [
     ...result.added.map((o) => ({ folder: o.folder, line: `  + ${o.id}`, fields: [] as string[] })),
@@ -77,6 +82,11 @@ export async function diff(argv: readonly string[], options: CommandOptions): Pr
     for (const e of entries.filter((x) => x.folder === folder).sort((a, b) => a.line.slice(4).localeCompare(b.line.slice(4)))) {
       log(e.line);
       for (const f of e.fields) log(f);
+    }
+    // --picture: the environment as the change leaves it, the services it touches highlighted.
+    const environment = project.environments.find((env) => `${env.cluster}/${env.name}` === folder);
+    if (picture && environment) {
+      log(mermaidBlock(environmentPicture(pictureFacts(project, environment.name), changedServices(result, folder, project.services))).trimEnd());
     }
   }
   log(`diff: ${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed against ${short}`);

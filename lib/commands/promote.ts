@@ -14,6 +14,8 @@ import { readTree } from '../synth';
 import { parseArgs } from './args';
 import type { CommandOptions } from './bump';
 import { pullRequests, resolveProvider, type Provider, type PullRequests } from './pull-request';
+import { changedServices, environmentPicture, mermaidBlock } from '../picture';
+import { pictureFacts } from '../render';
 
 export const USAGE = 'usage: bookstore promote <from-env> <to-env> [service…] [--dry-run] [--remote origin] [--base main] [--provider github|codecommit] [--repo R] [--region R] [--api-url URL]';
 
@@ -58,9 +60,10 @@ const fieldLine = (f: FieldChange) => `  - \`${f.path}\`: ${showChange(f.before,
 
 /**
  * The pull request's Markdown: the tags, then the rendered changes per kind, then each object and
- * its changed fields (collapsed in `<details>` when long; both providers render it), within `limit`.
+ * its changed fields (collapsed in `<details>` when long; both providers render it), then the
+ * picture of the target environment when it fits in half of `limit`, all within `limit`.
  */
-export function pullRequestBody(from: Environment, to: Environment, changes: readonly Change[], diff: ObjectDiff, limit = BODY_LIMIT.github): string {
+export function pullRequestBody(from: Environment, to: Environment, changes: readonly Change[], diff: ObjectDiff, limit = BODY_LIMIT.github, picture?: string): string {
   const head = [
     `Promotes ${changes.length} service(s) from **${from.name}** to **${to.name}**.`,
     '',
@@ -75,7 +78,8 @@ export function pullRequestBody(from: Environment, to: Environment, changes: rea
     ...summarizeByKind(diff).map((r) => `| ${r.kind} | ${r.added} | ${r.changed} | ${r.removed} |`),
     '',
   ];
-  const tail = ['', `Merging this pull request is the approval. Argo CD then shows ${to.name} as OutOfSync${to.sync.automated ? ' and syncs it' : ' until a person syncs it'}.`, ''];
+  const pictureLines = picture ? ['', `### ${to.name} after this change (changed services highlighted)`, '', picture.trimEnd()] : [];
+  const tail = [...(pictureLines.join('\n').length <= limit / 2 ? pictureLines : []), '', `Merging this pull request is the approval. Argo CD then shows ${to.name} as OutOfSync${to.sync.automated ? ' and syncs it' : ' until a person syncs it'}.`, ''];
   const objects = [
     ...diff.added.map((o) => [`- added \`${o.id}\` in \`dist/${o.folder}\``]),
     ...diff.removed.map((o) => [`- removed \`${o.id}\` from \`dist/${o.folder}\``]),
@@ -186,7 +190,8 @@ export async function promote(argv: readonly string[], options: CommandOptions):
     renderIn(worktree, `${to.name} on ${remote}/${base}`);
     const diff = diffObjects(before, indexObjects(readTree(path.join(worktree, 'dist'))));
     const title = `promote(${to.name}): ${changes.map((c) => `${c.service} ${c.next}`).join(', ')}`;
-    const body = pullRequestBody(from, to, changes, diff, BODY_LIMIT[provider?.kind ?? 'codecommit']);
+    const picture = mermaidBlock(environmentPicture(pictureFacts(project, to.name), changedServices(diff, `${to.cluster}/${to.name}`, project.services)));
+    const body = pullRequestBody(from, to, changes, diff, BODY_LIMIT[provider?.kind ?? 'codecommit'], picture);
     const fingerprint = createHash('sha256').update(`${to.name}:${changes.map((c) => `${c.service}=${c.next}`).join(',')}`).digest('hex').slice(0, 8);
     const branch = `promote/${to.name}-${fingerprint}`;
 

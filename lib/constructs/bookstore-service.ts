@@ -5,14 +5,18 @@ import * as kplus from 'cdk8s-plus-29';
 import { k8s } from 'cdk8s-plus-29';
 import { UserError } from '../errors';
 import type { ServiceContext } from '../model';
-import { ecrImage, roleArn, serviceLabels, serviceRoleName, tableName, vpcCidrOf } from '../naming';
+import { ecrImage, serviceLabels, serviceRoleArn, tableName, vpcCidrOf } from '../naming';
 import type { ServiceDefinition } from '../service';
-import { MeshRouting } from './mesh';
+import type { MeshProvider, MeshScope } from '../mesh';
+import { ServiceRole } from './service-role';
 import { ServiceTable } from './table';
 
 export interface BookstoreServiceProps {
   readonly service: ServiceDefinition;
   readonly context: ServiceContext;
+  /** The environment's mesh provider: it renders the service's mesh objects and names its data plane's sources. */
+  readonly provider: MeshProvider;
+  readonly mesh: MeshScope;
 }
 
 /** Pod-template annotation holding the SHA-256 of the mounted config files. */
@@ -25,7 +29,7 @@ const ALB_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
 
 /**
  * Everything one Bookstore service needs in one environment: its IRSA service account, config,
- * Deployment, Service, ALB Ingress and App Mesh routing. Rendered into dist/<cluster>/<env>/<service>.yaml.
+ * Deployment, Service, ALB Ingress, NetworkPolicy and its mesh provider's objects. Rendered into dist/<cluster>/<env>/<service>.yaml.
  */
 export class BookstoreService extends Construct {
   public readonly deployment: kplus.Deployment;
@@ -34,7 +38,7 @@ export class BookstoreService extends Construct {
 
   constructor(scope: Construct, id: string, props: BookstoreServiceProps) {
     super(scope, id);
-    const { service, context } = props;
+    const { service, context, provider } = props;
     const { cluster, environment } = context;
     const namespace = environment.namespace;
     const labels = serviceLabels(service.name, service.component);
@@ -45,15 +49,17 @@ export class BookstoreService extends Construct {
 
     const image = this.image(service, context);
 
-    // Its data first: Argo CD creates the table (wave -1) before the pods that read it.
+    // Its AWS side first: Argo CD creates the table and the role (wave -1) before the pods that use them.
     if (service.table) new ServiceTable(this, 'table', { service: service.name, table: service.table, environment, labels });
+    const serviceAccountName = `${service.name}-iam-service-account`;
+    new ServiceRole(this, 'role', { cluster, environment, service, serviceAccount: serviceAccountName, labels });
 
-    // The pods call AWS (DynamoDB, and App Mesh and X-Ray through their sidecars) with this role.
+    // The pods call AWS (DynamoDB, and whatever their mesh provider's sidecars call) with that role (IRSA).
     // The EKS pod identity webhook projects its own web-identity token, so the Kubernetes API token stays unmounted.
     const serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
-      metadata: metadata(`${service.name}-iam-service-account`, {
+      metadata: metadata(serviceAccountName, {
         annotations: {
-          'eks.amazonaws.com/role-arn': roleArn(cluster, serviceRoleName(cluster, environment, service.name)),
+          'eks.amazonaws.com/role-arn': serviceRoleArn(cluster, environment, service.name),
           'eks.amazonaws.com/sts-regional-endpoints': 'true',
         },
       }),
@@ -65,7 +71,11 @@ export class BookstoreService extends Construct {
     this.deployment = new kplus.Deployment(this, 'deployment', {
       metadata: metadata(service.name, { annotations: { 'bookstore.example.com/description': service.description } }),
       select: false,
-      podMetadata: { labels: { ...podLabels, ...labels } },
+      podMetadata: {
+        labels: { ...podLabels, ...labels },
+        // OpenTelemetry auto-instrumentation by the CloudWatch Observability add-on, where the service declares its runtime.
+        ...(service.tracing ? { annotations: { [`instrumentation.opentelemetry.io/inject-${service.tracing}`]: 'true' } } : {}),
+      },
       replicas,
       serviceAccount,
       automountServiceAccountToken: false,
@@ -158,7 +168,8 @@ export class BookstoreService extends Construct {
       spec: {
         type: 'ClusterIP',
         selector: podLabels,
-        ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+        // The Service's port is the container's: callers' URLs, mesh listeners and targets all use this one number.
+        ports: [{ name: 'http', port: service.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
       },
     });
 
@@ -192,8 +203,9 @@ export class BookstoreService extends Construct {
     });
 
     // Who may connect, from the same declarations that feed the mesh and the env vars: the pods of
-    // the services that name this one as a backend, and the VPC (the ALB's targets are these pods'
-    // IPs; the kubelet's probes come from the nodes). Envoy-to-envoy traffic uses the same port.
+    // the services that name this one as a backend, the VPC (the ALB's targets are these pods'
+    // IPs; the kubelet's probes come from the nodes), and the mesh provider's data plane (VPC Lattice
+    // connects from its own addresses). Envoy-to-envoy traffic uses the same port.
     const callers = context.callersOf(service.name);
     const ports = [{ port: k8s.IntOrString.fromNumber(service.port), protocol: 'TCP' }];
     new k8s.KubeNetworkPolicy(this, 'network-policy', {
@@ -203,20 +215,12 @@ export class BookstoreService extends Construct {
         policyTypes: ['Ingress'],
         ingress: [
           ...(callers.length > 0 ? [{ from: callers.map((caller) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': caller } } })), ports }] : []),
-          { from: [{ ipBlock: { cidr: vpcCidrOf(cluster) } }], ports },
+          { from: [{ ipBlock: { cidr: vpcCidrOf(cluster) } }, ...provider.dataPlanePeers(props.mesh)], ports },
         ],
       },
     });
 
-    new MeshRouting(this, 'mesh', {
-      namespace,
-      labels,
-      podLabels,
-      nodeName: service.name,
-      serviceName: this.serviceName,
-      port: service.port,
-      backends: (service.backends ?? []).map((b) => context.serviceNameOf(b.service)),
-    });
+    provider.renderService(this, props.mesh, { service, serviceName: this.serviceName, labels, podLabels });
   }
 
   private image(service: ServiceDefinition, context: ServiceContext): string {
@@ -236,7 +240,7 @@ export class BookstoreService extends Construct {
     };
     if (service.table) set('DYNAMODB_TABLE', tableName(context.environment, service.table.name));
     for (const backend of service.backends ?? []) {
-      if (backend.envVar) set(backend.envVar, `http://${context.serviceNameOf(backend.service)}`);
+      if (backend.envVar) set(backend.envVar, context.urlOf(backend.service));
     }
     for (const [name, value] of Object.entries(service.env?.(context) ?? {})) set(name, value);
     return variables;

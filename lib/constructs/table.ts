@@ -1,19 +1,17 @@
 import { Construct } from 'constructs';
 import * as dynamodb from '../../imports/dynamodb.services.k8s.aws';
-import { SKIP_DRY_RUN, SYNC_OPTIONS } from '../addon';
+import { ACK_DELETION_POLICY, RETAINED, RETAINED_SYNC_OPTIONS } from './ack';
 import type { Environment } from '../model';
 import { tableName } from '../naming';
 import type { TableDeclaration } from '../service';
 
-/** ACK's annotation: `retain` leaves the DynamoDB table in AWS when the Kubernetes object is deleted. */
-export const ACK_DELETION_POLICY = 'services.k8s.aws/deletion-policy';
+export { ACK_DELETION_POLICY };
 
-/**
- * Argo CD sync options of every table: never pruned (a table removed from Git stays until a person
- * deletes it), never deleted with its Application, and applied even before the ACK CRD exists at
- * dry-run (the platform's controller installs it).
- */
-export const TABLE_SYNC_OPTIONS = `Prune=false,Delete=false,${SKIP_DRY_RUN}`;
+/** Argo CD sync options of every table: those of every retained ACK resource. */
+export const TABLE_SYNC_OPTIONS = RETAINED_SYNC_OPTIONS;
+
+/** Sync wave of a service's AWS resources (table, role): before its pods (wave 0). */
+export const AWS_RESOURCES_WAVE = -1;
 
 /** The Bookstore schema: every table is keyed by the string `_id`. */
 export const HASH_KEY = '_id';
@@ -41,10 +39,9 @@ export class ServiceTable extends Construct {
         namespace: environment.namespace,
         labels: props.labels,
         annotations: {
-          [ACK_DELETION_POLICY]: 'retain',
-          [SYNC_OPTIONS]: TABLE_SYNC_OPTIONS,
+          ...RETAINED,
           // Before the workloads that read it.
-          'argocd.argoproj.io/sync-wave': '-1',
+          'argocd.argoproj.io/sync-wave': String(AWS_RESOURCES_WAVE),
         },
       },
       spec: {

@@ -1,0 +1,23 @@
+import type { Environment } from '../model';
+import appmesh from './appmesh';
+import lattice from './lattice';
+import none from './none';
+import type { MeshProvider } from './provider';
+
+export * from './provider';
+
+/** The mesh providers an overlay's `mesh` names; a new provider is one file in lib/mesh/ and one line here. */
+export const MESH_PROVIDERS: Readonly<Record<string, MeshProvider>> = { lattice, appmesh, none };
+
+/** What a new overlay gets when it names no mesh. */
+export const DEFAULT_MESH = 'lattice';
+
+export function meshProviderOf(environment: Environment): MeshProvider {
+  return MESH_PROVIDERS[environment.mesh];
+}
+
+/** Whether any of these environments uses the named provider: the add-ons of a provider follow this. */
+export function usesMesh(environments: readonly Environment[], name: string): boolean {
+  return environments.some((e) => e.mesh === name);
+}
+

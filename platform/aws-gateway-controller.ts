@@ -1,0 +1,141 @@
+import * as argo from '../imports/argoproj.io';
+import * as gateway from '../imports/gateway.networking.k8s.io';
+import { CLUSTER_RBAC, CRDS, CUSTOM_RESOURCE_SYNC, WEBHOOKS, defineAddOn, type HelmChart } from '../lib/addon';
+import { ARGOCD_NAMESPACE } from '../lib/charts/argocd';
+import { HelmApplication } from '../lib/constructs/helm-application';
+import { policy } from '../lib/iam';
+import { usesMesh } from '../lib/mesh';
+import { LATTICE_GATEWAY_CLASS } from '../lib/mesh/lattice';
+import { roleArn } from '../lib/naming';
+import type { Cluster } from '../lib/model';
+
+export const defaultProps = {
+  // aws/aws-application-networking-k8s tag v2.1.3, helm/Chart.yaml (the version has a leading v). Needs Kubernetes 1.31+.
+  chart: { repository: 'public.ecr.aws/aws-application-networking-k8s', chart: 'aws-gateway-controller-chart', version: 'v2.1.3' } satisfies HelmChart,
+  namespace: 'aws-application-networking-system',
+  serviceAccount: 'gateway-api-controller',
+  /**
+   * The Gateway API standard CRDs the controller v2.1 is built against (v1.5; "not compatible with
+   * prior versions"): installed from the upstream tag by their own Application, not copied here.
+   */
+  gatewayApi: { repository: 'https://github.com/kubernetes-sigs/gateway-api', version: 'v1.5.1', path: 'config/crd/standard' },
+} as const;
+
+/** The controller's name in Gateway API objects (its GatewayClass). */
+const CONTROLLER_NAME = 'application-networking.k8s.aws/gateway-api-controller';
+
+/** The VPC Lattice actions the controller calls (its source at v2.1.3), on this account and region's Lattice resources. */
+const LATTICE_ACTIONS = [
+  'BatchUpdateRule', 'CreateAccessLogSubscription', 'CreateListener', 'CreateRule', 'CreateService', 'CreateServiceNetwork',
+  'CreateServiceNetworkServiceAssociation', 'CreateServiceNetworkVpcAssociation', 'CreateTargetGroup', 'DeleteAccessLogSubscription',
+  'DeleteAuthPolicy', 'DeleteListener', 'DeleteRule', 'DeleteService', 'DeleteServiceNetwork', 'DeleteServiceNetworkServiceAssociation',
+  'DeleteServiceNetworkVpcAssociation', 'DeleteTargetGroup', 'DeregisterTargets', 'GetAccessLogSubscription', 'GetAuthPolicy',
+  'GetListener', 'GetRule', 'GetService', 'GetServiceNetwork', 'GetServiceNetworkServiceAssociation', 'GetServiceNetworkVpcAssociation',
+  'GetTargetGroup', 'ListAccessLogSubscriptions', 'ListListeners', 'ListRules', 'ListServiceNetworkServiceAssociations',
+  'ListServiceNetworkVpcAssociations', 'ListTagsForResource', 'ListTargets', 'PutAuthPolicy', 'RegisterTargets', 'TagResource',
+  'UntagResource', 'UpdateAccessLogSubscription', 'UpdateListener', 'UpdateRule', 'UpdateService', 'UpdateServiceNetwork',
+  'UpdateServiceNetworkVpcAssociation', 'UpdateTargetGroup',
+].map((a) => `vpc-lattice:${a}`);
+
+/** Actions with no resource-level permission in IAM: granted on `*`, as AWS requires. */
+const UNSCOPED_ACTIONS = [
+  'vpc-lattice:ListServiceNetworks', 'vpc-lattice:ListServices', 'vpc-lattice:ListTargetGroups',
+  'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeTags', 'ec2:DescribeSecurityGroups',
+  'tag:GetResources', 'tag:TagResources', 'tag:UntagResources',
+  // Access logs to CloudWatch Logs: vended-log deliveries and the log group's resource policy.
+  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+];
+
+/**
+ * The controller's role, narrowed from its recommended inline policy (files/controller-installation/):
+ * `vpc-lattice:*` becomes the actions it calls, on this account and region; S3, Firehose and ACM
+ * go (access logs go to CloudWatch Logs; the listeners are plain HTTP). What stays on `*` has no
+ * resource-level permission. The service-linked roles are created once, scoped to their names.
+ */
+export function controllerPolicy(cluster: Cluster) {
+  const serviceLinkedRole = (service: string, role: string) => ({
+    Effect: 'Allow' as const,
+    Action: ['iam:CreateServiceLinkedRole'],
+    Resource: `arn:aws:iam::${cluster.accountId}:role/aws-service-role/${service}/${role}`,
+  });
+  return policy(
+    { Effect: 'Allow', Action: LATTICE_ACTIONS, Resource: `arn:aws:vpc-lattice:${cluster.region}:${cluster.accountId}:*` },
+    { Effect: 'Allow', Action: UNSCOPED_ACTIONS, Resource: '*' },
+    serviceLinkedRole('vpc-lattice.amazonaws.com', 'AWSServiceRoleForVpcLattice'),
+    serviceLinkedRole('delivery.logs.amazonaws.com', 'AWSServiceRoleForLogDelivery'),
+  );
+}
+
+/**
+ * The AWS Gateway API Controller (Amazon VPC Lattice), App Mesh's successor on EKS: rendered only
+ * on a cluster where some environment chose `mesh: lattice`. Its Gateway API CRDs come first (their
+ * own Application, wave 0), then the chart (its own CRDs, the controller) and the GatewayClass.
+ */
+export default defineAddOn({
+  name: 'aws-gateway-controller',
+  namespace: defaultProps.namespace,
+  chart: defaultProps.chart,
+  sourceRepositories: [defaultProps.gatewayApi.repository],
+  // After ExternalDNS (wave 2): the controller writes DNSEndpoints only if their CRD exists when it starts.
+  syncWave: 3,
+  // The Gateway API CRDs (their own Application, wave 0) and the controller's CRDs (its chart).
+  crdGroups: ['gateway.networking.k8s.io', 'application-networking.k8s.aws'],
+  appliesTo: ({ environments }) => usesMesh(environments, 'lattice'),
+  clusterKinds: [
+    CRDS, ...CLUSTER_RBAC, ...WEBHOOKS,
+    // The Gateway API bundle's safe-upgrades admission policy.
+    { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' },
+    { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' },
+    { group: 'gateway.networking.k8s.io', kind: 'GatewayClass' },
+  ],
+  irsa: (cluster) => ({
+    namespace: defaultProps.namespace,
+    serviceAccount: defaultProps.serviceAccount,
+    roleName: `${cluster.name}-aws-gateway-controller`,
+    policy: controllerPolicy(cluster),
+  }),
+  render(scope, cluster) {
+    const { gatewayApi } = defaultProps;
+    new argo.Application(scope, 'gateway-api-crds', {
+      metadata: { name: 'gateway-api-crds', namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': '0' } },
+      spec: {
+        project: 'platform',
+        source: { repoUrl: gatewayApi.repository, targetRevision: gatewayApi.version, path: gatewayApi.path },
+        destination: { server: 'https://kubernetes.default.svc', namespace: defaultProps.namespace },
+        syncPolicy: {
+          // CRDs are kept when the Application goes: deleting them would delete every Gateway and route.
+          automated: { prune: false, selfHeal: true },
+          syncOptions: ['ServerSideApply=true'],
+          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+        },
+      },
+    });
+    new HelmApplication(scope, 'application', {
+      name: 'aws-gateway-controller',
+      namespace: defaultProps.namespace,
+      chart: defaultProps.chart,
+      syncWave: 3,
+      values: {
+        awsRegion: cluster.region,
+        awsAccountId: cluster.accountId,
+        clusterVpcId: cluster.vpcId,
+        clusterName: cluster.name,
+        serviceAccount: {
+          create: true,
+          name: defaultProps.serviceAccount,
+          annotations: { 'eks.amazonaws.com/role-arn': roleArn(cluster, `${cluster.name}-aws-gateway-controller`) },
+        },
+        // Pod readiness gates need the webhook, whose certificate the chart generates anew on every
+        // render: under Argo CD that is a permanent diff. Off until it is managed (cert-manager).
+        webhookEnabled: false,
+        // ExternalDNS's chart installs the DNSEndpoint CRD.
+        installExternalDNSCRD: false,
+      },
+    });
+    new gateway.GatewayClass(scope, 'gateway-class', {
+      metadata: { name: LATTICE_GATEWAY_CLASS, annotations: { ...CUSTOM_RESOURCE_SYNC, 'argocd.argoproj.io/sync-wave': '4' } },
+      spec: { controllerName: CONTROLLER_NAME },
+    });
+  },
+});

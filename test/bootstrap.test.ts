@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
+import { bootstrap } from '../lib/commands/bootstrap';
+import { find, ROOT, rendered } from './helpers';
+
+/** A `helm` on PATH that records its arguments and a copy of the values file it was given. */
+function fakeHelm(exitCode = 0): { dir: string; restore: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-helm-'));
+  fs.writeFileSync(path.join(dir, 'helm'), [
+    '#!/bin/sh',
+    `printf '%s\\n' "$@" > "${dir}/args"`,
+    `while [ $# -gt 0 ]; do if [ "$1" = --values ]; then cp "$2" "${dir}/values.yaml"; fi; shift; done`,
+    `exit ${exitCode}`,
+    '',
+  ].join('\n'), { mode: 0o755 });
+  const path0 = process.env.PATH;
+  process.env.PATH = `${dir}${path.delimiter}${path0}`;
+  return { dir, restore: () => { process.env.PATH = path0; fs.rmSync(dir, { recursive: true, force: true }); } };
+}
+
+describe.each(rendered().project.clusters.map((c) => [c.name]))('bookstore bootstrap argocd %s', (cluster) => {
+  const app = () => find(`${cluster}/argocd/argo-cd.yaml`, 'Application', 'argo-cd');
+
+  it('runs helm upgrade --install with the chart, version, namespace and values of the rendered Application', async () => {
+    const helm = fakeHelm();
+    const lines: string[] = [];
+    try {
+      await bootstrap(['argocd', cluster], { root: ROOT, log: (l) => lines.push(l) });
+      const { source, destination } = app().spec;
+      const args = fs.readFileSync(path.join(helm.dir, 'args'), 'utf8').trim().split('\n');
+      const valuesFile = args[args.indexOf('--values') + 1];
+      expect(args).toEqual(['upgrade', '--install', source.helm.releaseName, source.chart, '--repo', source.repoURL,
+        '--version', source.targetRevision, '--namespace', destination.namespace, '--create-namespace', '--values', valuesFile, '--wait']);
+      expect(YAML.parse(fs.readFileSync(path.join(helm.dir, 'values.yaml'), 'utf8'))).toEqual(source.helm.valuesObject);
+      expect(fs.existsSync(valuesFile)).toBe(false);
+      expect(lines.at(-1)).toContain(`kubectl apply -f dist/${cluster}/argocd/`);
+    } finally {
+      helm.restore();
+    }
+  });
+
+  it('--print prints the command and runs nothing', async () => {
+    const helm = fakeHelm();
+    const lines: string[] = [];
+    try {
+      await bootstrap(['argocd', cluster, '--print'], { root: ROOT, log: (l) => lines.push(l) });
+      expect(fs.existsSync(path.join(helm.dir, 'args'))).toBe(false);
+      expect(lines[0]).toMatch(new RegExp(`^helm upgrade --install argo-cd argo-cd --repo \\S+ --version ${app().spec.source.targetRevision} `));
+      const valuesFile = lines[0].split(' --values ')[1].split(' ')[0];
+      expect(YAML.parse(fs.readFileSync(valuesFile, 'utf8'))).toEqual(app().spec.source.helm.valuesObject);
+      fs.rmSync(path.dirname(valuesFile), { recursive: true, force: true });
+    } finally {
+      helm.restore();
+    }
+  });
+
+  it('a failing helm is one line naming its exit code', async () => {
+    const helm = fakeHelm(3);
+    try {
+      await expect(bootstrap(['argocd', cluster], { root: ROOT, log: () => undefined })).rejects.toThrow('helm exited with 3; nothing else was done');
+    } finally {
+      helm.restore();
+    }
+  });
+});
+
+describe('bookstore bootstrap: bad arguments', () => {
+  it.each([
+    [['argocd', 'no-such-cluster'], 'dist/no-such-cluster/argocd/argo-cd.yaml not found'],
+    [['argocd'], 'usage: bookstore bootstrap argocd <cluster> [--print]'],
+    [['cluster', 'eks-acg'], 'usage: bookstore bootstrap argocd <cluster> [--print]'],
+    [['argocd', 'eks-acg', '--force'], 'unknown option --force'],
+  ])('%j', async (argv, message) => {
+    await expect(bootstrap(argv, { root: ROOT, log: () => undefined })).rejects.toThrow(message);
+  });
+});
