@@ -7,6 +7,7 @@ import { RegistryChart } from './charts/registry';
 import { bootstrapTemplate } from './bootstrap';
 import { clusterConfig, irsaRoles } from './cluster-config';
 import { checkServiceAccess } from './iam';
+import type { PlatformAddOn } from './addon';
 import type { Project } from './load';
 import type { Environment } from './model';
 import { builtServices, callPolicyOf, type ServiceDefinition } from './service';
@@ -39,10 +40,15 @@ export const folderOf = (environment: Environment) => `${environment.cluster}/${
  * environment. A chart's id is its folder under dist/<cluster>/. With `folders`, only the charts
  * of those folders are built (a bump renders one environment; see `synthesizeEnvironments`).
  */
+/** The add-ons a cluster runs: a mesh provider's controller only where one of its environments uses it. */
+export function addOnsOf(project: Project, cluster: string): PlatformAddOn[] {
+  const workloads = { environments: project.environments.filter((e) => e.cluster === cluster), services: project.services };
+  return project.addOns.filter((a) => a.appliesTo?.(workloads) ?? true);
+}
+
 export function buildApps(project: Project, folders?: Folders): Array<{ cluster: string; app: App }> {
-  const workloadsOf = (cluster: string) => ({ environments: project.environments.filter((e) => e.cluster === cluster), services: project.services });
   // The add-ons some cluster needs: the platform project allows their sources, namespaces and kinds.
-  const addOns = project.addOns.filter((a) => project.clusters.some((c) => a.appliesTo?.(workloadsOf(c.name)) ?? true));
+  const addOns = project.addOns.filter((a) => project.clusters.some((c) => addOnsOf(project, c.name).includes(a)));
   const platform = {
     chartRepositories: [...new Set(addOns.flatMap((a) => [...(a.chart ? [a.chart.repository] : []), ...(a.sourceRepositories ?? [])]))].sort(),
     namespaces: [...new Set(addOns.map((a) => a.namespace))].sort(),
@@ -53,8 +59,7 @@ export function buildApps(project: Project, folders?: Folders): Array<{ cluster:
   return project.clusters.map((cluster) => {
     const app = new App();
     const environments = project.environments.filter((e) => e.cluster === cluster.name);
-    // The add-ons this cluster runs (a mesh provider's controller only where an environment uses it).
-    const clusterAddOns = project.addOns.filter((a) => a.appliesTo?.(workloadsOf(cluster.name)) ?? true);
+    const clusterAddOns = addOnsOf(project, cluster.name);
     const workloads = { environments, services: project.services, addOns: clusterAddOns };
     checkServiceAccess(cluster, environments, project.services);
     const registry = builtServices(project.services).length > 0;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkArgoCdObjects, checkCharts, checkValues, helmApplications } from '../scripts/check-charts';
+import { addOnsOf } from '../lib/render';
 import { rendered, ROOT } from './helpers';
 
 /** The vendored chart sources (development-time data, like `npm run import`'s): absent on a bare clone. */
@@ -13,7 +14,8 @@ withCharts('npm run check:charts', () => {
   it('passes on the repository: every Helm Application, Argo CD included', () => {
     const { applications, findings } = checkCharts(ROOT, CHARTS);
     expect(findings).toEqual([]);
-    expect(applications).toBe(rendered().project.addOns.filter((a) => a.chart).length);
+    const { project } = rendered();
+    expect(applications).toBe(project.clusters.flatMap((c) => addOnsOf(project, c.name)).filter((a) => a.chart).length);
   });
 
   it('names the Application and the path of a misspelt key, at the top and deep down', () => {

@@ -1,5 +1,6 @@
 import type { PlatformAddOn } from '../lib/addon';
 import { APPLICATION_HEALTH_KEY } from '../platform/argo-cd';
+import { addOnsOf } from '../lib/render';
 import { allObjects, find, rendered } from './helpers';
 
 const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
@@ -27,7 +28,7 @@ describe.each(rendered().project.clusters.map((c) => [c.name]))('sync waves of %
   const synced = ['platform', ...project.environments.filter((e) => e.cluster === cluster).map((e) => e.name)];
 
   it('every add-on Application carries the wave its add-on file declares', () => {
-    for (const addOn of project.addOns.filter((a) => a.chart)) {
+    for (const addOn of addOnsOf(project, cluster).filter((a) => a.chart)) {
       const app = find(`${cluster}/${addOn.folder ?? 'platform'}/${addOn.name}.yaml`, 'Application', addOn.name);
       expect([addOn.name, waveOf(app)]).toEqual([addOn.name, addOn.syncWave]);
     }
@@ -35,7 +36,7 @@ describe.each(rendered().project.clusters.map((c) => [c.name]))('sync waves of %
 
   it('every object of a group whose CRDs a controller brings syncs after that controller', () => {
     const bringers = new Map<string, PlatformAddOn[]>();
-    for (const addOn of project.addOns) for (const group of addOn.crdGroups) bringers.set(group, [...(bringers.get(group) ?? []), addOn]);
+    for (const addOn of addOnsOf(project, cluster)) for (const group of addOn.crdGroups) bringers.set(group, [...(bringers.get(group) ?? []), addOn]);
     expect(bringers.size).toBeGreaterThan(0);
     let checked = 0;
     for (const folder of synced) {
