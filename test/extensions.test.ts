@@ -73,7 +73,8 @@ describe('the documented extensions keep CI green', () => {
 
   it('synth renders the sixth service in every environment of both clusters', () => {
     const run = spawnSync('npm', ['run', '-s', 'synth'], { cwd: project, encoding: 'utf8' });
-    expect(run.stderr).not.toMatch(/^synth: (?!.*App Mesh)/m);
+    // Only the mesh report on stderr (what a provider does not enforce; App Mesh where it is still used), never an error.
+    expect(run.stderr).not.toMatch(/^synth: (?!.*(App Mesh|does not enforce))/m);
     expect(run.status).toBe(0);
     const model = loadProject(project);
     expect(model.services.map((s) => s.name)).toContain('search-api');
@@ -103,7 +104,8 @@ describe('the documented extensions keep CI green', () => {
     const run = spawnSync(process.execPath, [jest, '--ci', '--runInBand', 'test/workloads.test.ts', 'test/schema.test.ts', 'test/drift.test.ts'], {
       cwd: ROOT, encoding: 'utf8', env: { ...process.env, BOOKSTORE_TEST_ROOT: project },
     });
-    expect(run.stderr).toMatch(/Tests: +\d+ passed/);
+    // Tests of a mesh provider no environment uses are skipped; the rest must pass.
+    expect(run.stderr).toMatch(/Tests: +(\d+ skipped, )?\d+ passed, \d+ total/);
     expect(run.stderr).not.toMatch(/failed/);
     expect(run.status).toBe(0);
   }, 600000);

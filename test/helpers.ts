@@ -38,9 +38,9 @@ export function objectsIn(file: string): any[] {
   return YAML.parseAllDocuments(text).map((d) => d.toJS());
 }
 
-/** Whether a rendered file holds Kubernetes objects (the eksctl config in <cluster>/cluster/ does not). */
+/** Whether a rendered file holds Kubernetes objects (the eksctl config in <cluster>/cluster/ and the environments' pictures do not). */
 export function isKubernetesFile(file: string): boolean {
-  return !/^[^/]+\/cluster\//.test(file);
+  return file.endsWith('.yaml') && !/^[^/]+\/cluster\//.test(file);
 }
 
 /** All rendered Kubernetes objects with the file each is in. */

@@ -1,3 +1,4 @@
+import { PICTURE_FILE } from '../lib/picture';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,7 +19,8 @@ describe('synth', () => {
     for (const environment of project.environments) {
       const folder = `${environment.cluster}/${environment.name}/`;
       const files = [...rendered().files.keys()].filter((f) => f.startsWith(folder)).sort();
-      expect(files).toEqual(['namespace', ...project.services.map((s) => s.name)].map((n) => `${folder}${n}.yaml`).sort());
+      // Its objects, and its picture beside them (lib/picture.ts).
+      expect(files).toEqual([...['namespace', ...project.services.map((s) => s.name)].map((n) => `${folder}${n}.yaml`), `${folder}${PICTURE_FILE}`].sort());
     }
   });
 
