@@ -13,10 +13,10 @@ import { builtServices } from '../lib/service';
 import { VERB_NAMES } from '../lib/cli';
 import { GitFixture } from './git-fixture';
 import { ROOT } from './helpers';
+import { serviceNode } from '../lib/picture';
 
 // Each promote renders in a child process; on a busy machine that can take a while (a limit, not a timing assertion).
 jest.setTimeout(180000);
-import { serviceNode } from '../lib/picture';
 
 const BIN = path.join(__dirname, '..', 'bin', 'bookstore.js');
 
