@@ -63,10 +63,31 @@ describe('bookstore bump', () => {
     const lines: string[] = [];
     await bump(['development', 'renting-api', '1.0.22222222'], { root: second, log: (l) => lines.push(l), sleep: noSleep });
     expect(lines).toContain('bump: pushed to origin/main (attempt 2)');
+    // Only another service's tag moved: its render of renting-api's file still holds, nothing is rendered again.
+    expect(lines).toContain('bump: only other tags moved on origin/main; the render of 1 file(s) still holds');
     expect(fixture.history().slice(-2)).toEqual(['deploy(development): inventory-api 1.0.11111111', 'deploy(development): renting-api 1.0.22222222']);
     const overlay = git(fixture.remote, ['show', 'main:environments/development.yaml']);
     expect(overlay).toContain('inventory-api: 1.0.11111111');
     expect(overlay).toContain('renting-api: 1.0.22222222');
+    const check = fixture.clone();
+    expect(treeDifferences(synthesize(check).files, readTree(path.join(check, 'dist')))).toEqual([]);
+  });
+
+  it('renders again on retry when more than tags moved (a replica count, here)', async () => {
+    const first = fixture.clone();
+    const second = fixture.clone();
+    const overlay = path.join(first, 'environments', 'development.yaml');
+    fs.writeFileSync(overlay, fs.readFileSync(overlay, 'utf8').replace(/^defaultReplicas: \d+$/m, 'defaultReplicas: 2'));
+    writeTree(path.join(first, 'dist'), synthesize(first).files);
+    git(first, ['commit', '--quiet', '-am', 'development: two replicas']);
+    git(first, ['push', '--quiet', 'origin', 'HEAD:refs/heads/main']);
+    const lines: string[] = [];
+    await bump(['development', 'clients-api', '1.0.33333333'], { root: second, log: (l) => lines.push(l), sleep: noSleep });
+    expect(lines).toContain('bump: pushed to origin/main (attempt 2)');
+    expect(lines.filter((l) => l.includes('still holds'))).toEqual([]);
+    const check = fixture.clone();
+    expect(fs.readFileSync(path.join(check, 'dist', 'eks-acg', 'development', 'clients-api.yaml'), 'utf8')).toMatch(/^ {2}replicas: 2$/m);
+    expect(treeDifferences(synthesize(check).files, readTree(path.join(check, 'dist')))).toEqual([]);
   });
 
   describe('bad arguments leave the clone and the remote unchanged', () => {

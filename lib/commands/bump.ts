@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { UserError } from '../errors';
 import { git, GitError, isRejectedPush, uncommitted } from '../git';
 import { environmentNamed, loadProject, type Project } from '../load';
-import { setImageTag, TAG_FORMAT, TAG_PATTERN } from '../overlay';
+import { onlyImagesDiffer, setImageTag, TAG_FORMAT, TAG_PATTERN } from '../overlay';
+import { folderOf } from '../render';
 import { renderOverlayChange } from '../synth';
 import { countFlag, parseArgs } from './args';
 
@@ -58,6 +59,58 @@ function applyAndCommit(root: string, envName: string, service: string, tag: str
   return git(root, ['rev-parse', '--short', 'HEAD']).trim();
 }
 
+/** The files a bump's commit rendered (below dist/) and the commit it was made on. */
+interface Render {
+  readonly base: string;
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/** What HEAD's commit rendered, or undefined when it did more than change the overlay and write files of dist/. */
+function renderOfHead(root: string, overlay: string): Render | undefined {
+  const base = git(root, ['rev-parse', 'HEAD~1']).trim();
+  const changed = git(root, ['diff', '--name-only', '-z', 'HEAD~1', 'HEAD']).split('\0').filter(Boolean);
+  const files = new Map<string, string>();
+  for (const file of changed) {
+    if (file === overlay) continue;
+    const full = path.join(root, file);
+    if (!file.startsWith('dist/') || !fs.existsSync(full)) return undefined;
+    files.set(file, fs.readFileSync(full, 'utf8'));
+  }
+  return { base, files };
+}
+
+/**
+ * Whether a render made on `render.base` still holds on `head`: everything that moved in between is
+ * the overlay's other tags and the files of dist/<folder>/ they feed, none of them a file the render
+ * wrote. A service's tag feeds its own file only, so the render would come out the same; anything
+ * else (a source, a setting, the same file) means rendering again. The test that races 20 bumps
+ * compares the result with a full synth.
+ */
+function renderHolds(root: string, render: Render, head: string, overlay: string, folder: string): boolean {
+  const moved = git(root, ['diff', '--name-only', '-z', render.base, head]).split('\0').filter(Boolean);
+  if (!moved.every((file) => file === overlay || (file.startsWith(`dist/${folder}/`) && !render.files.has(file)))) return false;
+  if (!moved.includes(overlay)) return true;
+  const at = (commit: string) => git(root, ['show', `${commit}:${overlay}`]);
+  return onlyImagesDiffer(at(render.base), at(head));
+}
+
+/** Applies the tag and writes a render that still holds (see renderHolds), then commits; undefined when the tag is already set. */
+function reapplyAndCommit(root: string, render: Render, overlay: string, envName: string, service: string, tag: string): string | undefined {
+  const file = path.join(root, overlay);
+  const original = fs.readFileSync(file, 'utf8');
+  const updated = setImageTag(original, service, tag);
+  if (updated === original) return undefined;
+  fs.writeFileSync(file, updated);
+  for (const [name, text] of render.files) fs.writeFileSync(path.join(root, name), text);
+  git(root, ['add', '--all', '--', overlay, 'dist']);
+  try {
+    git(root, ['commit', '--quiet', '-m', `deploy(${envName}): ${service} ${tag}`]);
+  } catch (err) {
+    throw new UserError(`git commit failed: ${(err as GitError).stderr.trim().split('\n').pop()}`);
+  }
+  return git(root, ['rev-parse', '--short', 'HEAD']).trim();
+}
+
 /**
  * `bookstore bump <env> <service> <tag>`: what CI runs after pushing an image. Sets the tag,
  * re-renders, commits `deploy(<env>): <service> <tag>` and pushes; when someone else pushed first,
@@ -78,18 +131,25 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
   const push = !args.flags.has('no-push');
   const { root } = options;
 
-  validateBump(loadProject(root), envName, service, tag);
+  const environment = validateBump(loadProject(root), envName, service, tag);
   const dirty = uncommitted(root, ['environments', 'dist']);
   if (dirty.length > 0) throw new UserError(`uncommitted changes in ${dirty.join(', ')}: commit or discard them first`);
+  const overlay = `environments/${envName}.yaml`;
 
+  // After a rejected push, the last render is reused when only other services' tags moved meanwhile.
+  let render: Render | undefined;
   for (let attempt = 1; attempt <= maxTries; attempt++) {
-    const commit = applyAndCommit(root, envName, service, tag, log);
+    const head = git(root, ['rev-parse', 'HEAD']).trim();
+    const reuse = render !== undefined && renderHolds(root, render, head, overlay, folderOf(environment));
+    const commit = reuse ? reapplyAndCommit(root, render!, overlay, envName, service, tag) : applyAndCommit(root, envName, service, tag, log);
+    if (reuse && commit) log(`bump: only other tags moved on ${remote}/${branch}; the render of ${render!.files.size} file(s) still holds`);
     if (!commit) {
       log(`bump: ${envName} already runs ${service} ${tag}; nothing to do`);
       return;
     }
     log(`bump: committed ${commit} deploy(${envName}): ${service} ${tag}`);
     if (!push) return;
+    render = reuse ? { base: head, files: render!.files } : renderOfHead(root, overlay);
     try {
       git(root, ['push', '--quiet', remote, `HEAD:refs/heads/${branch}`]);
       log(`bump: pushed to ${remote}/${branch}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
