@@ -4,12 +4,7 @@
  * checkout the current folder is in (found by walking up), and `<verb> --help` prints its usage.
  */
 import { runCommand, UserError } from './errors';
-import { bootstrap, USAGE as BOOTSTRAP } from './commands/bootstrap';
-import { bump, USAGE as BUMP } from './commands/bump';
-import { contextRefresh, USAGE as CONTEXT } from './commands/context';
-import { diff, USAGE as DIFF } from './commands/diff';
-import { promote, USAGE as PROMOTE } from './commands/promote';
-import { status, USAGE as STATUS } from './commands/status';
+import { USAGES } from './commands/usage';
 import { findRoot } from './root';
 
 interface Verb {
@@ -20,18 +15,39 @@ interface Verb {
   readonly run: (argv: string[], root: string) => Promise<void>;
 }
 
+// Each verb's module is loaded only when it runs: a bump in CI does not load the AWS SDK or Octokit.
 const VERBS: Record<string, Verb> = {
-  bump: { summary: 'bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)', usage: BUMP, run: (argv, root) => bump(argv, { root }) },
-  promote: { summary: 'promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next', usage: PROMOTE, run: (argv, root) => promote(argv, { root }) },
-  status: { summary: 'status                       the tag of each service in each environment, per cluster', usage: STATUS, run: (argv, root) => status(argv, { root }) },
-  diff: { summary: 'diff [<git-ref>] [--picture]  rendered objects added, changed, removed against a ref (default: merge base with main)', usage: DIFF, run: (argv, root) => diff(argv, { root }) },
-  bootstrap: { summary: 'bootstrap argocd <cluster>   install Argo CD once with helm from dist/<cluster>/argocd/argo-cd.yaml (--print: only print)', usage: BOOTSTRAP, run: (argv, root) => bootstrap(argv, { root }) },
+  bump: {
+    summary: 'bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)',
+    usage: USAGES.bump,
+    run: (argv, root) => (require('./commands/bump') as typeof import('./commands/bump')).bump(argv, { root }),
+  },
+  promote: {
+    summary: 'promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next',
+    usage: USAGES.promote,
+    run: (argv, root) => (require('./commands/promote') as typeof import('./commands/promote')).promote(argv, { root }),
+  },
+  status: {
+    summary: 'status                       the tag of each service in each environment, per cluster',
+    usage: USAGES.status,
+    run: (argv, root) => (require('./commands/status') as typeof import('./commands/status')).status(argv, { root }),
+  },
+  diff: {
+    summary: 'diff [<git-ref>] [--picture]  rendered objects added, changed, removed against a ref (default: merge base with main)',
+    usage: USAGES.diff,
+    run: (argv, root) => (require('./commands/diff') as typeof import('./commands/diff')).diff(argv, { root }),
+  },
+  bootstrap: {
+    summary: 'bootstrap argocd <cluster>   install Argo CD once with helm from dist/<cluster>/argocd/argo-cd.yaml (--print: only print)',
+    usage: USAGES.bootstrap,
+    run: (argv, root) => (require('./commands/bootstrap') as typeof import('./commands/bootstrap')).bootstrap(argv, { root }),
+  },
   context: {
     summary: 'context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
-    usage: CONTEXT,
+    usage: USAGES.context,
     run: async (argv, root) => {
-      if (argv[0] !== 'refresh') throw new UserError(CONTEXT);
-      await contextRefresh(argv.slice(1), { root });
+      if (argv[0] !== 'refresh') throw new UserError(USAGES.context);
+      await (require('./commands/context') as typeof import('./commands/context')).contextRefresh(argv.slice(1), { root });
     },
   },
 };

@@ -103,7 +103,7 @@ describe('bookstore bump', () => {
       [['development', 'clients-api', 'latest'], 'tag "latest" is not MAJOR.MINOR.<7-40 hex digits> or semver'],
       [['development', 'clients-api', '1.0.xyz1234'], 'tag "1.0.xyz1234" is not MAJOR.MINOR.<7-40 hex digits> or semver'],
       [['production', 'clients-api', '1.0.abcdef12'], 'production changes by pull request, not by bump: run `bookstore promote <from-env> production clients-api`'],
-      [['development', 'clients-api'], 'usage: bookstore bump <env> <service> <tag> [--no-push] [--remote origin] [--branch main] [--max-tries 10]'],
+      [['development', 'clients-api'], 'usage: bookstore bump <env> <service> <tag> [--no-push] [--remote origin] [--branch main] [--max-tries 10] [--backoff-ms 500]'],
       [['development', 'clients-api', '1.0.abcdef12', '--force'], expect.stringMatching(/^unknown option --force; usage: bookstore bump/)],
       [['development', 'clients-api', '1.0.abcdef12', '--max-tries', '0'], expect.stringMatching(/^--max-tries takes a whole number/)],
       [['development', 'clients-api', '1.0.abcdef12', '--backoff-ms', '-1'], expect.stringMatching(/^--backoff-ms takes a whole number ≥ 0/)],

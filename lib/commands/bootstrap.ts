@@ -6,8 +6,9 @@ import * as YAML from 'yaml';
 import { UserError } from '../errors';
 import { parseArgs } from './args';
 import type { CommandOptions } from './bump';
+import { USAGES } from './usage';
 
-export const USAGE = 'usage: bookstore bootstrap argocd <cluster> [--print]';
+export const USAGE = USAGES.bootstrap;
 /** The file of dist/<cluster>/argocd/ that holds Argo CD's own Application (platform/argo-cd.ts). */
 export const ARGOCD_APPLICATION_FILE = 'argo-cd.yaml';
 

@@ -7,8 +7,9 @@ import { onlyImagesDiffer, setImageTag, TAG_FORMAT, TAG_PATTERN } from '../overl
 import { folderOf } from '../render';
 import { renderOverlayChange } from '../synth';
 import { countFlag, parseArgs } from './args';
+import { USAGES } from './usage';
 
-export const USAGE = 'usage: bookstore bump <env> <service> <tag> [--no-push] [--remote origin] [--branch main] [--max-tries 10]';
+export const USAGE = USAGES.bump;
 
 export interface CommandOptions {
   /** The repository checkout the command works in. */

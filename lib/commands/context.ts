@@ -5,6 +5,7 @@ import { parameterSpecs, parseContext } from '../context';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../files';
 import { loadClusterDefinitions } from '../load';
+import { USAGES } from './usage';
 
 export interface ContextOptions {
   /** The repository checkout. */
@@ -13,7 +14,7 @@ export interface ContextOptions {
   readonly log?: (line: string) => void;
 }
 
-export const USAGE = 'usage: bookstore context refresh <cluster> [--endpoint-url URL]';
+export const USAGE = USAGES.context;
 
 /** Turns an SDK failure into the one line a user can act on. */
 function explain(err: any, prefix: string, endpoint: string | undefined): UserError {

@@ -8,8 +8,9 @@ import { changedServices, environmentPicture, mermaidBlock } from '../picture';
 import { pictureFacts } from '../render';
 import { synthesize } from '../synth';
 import type { CommandOptions } from './bump';
+import { USAGES } from './usage';
 
-export const USAGE = 'usage: bookstore diff [<git-ref>] [--picture]   (default ref: the merge base with origin/main or main; --picture: the changed environments\' pictures)';
+export const USAGE = USAGES.diff;
 
 /** The rendered files (path below dist/ → text) committed at a git ref. */
 function committedDist(root: string, ref: string): Map<string, string> {

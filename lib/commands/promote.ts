@@ -16,8 +16,9 @@ import type { CommandOptions } from './bump';
 import { pullRequests, resolveProvider, type Provider, type PullRequests } from './pull-request';
 import { changedServices, environmentPicture, mermaidBlock } from '../picture';
 import { pictureFacts } from '../render';
+import { USAGES } from './usage';
 
-export const USAGE = 'usage: bookstore promote <from-env> <to-env> [service…] [--dry-run] [--remote origin] [--base main] [--provider github|codecommit] [--repo R] [--region R] [--api-url URL]';
+export const USAGE = USAGES.promote;
 
 export interface Change { readonly service: string; readonly current: string; readonly next: string }
 

@@ -3,8 +3,9 @@ import { loadProject } from '../load';
 import type { Environment } from '../model';
 import { builtServices } from '../service';
 import type { CommandOptions } from './bump';
+import { USAGES } from './usage';
 
-export const USAGE = 'usage: bookstore status   (the tags of each cluster\'s environments, in promotion order)';
+export const USAGE = USAGES.status;
 
 /**
  * One cluster's environments in promotion order: those that sync on their own (where bumps land)
