@@ -103,7 +103,7 @@ function reapplyAndCommit(root: string, render: Render, overlay: string, envName
   if (updated === original) return undefined;
   fs.writeFileSync(file, updated);
   for (const [name, text] of render.files) fs.writeFileSync(path.join(root, name), text);
-  git(root, ['add', '--all', '--', overlay, 'dist']);
+  git(root, ['add', '--', overlay, ...render.files.keys()]);
   try {
     git(root, ['commit', '--quiet', '-m', `deploy(${envName}): ${service} ${tag}`]);
   } catch (err) {
