@@ -93,6 +93,8 @@ export function clusterConfig(cluster: Cluster, roles: readonly IrsaRole[]): Rec
       },
       { name: 'coredns' },
       { name: 'kube-proxy' },
+      // EKS add-ons an add-on file asks for (platform/cloudwatch-observability.ts), each with its role.
+      ...roles.filter((role) => role.eksAddOn).map((role) => ({ name: role.eksAddOn!, serviceAccountRoleARN: roleArn(cluster, role.roleName) })),
     ],
     managedNodeGroups: [{
       name: 'eks-node-group-managed-nodes',

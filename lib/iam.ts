@@ -47,6 +47,8 @@ export interface IrsaRole {
   readonly managedPolicyArns?: readonly string[];
   /** eksctl's built-in copy of a controller's upstream policy. */
   readonly wellKnownPolicies?: Readonly<Record<string, boolean>>;
+  /** The EKS add-on whose service account this is: eksctl installs that add-on with this role. */
+  readonly eksAddOn?: string;
 }
 
 export function policy(...statements: PolicyStatement[]): PolicyDocument {

@@ -1,0 +1,35 @@
+import { defineAddOn } from '../lib/addon';
+
+/** The namespace and service account of the add-on's CloudWatch agent (the add-on creates both). */
+const NAMESPACE = 'amazon-cloudwatch';
+const SERVICE_ACCOUNT = 'cloudwatch-agent';
+
+/**
+ * Traces without the X-Ray daemon: the `amazon-cloudwatch-observability` EKS add-on (the CloudWatch
+ * agent with Application Signals and its operator). The operator injects the AWS Distro for
+ * OpenTelemetry agent into pods annotated `instrumentation.opentelemetry.io/inject-<runtime>`
+ * (a service's `tracing` field), and the agent sends their traces to X-Ray. The EKS add-on, not the
+ * Helm chart: the add-on takes an IRSA role (`serviceAccountRoleARN`), the chart's agent service
+ * account takes no annotation. eksctl installs it with the cluster, so nothing of it is synced by
+ * Argo CD. Only on a cluster where some service declares `tracing`.
+ */
+export default defineAddOn({
+  name: 'cloudwatch-observability',
+  namespace: NAMESPACE,
+  syncWave: 0,
+  // The operator's CRDs come with the EKS add-on; nothing here uses them (the operator brings its own Instrumentation).
+  crdGroups: [],
+  clusterKinds: [],
+  appliesTo: ({ environments, services }) => environments.length > 0 && services.some((s) => s.tracing !== undefined),
+  irsa: (cluster) => ({
+    namespace: NAMESPACE,
+    serviceAccount: SERVICE_ACCOUNT,
+    roleName: `${cluster.name}-cloudwatch-agent`,
+    // The two AWS managed policies the add-on's documentation names for Container Insights and Application Signals.
+    managedPolicyArns: ['arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy', 'arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess'],
+    eksAddOn: 'amazon-cloudwatch-observability',
+  }),
+  render() {
+    // An EKS add-on: eksctl installs it (dist/<cluster>/cluster/cluster.yaml); no object of it is synced.
+  },
+});

@@ -1,0 +1,64 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { notEnforced } from '../lib/mesh/provider';
+import { meshProviderOf } from '../lib/mesh';
+import { roleArn } from '../lib/naming';
+import { synthesize, type SynthResult } from '../lib/synth';
+import { copyProject, rendered } from './helpers';
+
+const ADD_ON = 'amazon-cloudwatch-observability';
+const INJECT = (runtime: string) => `instrumentation.opentelemetry.io/inject-${runtime}`;
+
+/** The deployments of every environment with the annotations of their pod templates. */
+function podAnnotations(result: SynthResult): Array<{ file: string; name: string; annotations: Record<string, string> }> {
+  return result.rendered.flatMap((file) => file.objects.filter((o) => o.kind === 'Deployment')
+    .map((o) => ({ file: file.path, name: o.metadata.name, annotations: o.spec.template.metadata.annotations ?? {} })));
+}
+const clusterConfigOf = (result: SynthResult, cluster: string) => result.rendered.find((f) => f.path === `${cluster}/cluster/cluster.yaml`)!.objects[0];
+
+describe('tracing through OpenTelemetry (the CloudWatch Observability EKS add-on)', () => {
+  it('installs nothing and annotates no pod while no service declares tracing', () => {
+    const result = rendered();
+    const traced = result.project.services.filter((s) => s.tracing !== undefined);
+    expect(traced).toEqual([]);
+    for (const cluster of result.project.clusters) {
+      expect(clusterConfigOf(result, cluster.name).addons.map((a: any) => a.name)).not.toContain(ADD_ON);
+    }
+    expect(podAnnotations(result).filter((d) => Object.keys(d.annotations).some((k) => k.startsWith('instrumentation.opentelemetry.io/')))).toEqual([]);
+  });
+
+  describe('a service that declares its runtime', () => {
+    let result: SynthResult;
+    beforeAll(() => {
+      const dir = copyProject();
+      try {
+        const file = path.join(dir, 'services', 'inventory-api.ts');
+        fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  port: 5001,', "  port: 5001,\n  tracing: 'nodejs',"));
+        result = synthesize(dir);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('gets the injection annotation on its pods in every environment, and no other service does', () => {
+      const annotated = podAnnotations(result).filter((d) => Object.keys(d.annotations).some((k) => k.startsWith('instrumentation.opentelemetry.io/')));
+      expect(annotated.map((d) => [d.file, d.name, d.annotations[INJECT('nodejs')]]).sort())
+        .toEqual(result.project.environments.map((e) => [`${e.cluster}/${e.name}/inventory-api.yaml`, 'inventory-api', 'true']).sort());
+    });
+
+    it('has eksctl install the add-on with its own IRSA role: the CloudWatch agent and X-Ray write policies', () => {
+      for (const cluster of result.project.clusters) {
+        const config = clusterConfigOf(result, cluster.name);
+        const account = config.iam.serviceAccounts.find((sa: any) => sa.metadata.namespace === 'amazon-cloudwatch' && sa.metadata.name === 'cloudwatch-agent');
+        expect(account.attachPolicyARNs).toEqual(['arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy', 'arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess']);
+        expect(config.addons).toContainEqual({ name: ADD_ON, serviceAccountRoleARN: roleArn(cluster, account.roleName) });
+      }
+    });
+
+    it('is tracing every mesh provider enforces: synth reports nothing about it', () => {
+      for (const environment of result.project.environments) {
+        expect(notEnforced(meshProviderOf(environment), result.project.services)).not.toContain('tracing');
+      }
+    });
+  });
+});
