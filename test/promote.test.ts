@@ -14,6 +14,7 @@ import { VERB_NAMES } from '../lib/cli';
 import { GitFixture } from './git-fixture';
 import { ROOT } from './helpers';
 import { serviceNode } from '../lib/picture';
+import { readTree, synthesize, treeDifferences } from '../lib/synth';
 
 // Each promote renders in a child process; on a busy machine that can take a while (a limit, not a timing assertion).
 jest.setTimeout(180000);
@@ -144,6 +145,10 @@ describe('promote, status and diff', () => {
       expect(git(clone, ['rev-parse', 'HEAD'])).toBe(head);
       expect(git(clone, ['status', '--porcelain'])).toBe('');
       expect(git(clone, ['branch', '--list'])).toBe('* main\n');
+      // Promote renders only production's folder: the branch's dist/ is what a full synth of it renders.
+      const check = fixture.clone();
+      git(check, ['checkout', '--quiet', branch]);
+      expect(treeDifferences(synthesize(check).files, readTree(path.join(check, 'dist')))).toEqual([]);
     } finally {
       await api.stop();
     }

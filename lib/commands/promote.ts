@@ -110,10 +110,14 @@ function gitLine(err: unknown): string {
   return err instanceof GitError ? err.stderr.trim().split('\n').filter(Boolean).pop() ?? err.message : String(err);
 }
 
-/** Renders a checkout with its own code (`node main.ts` there), so the branch holds exactly what its sources render. */
-function renderIn(dir: string, what: string): void {
+/**
+ * Renders a checkout with its own code (`node main.ts` there), so the branch holds exactly what its
+ * sources render. Only `environment`'s folder: the change is its tags (a main.ts older than
+ * BOOKSTORE_RENDER_ONLY renders everything, which comes out the same).
+ */
+function renderIn(dir: string, what: string, environment: string): void {
   try {
-    const env = { ...process.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, BOOKSTORE_RENDER_ONLY: environment };
     delete env.CDK8S_OUTDIR;
     execFileSync(process.execPath, ['--require', './bin/ts.js', 'main.ts'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env });
   } catch (err: any) {
@@ -188,7 +192,7 @@ export async function promote(argv: readonly string[], options: CommandOptions):
     for (const c of changes) text = setImageTag(text, c.service, c.next);
     fs.writeFileSync(overlay, text);
     const before = indexObjects(readTree(path.join(worktree, 'dist')));
-    renderIn(worktree, `${to.name} on ${remote}/${base}`);
+    renderIn(worktree, `${to.name} on ${remote}/${base}`, to.name);
     const diff = diffObjects(before, indexObjects(readTree(path.join(worktree, 'dist'))));
     const title = `promote(${to.name}): ${changes.map((c) => `${c.service} ${c.next}`).join(', ')}`;
     const picture = mermaidBlock(environmentPicture(pictureFacts(project, to.name), changedServices(diff, `${to.cluster}/${to.name}`, project.services)));
