@@ -61,7 +61,8 @@ export function buildApps(project: Project, folders?: Folders): Array<{ cluster:
     const environments = project.environments.filter((e) => e.cluster === cluster.name);
     const clusterAddOns = addOnsOf(project, cluster.name);
     const workloads = { environments, services: project.services, addOns: clusterAddOns };
-    checkServiceAccess(cluster, environments, project.services);
+    // A partial render (a bump) checks the environments it renders; a full synth checks them all.
+    checkServiceAccess(cluster, environments, project.services, folders ? environments.filter((e) => folders.has(folderOf(e))) : environments);
     const registry = builtServices(project.services).length > 0;
     // Add a chart through `chart(id, …)`: it is then built only when its folder is asked for.
     const chart = (id: string, make: (id: string) => Chart) => {
