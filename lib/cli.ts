@@ -15,39 +15,29 @@ interface Verb {
   readonly run: (argv: string[], root: string) => Promise<void>;
 }
 
-// Each verb's module is loaded only when it runs: a bump in CI does not load the AWS SDK or Octokit.
+/** The verbs' modules, loaded only when their verb runs: a bump in CI loads neither the AWS SDK nor Octokit. */
+interface Modules {
+  bump: typeof import('./commands/bump');
+  promote: typeof import('./commands/promote');
+  status: typeof import('./commands/status');
+  diff: typeof import('./commands/diff');
+  bootstrap: typeof import('./commands/bootstrap');
+  context: typeof import('./commands/context');
+}
+const load = <K extends keyof Modules>(name: K): Modules[K] => require(`./commands/${name}`);
+
 const VERBS: Record<string, Verb> = {
-  bump: {
-    summary: 'bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)',
-    usage: USAGES.bump,
-    run: (argv, root) => (require('./commands/bump') as typeof import('./commands/bump')).bump(argv, { root }),
-  },
-  promote: {
-    summary: 'promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next',
-    usage: USAGES.promote,
-    run: (argv, root) => (require('./commands/promote') as typeof import('./commands/promote')).promote(argv, { root }),
-  },
-  status: {
-    summary: 'status                       the tag of each service in each environment, per cluster',
-    usage: USAGES.status,
-    run: (argv, root) => (require('./commands/status') as typeof import('./commands/status')).status(argv, { root }),
-  },
-  diff: {
-    summary: 'diff [<git-ref>] [--picture]  rendered objects added, changed, removed against a ref (default: merge base with main)',
-    usage: USAGES.diff,
-    run: (argv, root) => (require('./commands/diff') as typeof import('./commands/diff')).diff(argv, { root }),
-  },
-  bootstrap: {
-    summary: 'bootstrap argocd <cluster>   install Argo CD once with helm from dist/<cluster>/argocd/argo-cd.yaml (--print: only print)',
-    usage: USAGES.bootstrap,
-    run: (argv, root) => (require('./commands/bootstrap') as typeof import('./commands/bootstrap')).bootstrap(argv, { root }),
-  },
+  bump: { summary: 'bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)', usage: USAGES.bump, run: (argv, root) => load('bump').bump(argv, { root }) },
+  promote: { summary: 'promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next', usage: USAGES.promote, run: (argv, root) => load('promote').promote(argv, { root }) },
+  status: { summary: 'status                       the tag of each service in each environment, per cluster', usage: USAGES.status, run: (argv, root) => load('status').status(argv, { root }) },
+  diff: { summary: 'diff [<git-ref>] [--picture]  rendered objects added, changed, removed against a ref (default: merge base with main)', usage: USAGES.diff, run: (argv, root) => load('diff').diff(argv, { root }) },
+  bootstrap: { summary: 'bootstrap argocd <cluster>   install Argo CD once with helm from dist/<cluster>/argocd/argo-cd.yaml (--print: only print)', usage: USAGES.bootstrap, run: (argv, root) => load('bootstrap').bootstrap(argv, { root }) },
   context: {
     summary: 'context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
     usage: USAGES.context,
     run: async (argv, root) => {
       if (argv[0] !== 'refresh') throw new UserError(USAGES.context);
-      await (require('./commands/context') as typeof import('./commands/context')).contextRefresh(argv.slice(1), { root });
+      await load('context').contextRefresh(argv.slice(1), { root });
     },
   },
 };

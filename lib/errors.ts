@@ -11,6 +11,11 @@ export class UserError extends Error {
 
 /** Runs a command's main function: one line and exit 1 for a UserError, the stack for a bug. */
 export function runCommand(name: string, main: () => Promise<void> | void): void {
+  // Output piped into a reader that stops early (`bookstore status | head`): stop quietly, as cat does.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
   Promise.resolve()
     .then(main)
     .catch((err: unknown) => {
