@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { HelmApplication } from './constructs/helm-application';
+import { HelmApplication, type WebhookCertificate } from './constructs/helm-application';
 import type { IrsaRole } from './iam';
 import type { Cluster, Environment } from './model';
 import type { ServiceDefinition } from './service';
@@ -84,13 +84,15 @@ export const CUSTOM_RESOURCE_SYNC = { [SYNC_OPTIONS]: SKIP_DRY_RUN } as const;
 /** What a Helm add-on file declares; its render is the Argo CD Application with these values. */
 export interface HelmAddOnSpec extends Omit<PlatformAddOn, 'render' | 'chart'> {
   readonly chart: HelmChart;
+  /** The webhook certificate its chart generates on every render, which Argo CD must leave as created. */
+  readonly webhookCertificate?: WebhookCertificate;
   /** Helm values computed from cluster facts and the ARN of the add-on's IRSA role (if it has one). */
   values(cluster: Cluster, roleArn: string | undefined, workloads: ClusterWorkloads): Record<string, unknown>;
 }
 
 /** An add-on installed from its Helm chart by an Argo CD Application (dist/<cluster>/platform/<name>.yaml). */
 export function defineHelmAddOn(spec: HelmAddOnSpec): PlatformAddOn {
-  const { values, ...addOn } = spec;
+  const { values, webhookCertificate, ...addOn } = spec;
   return {
     ...addOn,
     render(scope, cluster, workloads) {
@@ -101,6 +103,7 @@ export function defineHelmAddOn(spec: HelmAddOnSpec): PlatformAddOn {
         chart: spec.chart,
         syncWave: spec.syncWave,
         values: values(cluster, role ? roleArn(cluster, role.roleName) : undefined, workloads),
+        webhookCertificate,
       });
     },
   };

@@ -18,6 +18,12 @@ export default defineHelmAddOn({
   name: 'appmesh-controller',
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
+  // templates/_helpers.tpl: genCA on every render (release name = add-on name, so the chart's fullname is appmesh-controller).
+  webhookCertificate: {
+    secret: 'appmesh-controller-webhook-server-cert',
+    mutatingWebhooks: ['appmesh-controller-mutating-webhook-configuration'],
+    validatingWebhooks: ['appmesh-controller-validating-webhook-configuration'],
+  },
   syncWave: 1,
   crdGroups: ['appmesh.k8s.aws'],
   appliesTo: ({ environments }) => usesMesh(environments, 'appmesh'),

@@ -116,6 +116,8 @@ export default defineAddOn({
       namespace: defaultProps.namespace,
       chart: defaultProps.chart,
       syncWave: 3,
+      // templates/_helpers.tpl (webhookTLS): genCA on every render; webhook.yaml renders whatever webhookEnabled says.
+      webhookCertificate: { secret: 'webhook-cert', mutatingWebhooks: ['aws-appnet-gwc-mutating-webhook'] },
       values: {
         awsRegion: cluster.region,
         awsAccountId: cluster.accountId,
@@ -126,9 +128,9 @@ export default defineAddOn({
           name: defaultProps.serviceAccount,
           annotations: { 'eks.amazonaws.com/role-arn': roleArn(cluster, `${cluster.name}-aws-gateway-controller`) },
         },
-        // Pod readiness gates need the webhook, whose certificate the chart generates anew on every
-        // render: under Argo CD that is a permanent diff. Off until it is managed (cert-manager).
-        webhookEnabled: false,
+        // The webhook adds VPC Lattice's pod readiness gate to pods of namespaces labelled for it
+        // (lib/mesh/lattice.ts): a rolling update waits until Lattice sees the new pods healthy.
+        webhookEnabled: true,
         // ExternalDNS's chart installs the DNSEndpoint CRD.
         installExternalDNSCRD: false,
       },

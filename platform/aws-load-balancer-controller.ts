@@ -16,6 +16,8 @@ export default defineHelmAddOn({
   name: 'aws-load-balancer-controller',
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
+  // templates/_helpers.tpl (webhookCerts): genCA on every render, as `lookup` finds nothing under Argo CD.
+  webhookCertificate: { secret: 'aws-load-balancer-tls', mutatingWebhooks: ['aws-load-balancer-webhook'], validatingWebhooks: ['aws-load-balancer-webhook'] },
   syncWave: 1,
   // crds/crds.yaml (elbv2.k8s.aws) and crds/gateway-crds.yaml (gateway.k8s.aws).
   crdGroups: ['elbv2.k8s.aws', 'gateway.k8s.aws'],

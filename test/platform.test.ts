@@ -1,4 +1,9 @@
-import { allObjects, find, objectsIn, rendered } from './helpers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { allObjects, find, objectsIn, rendered, ROOT } from './helpers';
+
+/** The vendored chart sources (development-time data): absent on a bare clone. */
+const CHARTS = path.resolve(ROOT, '..', 'shared', 'charts');
 
 const platform = (file: string) => `eks-acg/platform/${file}.yaml`;
 const ROLE = (name: string) => `arn:aws:iam::111122223333:role/${name}`;
@@ -46,6 +51,26 @@ describe('platform add-ons', () => {
     expect(spot.labels).toEqual(values.nodeSelector);
   });
 
+  (fs.existsSync(CHARTS) ? it : it.skip)('every chart that generates its webhook certificate on each render has Argo CD keep the live one', () => {
+    const applications = allObjects().filter(({ object }) => object.kind === 'Application' && object.spec.source?.chart).map(({ object }) => object);
+    let generating = 0;
+    for (const app of applications) {
+      const dir = path.join(CHARTS, `${app.spec.source.chart}-${app.spec.source.targetRevision}`, 'templates');
+      expect([app.metadata.name, fs.existsSync(dir)]).toEqual([app.metadata.name, true]);
+      const templates = fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+        .map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8')).join('\n');
+      if (/\bgenCA\b/.test(templates)) {
+        generating++;
+        const kinds = (app.spec.ignoreDifferences ?? []).map((d: any) => d.kind);
+        expect([app.metadata.name, kinds]).toEqual([app.metadata.name, expect.arrayContaining(['Secret', 'MutatingWebhookConfiguration'])]);
+        expect([app.metadata.name, app.spec.syncPolicy.syncOptions]).toEqual([app.metadata.name, expect.arrayContaining(['RespectIgnoreDifferences=true'])]);
+      } else {
+        expect([app.metadata.name, app.spec.ignoreDifferences]).toEqual([app.metadata.name, undefined]);
+      }
+    }
+    expect(generating).toBeGreaterThan(0);
+  });
+
   it('the Gateway API controller: its chart (leading v) from ECR Public, the Gateway API v1.5.1 CRDs from their tag, its class', () => {
     const app = application('aws-gateway-controller');
     expect(app.spec.source).toMatchObject({ repoURL: 'public.ecr.aws/aws-application-networking-k8s', chart: 'aws-gateway-controller-chart', targetRevision: 'v2.1.3' });
@@ -55,6 +80,8 @@ describe('platform add-ons', () => {
     });
     const crds = find(platform('aws-gateway-controller'), 'Application', 'gateway-api-crds');
     expect(crds.spec.source).toEqual({ repoURL: 'https://github.com/kubernetes-sigs/gateway-api', targetRevision: 'v1.5.1', path: 'config/crd/standard' });
+    // Its webhook gives pods of the Lattice namespaces their readiness gate.
+    expect(app.spec.source.helm.valuesObject.webhookEnabled).toBe(true);
     expect(find(platform('aws-gateway-controller'), 'GatewayClass', 'amazon-vpc-lattice').spec)
       .toEqual({ controllerName: 'application-networking.k8s.aws/gateway-api-controller' });
     expect(application('external-dns').spec.source.helm.valuesObject.sources).toEqual(['ingress', 'crd']);

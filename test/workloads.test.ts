@@ -1,7 +1,7 @@
 import { loadProject } from '../lib/load';
 import { callersOf, serviceNameOf } from '../lib/service';
 import { ALB_READINESS_GATE_LABEL } from '../lib/charts/environment';
-import { LATTICE_CIDRS, latticeHost, serviceNetworkName } from '../lib/mesh/lattice';
+import { LATTICE_CIDRS, LATTICE_READINESS_GATE_LABEL, latticeHost, serviceNetworkName } from '../lib/mesh/lattice';
 import { allObjects, find, objectsIn, ROOT } from './helpers';
 
 // Everything expected here comes from the project model, so a service, environment or cluster added
@@ -38,6 +38,8 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
     const namespace = find(file('namespace'), 'Namespace', ns);
     expect(Object.keys(namespace.metadata.labels).filter((k) => k === 'mesh' || k.startsWith('appmesh.k8s.aws'))).toEqual([]);
     expect(meshObjects('appmesh.k8s.aws/')).toEqual([]);
+    // The Gateway API controller's webhook adds Lattice's pod readiness gate to its pods.
+    expect(namespace.metadata.labels[LATTICE_READINESS_GATE_LABEL]).toBe('enabled');
     const gateway = find(file('namespace'), 'Gateway', serviceNetworkName(cluster, environment));
     expect(gateway.spec.gatewayClassName).toBe('amazon-vpc-lattice');
     expect(find(file('namespace'), 'ServiceNetwork', serviceNetworkName(cluster, environment))).toBeDefined();

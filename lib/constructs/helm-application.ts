@@ -11,6 +11,34 @@ export interface HelmApplicationProps {
   /** Helm values, computed from cluster facts. */
   readonly values: Record<string, unknown>;
   readonly syncWave: number;
+  /** The admission webhook certificate the chart generates anew on every render (see WebhookCertificate). */
+  readonly webhookCertificate?: WebhookCertificate;
+}
+
+/**
+ * A chart that generates its webhook's certificate with Helm's `genCA` on every render (Argo CD
+ * renders without cluster access, so the charts' `lookup` of the existing Secret finds nothing):
+ * without this, each new render is a diff and a new certificate. Argo CD keeps the live
+ * certificate and the webhooks' `caBundle` instead (ignoreDifferences with RespectIgnoreDifferences),
+ * so the pair created by the first sync stays consistent.
+ */
+export interface WebhookCertificate {
+  /** The Secret that holds the certificate (in the release namespace). */
+  readonly secret: string;
+  readonly mutatingWebhooks?: readonly string[];
+  readonly validatingWebhooks?: readonly string[];
+}
+
+/** The Application's ignoreDifferences for a generated webhook certificate. */
+export function webhookCertificateDifferences(certificate: WebhookCertificate, namespace: string) {
+  const caBundle = (kind: string) => (name: string) => ({
+    group: 'admissionregistration.k8s.io', kind, name, jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+  });
+  return [
+    { group: '', kind: 'Secret', name: certificate.secret, namespace, jsonPointers: ['/data'] },
+    ...(certificate.mutatingWebhooks ?? []).map(caBundle('MutatingWebhookConfiguration')),
+    ...(certificate.validatingWebhooks ?? []).map(caBundle('ValidatingWebhookConfiguration')),
+  ];
 }
 
 /**
@@ -35,10 +63,11 @@ export class HelmApplication extends Construct {
           helm: { releaseName: props.name, valuesObject: props.values },
         },
         destination: { server: 'https://kubernetes.default.svc', namespace: props.namespace },
+        ...(props.webhookCertificate ? { ignoreDifferences: webhookCertificateDifferences(props.webhookCertificate, props.namespace) } : {}),
         syncPolicy: {
           automated: { prune: true, selfHeal: true },
           // Server-side apply: controller CRDs are larger than client-side apply's annotation limit.
-          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true', ...(props.webhookCertificate ? ['RespectIgnoreDifferences=true'] : [])],
           retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
         },
       },

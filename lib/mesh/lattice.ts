@@ -16,6 +16,9 @@ export const LATTICE_GATEWAY_CLASS = 'amazon-vpc-lattice';
  */
 export const LATTICE_CIDRS = ['169.254.171.0/24'] as const;
 
+/** The Gateway API controller injects its pod readiness gate into namespaces with this label (its chart's webhook namespaceSelector). */
+export const LATTICE_READINESS_GATE_LABEL = 'application-networking.k8s.aws/pod-readiness-gate-inject';
+
 /** The VPC Lattice service network of an environment, and the name of its Gateway: unique in the account. */
 export function serviceNetworkName(cluster: Cluster, environment: Environment): string {
   return `${cluster.name}-${environment.name}`;
@@ -75,7 +78,8 @@ const provider: MeshProvider = {
   clusterKinds: [{ group: 'application-networking.k8s.aws', kind: 'ServiceNetwork' }],
   podSecurityCeiling: 'restricted',
 
-  namespaceLabels: () => ({}),
+  // The controller's webhook adds its pod readiness gate to pods of namespaces with this label.
+  namespaceLabels: () => ({ [LATTICE_READINESS_GATE_LABEL]: 'enabled' }),
 
   endpoint: ({ cluster, environment }, service) => ({ host: latticeHost(cluster, environment, service.name), port: service.port }),
 
