@@ -111,18 +111,37 @@ function gitLine(err: unknown): string {
 }
 
 /**
- * Renders a checkout with its own code (`node main.ts` there), so the branch holds exactly what its
- * sources render. Only `environment`'s folder: the change is its tags (a main.ts older than
- * BOOKSTORE_RENDER_ONLY renders everything, which comes out the same).
+ * Renders a checkout with its own code, so the branch holds exactly what its sources render. Only
+ * `environment`'s folder: the change is its tags. In this process through the checkout's own
+ * lib/synth.ts (its sources are loaded here already) when it has `renderOverlayChange`; otherwise
+ * `node main.ts` there (a main.ts older than BOOKSTORE_RENDER_ONLY renders everything, which comes
+ * out the same).
  */
-function renderIn(dir: string, what: string, environment: string): void {
+function renderIn(dir: string, what: string, environment: string, overlayBefore: string, overlayAfter: string): void {
+  const fail = (message: string) => new UserError(`rendering ${what} failed: ${message.replace(/^synth: /, '')}`);
+  let own: { renderOverlayChange?: (root: string, outdir: string, env: string, before: string, after: string) => number } | undefined;
+  try {
+    own = require(path.join(dir, 'lib', 'synth'));
+  } catch {
+    own = undefined;
+  }
+  if (typeof own?.renderOverlayChange === 'function') {
+    try {
+      own.renderOverlayChange(dir, path.join(dir, 'dist'), environment, overlayBefore, overlayAfter);
+      return;
+    } catch (err) {
+      // The checkout's own UserError class is not ours: a user mistake is known by its name.
+      if ((err as Error)?.name === 'UserError' || (err as Error)?.constructor?.name === 'UserError') throw fail((err as Error).message);
+      throw err;
+    }
+  }
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, BOOKSTORE_RENDER_ONLY: environment };
     delete env.CDK8S_OUTDIR;
     execFileSync(process.execPath, ['--require', './bin/ts.js', 'main.ts'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env });
   } catch (err: any) {
     const lines = String(err.stderr ?? err.message).split('\n').filter((l) => l.trim() && !l.startsWith('warning:'));
-    throw new UserError(`rendering ${what} failed: ${(lines[0] ?? `exit ${err.status}`).replace(/^synth: /, '')}`);
+    throw fail(lines[0] ?? `exit ${err.status}`);
   }
 }
 
@@ -188,11 +207,12 @@ export async function promote(argv: readonly string[], options: CommandOptions):
     await api?.check();
 
     const overlay = path.join(worktree, 'environments', `${to.name}.yaml`);
-    let text = fs.readFileSync(overlay, 'utf8');
+    const overlayBefore = fs.readFileSync(overlay, 'utf8');
+    let text = overlayBefore;
     for (const c of changes) text = setImageTag(text, c.service, c.next);
     fs.writeFileSync(overlay, text);
     const before = indexObjects(readTree(path.join(worktree, 'dist')));
-    renderIn(worktree, `${to.name} on ${remote}/${base}`, to.name);
+    renderIn(worktree, `${to.name} on ${remote}/${base}`, to.name, overlayBefore, text);
     const diff = diffObjects(before, indexObjects(readTree(path.join(worktree, 'dist'))));
     const title = `promote(${to.name}): ${changes.map((c) => `${c.service} ${c.next}`).join(', ')}`;
     const picture = mermaidBlock(environmentPicture(pictureFacts(project, to.name), changedServices(diff, `${to.cluster}/${to.name}`, project.services)));
