@@ -42,7 +42,11 @@ const VERBS: Record<string, Verb> = {
   },
 };
 
-const USAGE = ['usage: bookstore <verb> [arguments]   (`bookstore <verb> --help` for one verb)', ...Object.values(VERBS).map((v) => `  ${v.summary}`)].join('\n');
+// Each summary is `<synopsis>  <what it does>`: the synopses padded to one column.
+const SUMMARIES = Object.values(VERBS).map((v) => v.summary.split(/\s{2,}/));
+const COLUMN = Math.max(...SUMMARIES.map(([synopsis]) => synopsis.length)) + 2;
+const USAGE = ['usage: bookstore <verb> [arguments]   (`bookstore <verb> --help` for one verb)',
+  ...SUMMARIES.map(([synopsis, text]) => `  ${synopsis.padEnd(COLUMN)}${text}`)].join('\n');
 
 /** Runs one verb. `cwd` is where the user is; the verb works on the checkout around it. */
 export async function main(argv: string[], cwd: string = process.cwd(), log: (line: string) => void = (l) => console.log(l)): Promise<void> {
