@@ -8,22 +8,13 @@ import * as path from 'node:path';
 import { runCommand } from './lib/errors';
 import { findRoot } from './lib/root';
 import { updateReadme } from './lib/readme';
-import { synthesize, synthesizeEnvironments, writeFolders, writeTree } from './lib/synth';
+import { synthesize, writeTree } from './lib/synth';
 import { meshReport } from './lib/mesh/report';
 
 runCommand('synth', () => {
   const root = findRoot(__dirname);
   const outdir = path.join(root, 'dist');
   const timings: Record<string, number> = { 'module loading': performance.now() };
-  // BOOKSTORE_RENDER_ONLY=<env>[,<env>…] (set by `bookstore promote`, whose change is only those
-  // environments' tags): render, validate and rewrite only their folders, as bump does.
-  const only = process.env.BOOKSTORE_RENDER_ONLY?.split(',').filter(Boolean);
-  if (only && only.length > 0) {
-    const { files, folders } = synthesizeEnvironments(root, only);
-    writeFolders(outdir, folders, files);
-    console.log(`synth: ${files.size} files of ${folders.join(', ')} in ${path.relative(process.cwd(), outdir) || '.'}`);
-    return;
-  }
   const { project, files } = synthesize(root, timings);
   const writeStart = performance.now();
   writeTree(outdir, files);

@@ -1,5 +1,5 @@
 import { UserError } from './errors';
-import { serviceNameOf, type InstrumentedRuntime, type RetryEvent, type ServiceDefinition } from './service';
+import { INSTRUMENTED_RUNTIMES, RETRY_EVENTS, serviceNameOf, type InstrumentedRuntime, type RetryEvent, type ServiceDefinition } from './service';
 
 /**
  * Checks a service file's declaration before anything renders, the way the overlays are checked:
@@ -14,9 +14,6 @@ const ROUTE = /^\/([-a-zA-Z0-9_.~]+\/)+$/;
 const CAPABILITY = /^[A-Z][A-Z_]*$/;
 
 const FIELDS = ['name', 'description', 'component', 'image', 'port', 'serviceName', 'host', 'table', 'backends', 'awsAccess', 'calls', 'tracing', 'env', 'health', 'resources', 'security', 'configFiles'];
-const RETRY_EVENTS: readonly RetryEvent[] = ['server-error', 'gateway-error', 'client-error', 'stream-error', 'connection-error'];
-/** The runtimes the CloudWatch Observability add-on instruments (lib/service.ts, InstrumentedRuntime). */
-const RUNTIMES: readonly InstrumentedRuntime[] = ['java', 'python', 'dotnet', 'nodejs'];
 const BACKEND_FIELDS = ['service', 'envVar', 'route', 'configKey'];
 const SECURITY_FIELDS = ['runAsUser', 'root', 'addCapabilities', 'writableRootFilesystem', 'scratchPaths'];
 const COMPONENTS = ['frontend', 'proxy', 'api'];
@@ -76,7 +73,7 @@ function checkFields(service: Record<string, any>, fail: Fail): void {
     }
     if (typeof calls.requestTimeoutSeconds !== 'number' || !(calls.requestTimeoutSeconds >= 0)) fail('calls.requestTimeoutSeconds', 'must be a number of seconds (0: no timeout)');
   }
-  if (service.tracing !== undefined && !RUNTIMES.includes(service.tracing)) fail('tracing', `${JSON.stringify(service.tracing)} is not a runtime the add-on instruments (${RUNTIMES.join(', ')})`);
+  if (service.tracing !== undefined && !INSTRUMENTED_RUNTIMES.includes(service.tracing as InstrumentedRuntime)) fail('tracing', `${JSON.stringify(service.tracing)} is not a runtime the add-on instruments (${INSTRUMENTED_RUNTIMES.join(', ')})`);
 
   const { health } = service;
   if (health === undefined) fail('health', "missing: { httpPath: '/path' } or { tcp: true, why: '...' }");

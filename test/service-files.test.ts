@@ -61,6 +61,11 @@ describe('service files are checked on load', () => {
       "synth: services/front-end-proxy.ts: backends[3].configKey: missing: the route /renting-api/ needs the key the front-end's config.json gives it"],
     ['an environment variable that resolves to undefined', (d) => edit(d, 'services/clients-api.ts', 'AWS_DEFAULT_REGION: cluster.region', 'AWS_DEFAULT_REGION: (cluster as any).regionName'),
       'synth: services/clients-api.ts: env: AWS_DEFAULT_REGION is undefined in development, not a string'],
+    ['a runtime the tracing add-on does not instrument', (d) => edit(d, 'services/renting-api.ts', 'port: 5004,', "port: 5004,\n  tracing: 'ruby',"),
+      'synth: services/renting-api.ts: tracing: "ruby" is not a runtime the add-on instruments (java, python, dotnet, nodejs)'],
+    ['a retry event no provider knows', (d) => edit(d, 'services/resource-api.ts', 'port: 5000,',
+      "port: 5000,\n  calls: { retries: { count: 3, perTryTimeoutMs: 1000, events: ['timeout'] }, requestTimeoutSeconds: 10 },"),
+      'synth: services/resource-api.ts: calls.retries.events: must be a list of server-error, gateway-error, client-error, stream-error, connection-error'],
   ])('%s stops synth with one line naming the file and field, dist/ unchanged', (_what, mistake, line) => {
     mistake(project);
     const before = snapshotDir(path.join(project, 'dist'));

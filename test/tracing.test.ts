@@ -17,14 +17,16 @@ function podAnnotations(result: SynthResult): Array<{ file: string; name: string
 const clusterConfigOf = (result: SynthResult, cluster: string) => result.rendered.find((f) => f.path === `${cluster}/cluster/cluster.yaml`)!.objects[0];
 
 describe('tracing through OpenTelemetry (the CloudWatch Observability EKS add-on)', () => {
-  it('installs nothing and annotates no pod while no service declares tracing', () => {
+  it('in this repository: the add-on exactly where a service declares tracing, the annotation exactly on those services\' pods', () => {
     const result = rendered();
     const traced = result.project.services.filter((s) => s.tracing !== undefined);
-    expect(traced).toEqual([]);
     for (const cluster of result.project.clusters) {
-      expect(clusterConfigOf(result, cluster.name).addons.map((a: any) => a.name)).not.toContain(ADD_ON);
+      const hasEnvironments = result.project.environments.some((e) => e.cluster === cluster.name);
+      expect(clusterConfigOf(result, cluster.name).addons.some((a: any) => a.name === ADD_ON)).toBe(hasEnvironments && traced.length > 0);
     }
-    expect(podAnnotations(result).filter((d) => Object.keys(d.annotations).some((k) => k.startsWith('instrumentation.opentelemetry.io/')))).toEqual([]);
+    const annotated = podAnnotations(result).filter((d) => Object.keys(d.annotations).some((k) => k.startsWith('instrumentation.opentelemetry.io/')));
+    expect(annotated.map((d) => [d.name, d.annotations[INJECT(result.project.services.find((s) => s.name === d.name)!.tracing!)]]).sort())
+      .toEqual(result.project.environments.flatMap(() => traced.map((s) => [s.name, 'true'])).sort());
   });
 
   describe('a service that declares its runtime', () => {

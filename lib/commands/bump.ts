@@ -51,7 +51,12 @@ function applyAndCommit(root: string, envName: string, service: string, tag: str
     fs.writeFileSync(overlay, original);
     throw err;
   }
-  git(root, ['add', '--all', '--', `environments/${envName}.yaml`, 'dist']);
+  return commitDeploy(root, ['--all', '--', `environments/${envName}.yaml`, 'dist'], envName, service, tag);
+}
+
+/** Stages `paths` (arguments of `git add`), commits `deploy(<env>): <service> <tag>` and returns the short commit. */
+function commitDeploy(root: string, paths: readonly string[], envName: string, service: string, tag: string): string {
+  git(root, ['add', ...paths]);
   try {
     git(root, ['commit', '--quiet', '-m', `deploy(${envName}): ${service} ${tag}`]);
   } catch (err) {
@@ -103,13 +108,7 @@ function reapplyAndCommit(root: string, render: Render, overlay: string, envName
   if (updated === original) return undefined;
   fs.writeFileSync(file, updated);
   for (const [name, text] of render.files) fs.writeFileSync(path.join(root, name), text);
-  git(root, ['add', '--', overlay, ...render.files.keys()]);
-  try {
-    git(root, ['commit', '--quiet', '-m', `deploy(${envName}): ${service} ${tag}`]);
-  } catch (err) {
-    throw new UserError(`git commit failed: ${(err as GitError).stderr.trim().split('\n').pop()}`);
-  }
-  return git(root, ['rev-parse', '--short', 'HEAD']).trim();
+  return commitDeploy(root, ['--', overlay, ...render.files.keys()], envName, service, tag);
 }
 
 /**

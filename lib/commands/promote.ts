@@ -111,11 +111,10 @@ function gitLine(err: unknown): string {
 }
 
 /**
- * Renders a checkout with its own code, so the branch holds exactly what its sources render. Only
- * `environment`'s folder: the change is its tags. In this process through the checkout's own
- * lib/synth.ts (its sources are loaded here already) when it has `renderOverlayChange`; otherwise
- * `node main.ts` there (a main.ts older than BOOKSTORE_RENDER_ONLY renders everything, which comes
- * out the same).
+ * Renders a checkout with its own code, so the branch holds exactly what its sources render: in
+ * this process through the checkout's own lib/synth.ts (its sources are loaded here already), which
+ * renders only `environment`'s folder, the change being its tags; a base too old to have
+ * `renderOverlayChange` renders everything with `node main.ts` there, which comes out the same.
  */
 function renderIn(dir: string, what: string, environment: string, overlayBefore: string, overlayAfter: string): void {
   const fail = (message: string) => new UserError(`rendering ${what} failed: ${message.replace(/^synth: /, '')}`);
@@ -136,7 +135,7 @@ function renderIn(dir: string, what: string, environment: string, overlayBefore:
     }
   }
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, BOOKSTORE_RENDER_ONLY: environment };
+    const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.CDK8S_OUTDIR;
     execFileSync(process.execPath, ['--require', './bin/ts.js', 'main.ts'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env });
   } catch (err: any) {
