@@ -36,6 +36,8 @@ function loadDefault<T>(file: string): T {
     mod = require(file);
   } catch (err) {
     if (err instanceof UserError) throw err;
+    const syntax = err as { code?: string; file?: string; at?: string; text?: string };
+    if (syntax.code === 'BOOKSTORE_TS_SYNTAX' && syntax.file === fs.realpathSync(file)) throw new UserError(`${relative}${syntax.at ? `:${syntax.at}` : ''}: ${syntax.text}`);
     // A syntax or type error in a source file is the user's to fix: name the file and the first line of the error.
     const detail = String((err as Error).message).split('\n').map((l) => l.trim()).filter(Boolean);
     throw new UserError(`${relative}: cannot be loaded: ${detail.find((l) => /ERROR|Error|error/.test(l) && !l.startsWith('Transform failed')) ?? detail[0]}`);

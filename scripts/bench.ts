@@ -27,7 +27,7 @@ function run(command: string[], options: SpawnSyncOptions): number {
 }
 
 function measure(what: string, command: string[], options: SpawnSyncOptions, note?: string): Row {
-  run(command, options); // warm the OS and tsx caches once; not counted
+  run(command, options); // warm the OS and compile caches once; not counted
   const times = Array.from({ length: RUNS }, () => run(command, options));
   return { what, times, note };
 }
