@@ -80,6 +80,17 @@ export function diffObjects(before: ReadonlyMap<string, KeyedObject>, after: Rea
   return diff;
 }
 
+/**
+ * What changed between two renders' files (path below dist/ → text): only the files whose text
+ * differs are parsed, since an unchanged file holds the same objects on both sides. A promote or a
+ * bump changes one environment's folder; the rest of dist/ is compared as text.
+ */
+export function diffTrees(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): ObjectDiff {
+  const differs = (file: string) => before.get(file) !== after.get(file);
+  const only = (files: ReadonlyMap<string, string>) => new Map([...files].filter(([file]) => differs(file)));
+  return diffObjects(indexObjects(only(before)), indexObjects(only(after)));
+}
+
 /** Counts per kind: `{ Deployment: { added: 0, changed: 2, removed: 0 } }`, kinds sorted. */
 export function summarizeByKind(diff: ObjectDiff): Array<{ kind: string; added: number; changed: number; removed: number }> {
   const rows = new Map<string, { kind: string; added: number; changed: number; removed: number }>();

@@ -46,8 +46,7 @@ export class GitFixture {
 
   /** A fingerprint of a clone: HEAD, status and every file's content. */
   state(clone: string): { head: string; status: string; files: Map<string, string> } {
-    const files = snapshotDir(clone);
-    for (const key of [...files.keys()]) if (key.startsWith('.git/') || key.startsWith('node_modules')) files.delete(key);
+    const files = snapshotDir(clone, ['.git', 'node_modules']);
     return { head: git(clone, ['rev-parse', 'HEAD']), status: git(clone, ['status', '--porcelain']), files };
   }
 

@@ -55,14 +55,20 @@ export function find(file: string, kind: string, name: string): any {
   return found[0];
 }
 
-/** A snapshot of a folder's files and contents, to show that a failed command changed nothing. */
-export function snapshotDir(dir: string): Map<string, string> {
+/** A snapshot of a folder's files and contents, to show that a failed command changed nothing; `skip` names top-level entries left out. */
+export function snapshotDir(dir: string, skip: readonly string[] = []): Map<string, string> {
   const out = new Map<string, string>();
   if (!fs.existsSync(dir)) return out;
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) {
-      const full = path.join(entry.parentPath, entry.name);
-      out.set(path.relative(dir, full), fs.readFileSync(full, 'utf8'));
+  for (const top of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (skip.includes(top.name)) continue;
+    const full = path.join(dir, top.name);
+    if (top.isFile()) out.set(top.name, fs.readFileSync(full, 'utf8'));
+    if (!top.isDirectory()) continue;
+    for (const entry of fs.readdirSync(full, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) {
+        const file = path.join(entry.parentPath, entry.name);
+        out.set(path.relative(dir, file), fs.readFileSync(file, 'utf8'));
+      }
     }
   }
   return out;

@@ -65,16 +65,19 @@ function commitDeploy(root: string, paths: readonly string[], envName: string, s
   return git(root, ['rev-parse', '--short', 'HEAD']).trim();
 }
 
-/** The files a bump's commit rendered (below dist/) and the commit it was made on. */
+/** The files a bump's commit rendered (below dist/), the commit it was made on and that commit's overlay. */
 interface Render {
   readonly base: string;
+  readonly overlay: string;
   readonly files: ReadonlyMap<string, string>;
 }
 
-/** What HEAD's commit rendered, or undefined when it did more than change the overlay and write files of dist/. */
-function renderOfHead(root: string, overlay: string): Render | undefined {
-  const base = git(root, ['rev-parse', 'HEAD~1']).trim();
-  const changed = git(root, ['diff', '--name-only', '-z', 'HEAD~1', 'HEAD']).split('\0').filter(Boolean);
+/**
+ * What HEAD's commit rendered on `base` (whose overlay read `overlayText`), or undefined when it did
+ * more than change the overlay and write files of dist/.
+ */
+function renderOfHead(root: string, base: string, overlay: string, overlayText: string): Render | undefined {
+  const changed = git(root, ['diff', '--name-only', '-z', base, 'HEAD']).split('\0').filter(Boolean);
   const files = new Map<string, string>();
   for (const file of changed) {
     if (file === overlay) continue;
@@ -82,7 +85,7 @@ function renderOfHead(root: string, overlay: string): Render | undefined {
     if (!file.startsWith('dist/') || !fs.existsSync(full)) return undefined;
     files.set(file, fs.readFileSync(full, 'utf8'));
   }
-  return { base, files };
+  return { base, overlay: overlayText, files };
 }
 
 /**
@@ -95,9 +98,8 @@ function renderOfHead(root: string, overlay: string): Render | undefined {
 function renderHolds(root: string, render: Render, head: string, overlay: string, folder: string): boolean {
   const moved = git(root, ['diff', '--name-only', '-z', render.base, head]).split('\0').filter(Boolean);
   if (!moved.every((file) => file === overlay || (file.startsWith(`dist/${folder}/`) && !render.files.has(file)))) return false;
-  if (!moved.includes(overlay)) return true;
-  const at = (commit: string) => git(root, ['show', `${commit}:${overlay}`]);
-  return onlyImagesDiffer(at(render.base), at(head));
+  // The checkout is at `head` (reset after the fetch), so its overlay is head's.
+  return !moved.includes(overlay) || onlyImagesDiffer(render.overlay, fs.readFileSync(path.join(root, overlay), 'utf8'));
 }
 
 /** Applies the tag and writes a render that still holds (see renderHolds), then commits; undefined when the tag is already set. */
@@ -140,6 +142,7 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
   let render: Render | undefined;
   for (let attempt = 1; attempt <= maxTries; attempt++) {
     const head = git(root, ['rev-parse', 'HEAD']).trim();
+    const overlayText = fs.readFileSync(path.join(root, overlay), 'utf8');
     const reuse = render !== undefined && renderHolds(root, render, head, overlay, folderOf(environment));
     const commit = reuse ? reapplyAndCommit(root, render!, overlay, envName, service, tag) : applyAndCommit(root, envName, service, tag, log);
     if (reuse && commit) log(`bump: only other tags moved on ${remote}/${branch}; the render of ${render!.files.size} file(s) still holds`);
@@ -149,7 +152,7 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
     }
     log(`bump: committed ${commit} deploy(${envName}): ${service} ${tag}`);
     if (!push) return;
-    render = reuse ? { base: head, files: render!.files } : renderOfHead(root, overlay);
+    render = reuse ? { base: head, overlay: overlayText, files: render!.files } : renderOfHead(root, head, overlay, overlayText);
     try {
       git(root, ['push', '--quiet', remote, `HEAD:refs/heads/${branch}`]);
       log(`bump: pushed to ${remote}/${branch}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
@@ -158,7 +161,8 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
       if (!isRejectedPush(err)) throw new UserError(`push to ${remote}/${branch} failed: ${(err as GitError).stderr.trim().split('\n').pop()}`);
     }
     // Someone else pushed first: take their history and apply the change again on top of it.
-    git(root, ['fetch', '--quiet', remote, branch]);
+    // No automatic maintenance after the fetch: a retry is on the clock (it spawned `git maintenance`, half the fetch's time).
+    git(root, ['fetch', '--quiet', '--no-tags', '--no-auto-maintenance', remote, branch]);
     git(root, ['reset', '--quiet', '--hard', `${remote}/${branch}`]);
     if (attempt < maxTries) {
       // Full jitter: racing bumps spread out instead of colliding again on the next round.

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError } from '../errors';
 import { git, GitError } from '../git';
-import { diffObjects, indexObjects } from '../objects';
+import { diffTrees } from '../objects';
 import { changedServices, environmentPicture, mermaidBlock } from '../picture';
 import { pictureFacts } from '../render';
 import { synthesize } from '../synth';
@@ -60,10 +60,8 @@ export async function diff(argv: readonly string[], options: CommandOptions): Pr
   const committed = committedDist(root, ref);
   // Without a committed dist/ every object would show as added: a false answer, so say why instead.
   if (committed.size === 0) throw new UserError(`${ref} has no dist/ committed, so there is nothing to compare with: name a later ref, e.g. \`bookstore diff origin/main\``);
-  const before = indexObjects(committed);
   const { project, files } = synthesize(root);
-  const after = indexObjects(files);
-  const result = diffObjects(before, after);
+  const result = diffTrees(committed, files);
   const entries = [
     ...result.added.map((o) => ({ folder: o.folder, line: `  + ${o.id}`, fields: [] as string[] })),
     ...result.removed.map((o) => ({ folder: o.folder, line: `  - ${o.id}`, fields: [] as string[] })),
