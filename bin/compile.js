@@ -9,7 +9,8 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const esbuild = require('esbuild');
+// esbuild itself loads only when a file is not in the cache (20 ms a run otherwise).
+const ESBUILD_VERSION = require('esbuild/package.json').version;
 
 const ROOT = path.resolve(__dirname, '..');
 /** Bump when the output for the same input changes in a way esbuild's version does not capture. */
@@ -51,7 +52,7 @@ const CACHE = (() => {
 /** The key of a compile: the source, its file's name (the source map names it), the compiler and its options. */
 function cacheKey(source, filename) {
   return crypto.createHash('sha256')
-    .update(JSON.stringify([FORMAT, esbuild.version, OPTIONS, path.basename(filename)]))
+    .update(JSON.stringify([FORMAT, ESBUILD_VERSION, OPTIONS, path.basename(filename)]))
     .update('\0')
     .update(source)
     .digest('hex');
@@ -73,7 +74,7 @@ function compile(source, filename) {
   }
   let code;
   try {
-    ({ code } = esbuild.transformSync(source, { ...OPTIONS, sourcefile: path.basename(filename) }));
+    ({ code } = require('esbuild').transformSync(source, { ...OPTIONS, sourcefile: path.basename(filename) }));
   } catch (err) {
     // esbuild's message starts "Transform failed with N error(s):"; the next line names the place.
     // The error names the file and place; `at` is the place alone, for a caller that names the file itself.

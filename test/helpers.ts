@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { synthesize } from '../lib/synth';
+import { loadProject } from '../lib/load';
+import { synthesize, type SynthResult } from '../lib/synth';
 
 /**
  * The project the structural tests read: this repository, or the copy in $BOOKSTORE_TEST_ROOT
@@ -24,10 +25,25 @@ export function copyProject(options: { withDist?: boolean } = {}): string {
   return dir;
 }
 
-let cached: ReturnType<typeof synthesize> | undefined;
-/** The repository rendered in memory (once per test file). */
-export function rendered() {
-  cached ??= synthesize(ROOT);
+/** Names the file where test/global-setup.ts left the render of ROOT for this run. */
+export const RENDER_FILE_VARIABLE = 'BOOKSTORE_TEST_RENDER';
+
+/** What test/global-setup.ts rendered, when it rendered this ROOT. */
+function renderOfThisRun(): SynthResult | undefined {
+  const file = process.env[RENDER_FILE_VARIABLE];
+  if (!file || !fs.existsSync(file)) return undefined;
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { root: string; files: Array<[string, string]>; rendered: SynthResult['rendered'] };
+  if (saved.root !== ROOT) return undefined;
+  return { project: loadProject(ROOT), files: new Map(saved.files), rendered: saved.rendered };
+}
+
+let cached: SynthResult | undefined;
+/**
+ * The repository rendered in memory: rendered once per run by test/global-setup.ts and read here
+ * (the model loaded afresh), or rendered here when the setup could not (its error then shows in the test).
+ */
+export function rendered(): SynthResult {
+  cached ??= renderOfThisRun() ?? synthesize(ROOT);
   return cached;
 }
 
