@@ -14,6 +14,8 @@ export class GitFixture {
 
   constructor(prepare?: (seed: string) => void) {
     git(this.dir, ['init', '--quiet', '--bare', '--initial-branch=main', this.remote]);
+    // A hosted remote does not garbage-collect inside each push, as git's own receive-pack does by default.
+    git(this.remote, ['config', 'receive.autogc', 'false']);
     const seed = copyProject({ withDist: true });
     prepare?.(seed);
     fs.writeFileSync(path.join(seed, '.gitignore'), 'node_modules\n');
