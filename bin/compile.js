@@ -97,9 +97,5 @@ function compile(source, filename) {
   return code;
 }
 
-/** A key that changes whenever compile's output for `source` could (jest's transform cache). */
-function compileKey(source, filename) {
-  return cacheKey(source, filename);
-}
-
-module.exports = { compile, compileKey };
+// The key changes whenever compile's output for the source could: jest keys its transform cache with it.
+module.exports = { compile, compileKey: cacheKey };

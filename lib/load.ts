@@ -38,9 +38,10 @@ function loadDefault<T>(file: string): T {
     if (err instanceof UserError) throw err;
     const syntax = err as { code?: string; file?: string; at?: string; text?: string };
     if (syntax.code === 'BOOKSTORE_TS_SYNTAX' && syntax.file === fs.realpathSync(file)) throw new UserError(`${relative}${syntax.at ? `:${syntax.at}` : ''}: ${syntax.text}`);
-    // A syntax or type error in a source file is the user's to fix: name the file and the first line of the error.
-    const detail = String((err as Error).message).split('\n').map((l) => l.trim()).filter(Boolean);
-    throw new UserError(`${relative}: cannot be loaded: ${detail.find((l) => /ERROR|Error|error/.test(l) && !l.startsWith('Transform failed')) ?? detail[0]}`);
+    // Anything else that stops the file loading (a missing import, an error thrown while it runs, a
+    // syntax error in a file it imports) is the user's to fix too: the file and the error's first line.
+    const first = String((err as Error).message).split('\n').map((l) => l.trim()).find(Boolean);
+    throw new UserError(`${relative}: cannot be loaded: ${first ?? String(err)}`);
   }
   if (!mod?.default) throw new UserError(`${relative}: has no default export`);
   return mod.default as T;

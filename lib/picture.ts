@@ -16,8 +16,6 @@ export interface PictureFacts {
   readonly services: readonly ServiceDefinition[];
   /** Full public host of a service with an Ingress. */
   hostOf(service: string): string;
-  /** The mesh provider's name, shown on the environment. */
-  readonly mesh: string;
   /** What the provider does with calls to this backend, e.g. `retries 10 × 2 s, timeout 30 s`. */
   callLabel(backend: ServiceDefinition): string;
 }
@@ -49,7 +47,7 @@ export function environmentPicture(facts: PictureFacts, changed: ReadonlySet<str
   const byName = new Map(services.map((s) => [s.name, s]));
   const lines = ['flowchart LR'];
   lines.push(`  ${INTERNET_NODE}((${label('Internet')}))`);
-  lines.push(`  subgraph ${nodeId('env', environment.name)}[${label(`${environment.name} · namespace ${environment.namespace} · mesh ${facts.mesh}`)}]`);
+  lines.push(`  subgraph ${nodeId('env', environment.name)}[${label(`${environment.name} · namespace ${environment.namespace} · mesh ${environment.mesh}`)}]`);
   lines.push('    direction LR');
   for (const service of services) {
     lines.push(`    ${serviceNode(service.name)}[${label(service.name)}]`);
@@ -94,7 +92,7 @@ export function pictureMarkdown(facts: PictureFacts): string {
     '<!-- Rendered by `npm run synth` from the sources of this repository. Do not edit: change the sources and re-render. -->',
     `# ${environment.name} on ${cluster.name}`,
     '',
-    `Services of the ${environment.name} environment, who calls whom through the ${facts.mesh} mesh provider, the public hosts`,
+    `Services of the ${environment.name} environment, who calls whom through the ${environment.mesh} mesh provider, the public hosts`,
     'and the DynamoDB table each service owns. Dotted lines are data; labels on calls say what the provider enforces.',
     '',
     mermaidBlock(environmentPicture(facts)),

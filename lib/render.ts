@@ -35,20 +35,21 @@ export type Folders = ReadonlySet<string> | undefined;
 /** The folder an environment renders into: dist/<cluster>/<env>/. */
 export const folderOf = (environment: Environment) => `${environment.cluster}/${environment.name}`;
 
-/**
- * The cdk8s app of each cluster: the Argo CD objects, the platform add-ons and one chart per
- * environment. A chart's id is its folder under dist/<cluster>/. With `folders`, only the charts
- * of those folders are built (a bump renders one environment; see `synthesizeEnvironments`).
- */
 /** The add-ons a cluster runs: a mesh provider's controller only where one of its environments uses it. */
 export function addOnsOf(project: Project, cluster: string): PlatformAddOn[] {
   const workloads = { environments: project.environments.filter((e) => e.cluster === cluster), services: project.services };
   return project.addOns.filter((a) => a.appliesTo?.(workloads) ?? true);
 }
 
+/**
+ * The cdk8s app of each cluster: the Argo CD objects, the platform add-ons and one chart per
+ * environment. A chart's id is its folder under dist/<cluster>/. With `folders`, only the charts
+ * of those folders are built (a bump renders one environment; see `synthesizeEnvironments`).
+ */
 export function buildApps(project: Project, folders?: Folders): Array<{ cluster: string; app: App }> {
   // The add-ons some cluster needs: the platform project allows their sources, namespaces and kinds.
-  const addOns = project.addOns.filter((a) => project.clusters.some((c) => addOnsOf(project, c.name).includes(a)));
+  const used = new Set(project.clusters.flatMap((c) => addOnsOf(project, c.name)));
+  const addOns = project.addOns.filter((a) => used.has(a));
   const platform = {
     chartRepositories: [...new Set(addOns.flatMap((a) => [...(a.chart ? [a.chart.repository] : []), ...(a.sourceRepositories ?? [])]))].sort(),
     namespaces: [...new Set(addOns.map((a) => a.namespace))].sort(),
@@ -119,8 +120,7 @@ export function toYaml(file: RenderedFile): string {
 }
 
 /** The facts the picture of one environment shows, from the same project the objects are rendered from. */
-export function pictureFacts(project: Project, environmentName: string): PictureFacts {
-  const environment = project.environments.find((e) => e.name === environmentName)!;
+export function pictureFacts(project: Project, environment: Environment): PictureFacts {
   const cluster = project.clusters.find((c) => c.name === environment.cluster)!;
   const byName = new Map(project.services.map((s) => [s.name, s]));
   return {
@@ -128,7 +128,6 @@ export function pictureFacts(project: Project, environmentName: string): Picture
     environment,
     services: project.services,
     hostOf: (name) => publicHost(cluster, environment, byName.get(name)!.host),
-    mesh: environment.mesh,
     callLabel: (backend) => callLabel(meshProviderOf(environment).enforces, backend),
   };
 }
@@ -143,7 +142,11 @@ function callLabel(enforces: MeshProvider['enforces'], backend: ServiceDefinitio
   return parts.length > 0 ? parts.join(', ') : 'no retries, no timeout';
 }
 
-/** dist/<cluster>/<env>/README.md of every environment: its picture (Markdown, not an object: Argo CD ignores it). */
-export function renderPictures(project: Project): Map<string, string> {
-  return new Map(project.environments.map((e) => [`${e.cluster}/${e.name}/${PICTURE_FILE}`, pictureMarkdown(pictureFacts(project, e.name))]));
+/**
+ * dist/<cluster>/<env>/README.md of the environments whose folder is rendered (`folders`; absent:
+ * every one): its picture (Markdown, not an object: Argo CD ignores it).
+ */
+export function renderPictures(project: Project, folders?: Folders): Map<string, string> {
+  const environments = project.environments.filter((e) => !folders || folders.has(folderOf(e)));
+  return new Map(environments.map((e) => [`${folderOf(e)}/${PICTURE_FILE}`, pictureMarkdown(pictureFacts(project, e))]));
 }

@@ -74,8 +74,7 @@ export function synthesize(root: string, timings?: Record<string, number>, scope
     throw new UserError(`${policyFindings.length} policy finding(s), first: ${formatFinding(policyFindings[0])} (\`npm run validate\` lists all)`);
   }
   // The pictures of the environments rendered (all of them, or those a partial render picked).
-  const folders = new Set(rendered.map((f) => f.path.slice(0, f.path.lastIndexOf('/'))));
-  const pictures = [...renderPictures(project)].filter(([file]) => folders.has(file.slice(0, file.lastIndexOf('/'))));
+  const pictures = renderPictures(project, new Set(rendered.map((f) => f.path.slice(0, f.path.lastIndexOf('/')))));
   const files = timed(timings)('YAML emit', () => new Map([...rendered.map((f): [string, string] => [f.path, toYaml(f)]), ...pictures]));
   return { project, files, rendered };
 }

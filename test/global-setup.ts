@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { synthesize } from '../lib/synth';
+import { synthesize, type SynthResult } from '../lib/synth';
 import { RENDER_FILE_VARIABLE, ROOT } from './helpers';
 
 /**
@@ -11,7 +11,7 @@ import { RENDER_FILE_VARIABLE, ROOT } from './helpers';
  */
 export default function globalSetup(): void {
   delete process.env[RENDER_FILE_VARIABLE];
-  let result: ReturnType<typeof synthesize>;
+  let result: SynthResult;
   try {
     result = synthesize(ROOT);
   } catch {

@@ -35,7 +35,7 @@ describe('the picture of each environment', () => {
   beforeAll(() => {
     const results = parseWithMermaid([
       ...environments.map((e) => diagramOf(files.get(`${e.cluster}/${e.name}/${PICTURE_FILE}`)!)),
-      environmentPicture(pictureFacts(project, environments[0].name), new Set([changed.name])),
+      environmentPicture(pictureFacts(project, environments[0]), new Set([changed.name])),
       'flowchart LR\n  a -->',
     ]);
     parsed = results.slice(0, environments.length);
@@ -50,7 +50,7 @@ describe('the picture of each environment', () => {
   it('has a node per service and per table, and the edges the model declares', () => {
     environments.forEach((environment, i) => {
       const { vertices, edges, subgraphs } = parsed[i];
-      const facts = pictureFacts(project, environment.name);
+      const facts = pictureFacts(project, environment);
       const expectedVertices = [
         INTERNET_NODE,
         ...project.services.map((s) => serviceNode(s.name)),
@@ -73,7 +73,7 @@ describe('the picture of each environment', () => {
       // The environment box names its namespace and mesh provider and holds every service.
       expect(subgraphs).toHaveLength(1);
       expect(subgraphs[0].title).toContain(`namespace ${environment.namespace}`);
-      expect(subgraphs[0].title).toContain(`mesh ${facts.mesh}`);
+      expect(subgraphs[0].title).toContain(`mesh ${facts.environment.mesh}`);
       expect(subgraphs[0].nodes.sort()).toEqual(expectedVertices.filter((v) => v !== INTERNET_NODE));
     });
   });

@@ -47,6 +47,8 @@ describe('service files are checked on load', () => {
       'synth: services/inventory-api.ts: serviceName: "clients-api-service" is already used by services/clients-api.ts'],
     ['a syntax error', (d) => edit(d, 'services/renting-api.ts', 'port: 5004', 'port: 5004 5005'),
       `synth: services/renting-api.ts:${fs.readFileSync(path.join(ROOT, 'services/renting-api.ts'), 'utf8').split('\n').findIndex((l) => l.includes('port: 5004')) + 1}:${'  port: 5004 '.length + 1}: Expected "}" but found "5005"`],
+    ['an import that does not resolve', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/service';", "import { defineService } from '../lib/service';\nimport '../lib/no-such-module';"),
+      "synth: services/resource-api.ts: cannot be loaded: Cannot find module '../lib/no-such-module'"],
     ['a service name taken twice', (d) => fs.copyFileSync(path.join(d, 'services/resource-api.ts'), path.join(d, 'services/resource-api-copy.ts')),
       'synth: services/resource-api-copy.ts: name: declares service "resource-api"; the file must be named resource-api.ts'],
     ['a backend that is not a service', (d) => edit(d, 'services/inventory-api.ts', "service: 'resource-api'", "service: 'resources-api'"),

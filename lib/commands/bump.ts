@@ -68,7 +68,7 @@ function commitDeploy(root: string, paths: readonly string[], envName: string, s
 /** The files a bump's commit rendered (below dist/), the commit it was made on and that commit's overlay. */
 interface Render {
   readonly base: string;
-  readonly overlay: string;
+  readonly overlayText: string;
   readonly files: ReadonlyMap<string, string>;
 }
 
@@ -85,7 +85,7 @@ function renderOfHead(root: string, base: string, overlay: string, overlayText: 
     if (!file.startsWith('dist/') || !fs.existsSync(full)) return undefined;
     files.set(file, fs.readFileSync(full, 'utf8'));
   }
-  return { base, overlay: overlayText, files };
+  return { base, overlayText, files };
 }
 
 /**
@@ -99,7 +99,7 @@ function renderHolds(root: string, render: Render, head: string, overlay: string
   const moved = git(root, ['diff', '--name-only', '-z', render.base, head]).split('\0').filter(Boolean);
   if (!moved.every((file) => file === overlay || (file.startsWith(`dist/${folder}/`) && !render.files.has(file)))) return false;
   // The checkout is at `head` (reset after the fetch), so its overlay is head's.
-  return !moved.includes(overlay) || onlyImagesDiffer(render.overlay, fs.readFileSync(path.join(root, overlay), 'utf8'));
+  return !moved.includes(overlay) || onlyImagesDiffer(render.overlayText, fs.readFileSync(path.join(root, overlay), 'utf8'));
 }
 
 /** Applies the tag and writes a render that still holds (see renderHolds), then commits; undefined when the tag is already set. */
@@ -152,7 +152,7 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
     }
     log(`bump: committed ${commit} deploy(${envName}): ${service} ${tag}`);
     if (!push) return;
-    render = reuse ? { base: head, overlay: overlayText, files: render!.files } : renderOfHead(root, head, overlay, overlayText);
+    render = reuse ? { base: head, overlayText, files: render!.files } : renderOfHead(root, head, overlay, overlayText);
     try {
       git(root, ['push', '--quiet', remote, `HEAD:refs/heads/${branch}`]);
       log(`bump: pushed to ${remote}/${branch}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);

@@ -5,7 +5,7 @@ import { UserError } from '../errors';
 import { git, GitError } from '../git';
 import { diffTrees } from '../objects';
 import { changedServices, environmentPicture, mermaidBlock } from '../picture';
-import { pictureFacts } from '../render';
+import { folderOf, pictureFacts } from '../render';
 import { synthesize } from '../synth';
 import type { CommandOptions } from './bump';
 import { USAGES } from './usage';
@@ -83,9 +83,9 @@ export async function diff(argv: readonly string[], options: CommandOptions): Pr
       for (const f of e.fields) log(f);
     }
     // --picture: the environment as the change leaves it, the services it touches highlighted.
-    const environment = project.environments.find((env) => `${env.cluster}/${env.name}` === folder);
+    const environment = project.environments.find((env) => folderOf(env) === folder);
     if (picture && environment) {
-      log(mermaidBlock(environmentPicture(pictureFacts(project, environment.name), changedServices(result, folder, project.services))).trimEnd());
+      log(mermaidBlock(environmentPicture(pictureFacts(project, environment), changedServices(result, folder, project.services))).trimEnd());
     }
   }
   log(`diff: ${result.added.length} added, ${result.changed.length} changed, ${result.removed.length} removed against ${short}`);

@@ -15,7 +15,7 @@ import { parseArgs } from './args';
 import type { CommandOptions } from './bump';
 import { pullRequests, resolveProvider, type Provider, type PullRequests } from './pull-request';
 import { changedServices, environmentPicture, mermaidBlock } from '../picture';
-import { pictureFacts } from '../render';
+import { folderOf, pictureFacts } from '../render';
 import { USAGES } from './usage';
 
 export const USAGE = USAGES.promote;
@@ -214,7 +214,7 @@ export async function promote(argv: readonly string[], options: CommandOptions):
     renderIn(worktree, `${to.name} on ${remote}/${base}`, to.name, overlayBefore, text);
     const diff = diffTrees(before, readTree(path.join(worktree, 'dist')));
     const title = `promote(${to.name}): ${changes.map((c) => `${c.service} ${c.next}`).join(', ')}`;
-    const picture = mermaidBlock(environmentPicture(pictureFacts(project, to.name), changedServices(diff, `${to.cluster}/${to.name}`, project.services)));
+    const picture = mermaidBlock(environmentPicture(pictureFacts(project, to), changedServices(diff, folderOf(to), project.services)));
     const body = pullRequestBody(from, to, changes, diff, BODY_LIMIT[provider?.kind ?? 'codecommit'], picture);
     const fingerprint = createHash('sha256').update(`${to.name}:${changes.map((c) => `${c.service}=${c.next}`).join(',')}`).digest('hex').slice(0, 8);
     const branch = `promote/${to.name}-${fingerprint}`;
