@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 
 /** A git command that failed: its arguments and what git said. */
 export class GitError extends Error {
@@ -8,19 +8,31 @@ export class GitError extends Error {
   }
 }
 
+const options = (cwd: string, env: Record<string, string>) => ({
+  cwd,
+  encoding: 'utf8' as const,
+  env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...env },
+  maxBuffer: 64 * 1024 * 1024,
+});
+
 /** Runs git (the CLI itself: the well-kept implementation of the protocol) in a folder and returns its stdout. */
 export function git(cwd: string, args: readonly string[], env: Record<string, string> = {}): string {
   try {
-    return execFileSync('git', args, {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...env },
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    return execFileSync('git', args, { ...options(cwd, env), stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err: any) {
     throw new GitError(args, String(err.stderr ?? err.message), err.status ?? null);
   }
+}
+
+/** `git` without blocking: bumps run side by side in one process (the race test) and interleave at each call. */
+export function gitAsync(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('git', args, options(cwd, env), (err, stdout, stderr) => {
+      if (err) reject(new GitError(args, String(stderr || err.message), typeof err.code === 'number' ? err.code : null));
+      else resolve(stdout);
+    });
+    child.stdin?.end();
+  });
 }
 
 /** Files with uncommitted changes below the given paths (empty when clean). */

@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { bump } from '../lib/commands/bump';
 import { git } from '../lib/git';
 import { readTree, synthesize, treeDifferences } from '../lib/synth';
 import { GitFixture } from './git-fixture';
 
 // Its own file, so that jest runs it next to the other suites instead of after them.
+// The bumps run in this process (git runs beside it), so their backoff can be injected: see VirtualClock.
 describe('20 bumps started at the same moment from 20 clones', () => {
   const SERVICES = 20;
   let fixture: GitFixture;
@@ -28,34 +29,67 @@ describe('20 bumps started at the same moment from 20 clones', () => {
       }
     });
   });
-  // A timed-out run must not leave its bumps running.
-  const children: ChildProcess[] = [];
-  afterAll(() => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill();
-    fixture.remove();
-  });
+  afterAll(() => fixture.remove());
 
   it('all land, none lost, history linear', async () => {
     const services = ['front-end', 'clients-api', 'inventory-api', 'renting-api', 'resource-api',
       ...Array.from({ length: SERVICES - 5 }, (_, i) => `extra-${String(i + 1).padStart(2, '0')}-api`)];
-    const clones = services.map(() => fixture.clone());
-    const bin = path.join(__dirname, '..', 'bin', 'bookstore.js');
-    const results = await Promise.all(services.map((service, i) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, 'bump', 'development', service, `2.0.${String(i).padStart(8, 'a')}`, '--max-tries', '60',
-        // The jittered backoff is for real CI runners; here it would only be waited out.
-        '--backoff-ms', '0'], { cwd: clones[i] });
-      children.push(child);
-      let stderr = '';
-      child.stderr.on('data', (d) => { stderr += d; });
-      child.on('close', (code) => resolve({ code, stderr }));
-    })));
-    expect(results.filter((r) => r.code !== 0)).toEqual([]);
+    const tagOf = (i: number) => `2.0.${String(i).padStart(8, 'a')}`;
+    const clones = await fixture.cloneMany(services.length);
+    const clock = new VirtualClock(services.length);
+    const logs = services.map(() => [] as string[]);
+    // One process, 20 bumps: each waits on git without blocking the others, so their pushes race at the remote.
+    const results = await Promise.allSettled(services.map((service, i) =>
+      bump(['development', service, tagOf(i), '--max-tries', '60'], { root: clones[i], log: (l) => logs[i].push(l), sleep: clock.sleep })
+        .finally(clock.done)));
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    // Every clone committed on the same first head, so exactly one push landed at once and 19 retried.
+    const attempts = logs.map((lines) => Number(/\(attempt (\d+)\)$/.exec(lines[lines.length - 1])?.[1] ?? 1));
+    expect(attempts.filter((n) => n === 1)).toHaveLength(1);
+    // Each wait is drawn from its jittered window: below 500 ms × 2^(attempt-1), capped at 16 × 500 ms.
+    for (const lines of logs) {
+      lines.filter((l) => l.includes('retrying in')).forEach((l, k) => {
+        expect(Number(/retrying in (\d+) ms/.exec(l)![1])).toBeLessThanOrEqual(Math.min(8000, 500 * 2 ** k));
+      });
+    }
     const history = fixture.history();
-    expect(history.slice(1).sort()).toEqual(services.map((s, i) => `deploy(development): ${s} 2.0.${String(i).padStart(8, 'a')}`).sort());
+    expect(history.slice(1).sort()).toEqual(services.map((s, i) => `deploy(development): ${s} ${tagOf(i)}`).sort());
     expect(git(fixture.remote, ['rev-list', '--merges', '--count', 'main']).trim()).toBe('0');
     const check = fixture.clone();
     const overlay = fs.readFileSync(path.join(check, 'environments', 'development.yaml'), 'utf8');
-    services.forEach((s, i) => expect(overlay).toContain(`${s}: 2.0.${String(i).padStart(8, 'a')}`));
+    services.forEach((s, i) => expect(overlay).toContain(`${s}: ${tagOf(i)}`));
     expect(treeDifferences(synthesize(check).files, readTree(path.join(check, 'dist')))).toEqual([]);
   }, 300000);
 });
+
+/**
+ * The bumps' backoff in virtual time, so that its timings are used but not waited out: work takes
+ * no virtual time, and when every bump is asleep or done, the clock jumps to the earliest wake-up
+ * and wakes the bumps due then (all of them, should two draw the same moment).
+ */
+class VirtualClock {
+  private now = 0;
+  private asleep: Array<{ at: number; wake: () => void }> = [];
+
+  constructor(private running: number) {}
+
+  readonly sleep = (ms: number) => new Promise<void>((wake) => {
+    this.asleep.push({ at: this.now + ms, wake });
+    this.running--;
+    this.advance();
+  });
+
+  readonly done = () => {
+    this.running--;
+    this.advance();
+  };
+
+  private advance(): void {
+    if (this.running > 0 || this.asleep.length === 0) return;
+    this.now = Math.min(...this.asleep.map((s) => s.at));
+    const due = this.asleep.filter((s) => s.at === this.now);
+    this.asleep = this.asleep.filter((s) => s.at !== this.now);
+    this.running += due.length;
+    for (const s of due) s.wake();
+  }
+}

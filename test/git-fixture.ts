@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { git } from '../lib/git';
+import { git, gitAsync } from '../lib/git';
 import { copyProject, snapshotDir } from './helpers';
 
 const IDENTITY = ['-c', 'user.name=Bookstore CI', '-c', 'user.email=ci@example.com'];
@@ -29,10 +29,24 @@ export class GitFixture {
   /** A fresh clone with node_modules linked and a committer identity, as CI would have. */
   clone(): string {
     const target = path.join(this.dir, `clone-${++this.clones}`);
-    git(this.dir, ['clone', '--quiet', this.remote, target]);
+    git(this.dir, this.cloneArgs(target));
+    return this.linkModules(target);
+  }
+
+  /** `count` fresh clones made side by side (see `clone`). */
+  async cloneMany(count: number): Promise<string[]> {
+    const targets = Array.from({ length: count }, () => path.join(this.dir, `clone-${++this.clones}`));
+    await Promise.all(targets.map((target) => gitAsync(this.dir, this.cloneArgs(target))));
+    return targets.map((target) => this.linkModules(target));
+  }
+
+  /** `git clone` writing the committer identity into the clone's config. */
+  private cloneArgs(target: string): string[] {
+    return ['clone', '--quiet', '--config', 'user.name=Bookstore CI', '--config', 'user.email=ci@example.com', this.remote, target];
+  }
+
+  private linkModules(target: string): string {
     fs.symlinkSync(path.join(__dirname, '..', 'node_modules'), path.join(target, 'node_modules'));
-    git(target, ['config', 'user.name', 'Bookstore CI']);
-    git(target, ['config', 'user.email', 'ci@example.com']);
     return target;
   }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors';
-import { git, GitError, isRejectedPush, uncommitted } from '../git';
+import { GitError, gitAsync, isRejectedPush, uncommitted } from '../git';
 import { environmentNamed, loadProject, type Project } from '../load';
 import { onlyImagesDiffer, setImageTag, TAG_FORMAT, TAG_PATTERN } from '../overlay';
 import { folderOf } from '../render';
@@ -38,7 +38,7 @@ export function validateBump(project: Project, envName: string, service: string,
  * Sets the tag in the overlay, re-renders dist/ and commits. Returns the commit, or undefined when
  * the tag was already set. On a failed render the overlay is put back as it was.
  */
-function applyAndCommit(root: string, envName: string, service: string, tag: string, log: (l: string) => void): string | undefined {
+async function applyAndCommit(root: string, envName: string, service: string, tag: string, log: (l: string) => void): Promise<string | undefined> {
   const overlay = path.join(root, 'environments', `${envName}.yaml`);
   const original = fs.readFileSync(overlay, 'utf8');
   const updated = setImageTag(original, service, tag);
@@ -55,14 +55,14 @@ function applyAndCommit(root: string, envName: string, service: string, tag: str
 }
 
 /** Stages `paths` (arguments of `git add`), commits `deploy(<env>): <service> <tag>` and returns the short commit. */
-function commitDeploy(root: string, paths: readonly string[], envName: string, service: string, tag: string): string {
-  git(root, ['add', ...paths]);
+async function commitDeploy(root: string, paths: readonly string[], envName: string, service: string, tag: string): Promise<string> {
+  await gitAsync(root, ['add', ...paths]);
   try {
-    git(root, ['commit', '--quiet', '-m', `deploy(${envName}): ${service} ${tag}`]);
+    await gitAsync(root, ['commit', '--quiet', '-m', `deploy(${envName}): ${service} ${tag}`]);
   } catch (err) {
     throw new UserError(`git commit failed: ${(err as GitError).stderr.trim().split('\n').pop()}`);
   }
-  return git(root, ['rev-parse', '--short', 'HEAD']).trim();
+  return (await gitAsync(root, ['rev-parse', '--short', 'HEAD'])).trim();
 }
 
 /** The files a bump's commit rendered (below dist/), the commit it was made on and that commit's overlay. */
@@ -76,8 +76,8 @@ interface Render {
  * What HEAD's commit rendered on `base` (whose overlay read `overlayText`), or undefined when it did
  * more than change the overlay and write files of dist/.
  */
-function renderOfHead(root: string, base: string, overlay: string, overlayText: string): Render | undefined {
-  const changed = git(root, ['diff', '--name-only', '-z', base, 'HEAD']).split('\0').filter(Boolean);
+async function renderOfHead(root: string, base: string, overlay: string, overlayText: string): Promise<Render | undefined> {
+  const changed = (await gitAsync(root, ['diff', '--name-only', '-z', base, 'HEAD'])).split('\0').filter(Boolean);
   const files = new Map<string, string>();
   for (const file of changed) {
     if (file === overlay) continue;
@@ -95,15 +95,15 @@ function renderOfHead(root: string, base: string, overlay: string, overlayText: 
  * else (a source, a setting, the same file) means rendering again. The test that races 20 bumps
  * compares the result with a full synth.
  */
-function renderHolds(root: string, render: Render, head: string, overlay: string, folder: string): boolean {
-  const moved = git(root, ['diff', '--name-only', '-z', render.base, head]).split('\0').filter(Boolean);
+async function renderHolds(root: string, render: Render, head: string, overlay: string, folder: string): Promise<boolean> {
+  const moved = (await gitAsync(root, ['diff', '--name-only', '-z', render.base, head])).split('\0').filter(Boolean);
   if (!moved.every((file) => file === overlay || (file.startsWith(`dist/${folder}/`) && !render.files.has(file)))) return false;
   // The checkout is at `head` (reset after the fetch), so its overlay is head's.
   return !moved.includes(overlay) || onlyImagesDiffer(render.overlayText, fs.readFileSync(path.join(root, overlay), 'utf8'));
 }
 
 /** Applies the tag and writes a render that still holds (see renderHolds), then commits; undefined when the tag is already set. */
-function reapplyAndCommit(root: string, render: Render, overlay: string, envName: string, service: string, tag: string): string | undefined {
+async function reapplyAndCommit(root: string, render: Render, overlay: string, envName: string, service: string, tag: string): Promise<string | undefined> {
   const file = path.join(root, overlay);
   const original = fs.readFileSync(file, 'utf8');
   const updated = setImageTag(original, service, tag);
@@ -141,10 +141,10 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
   // After a rejected push, the last render is reused when only other services' tags moved meanwhile.
   let render: Render | undefined;
   for (let attempt = 1; attempt <= maxTries; attempt++) {
-    const head = git(root, ['rev-parse', 'HEAD']).trim();
+    const head = (await gitAsync(root, ['rev-parse', 'HEAD'])).trim();
     const overlayText = fs.readFileSync(path.join(root, overlay), 'utf8');
-    const reuse = render !== undefined && renderHolds(root, render, head, overlay, folderOf(environment));
-    const commit = reuse ? reapplyAndCommit(root, render!, overlay, envName, service, tag) : applyAndCommit(root, envName, service, tag, log);
+    const reuse = render !== undefined && await renderHolds(root, render, head, overlay, folderOf(environment));
+    const commit = reuse ? await reapplyAndCommit(root, render!, overlay, envName, service, tag) : await applyAndCommit(root, envName, service, tag, log);
     if (reuse && commit) log(`bump: only other tags moved on ${remote}/${branch}; the render of ${render!.files.size} file(s) still holds`);
     if (!commit) {
       log(`bump: ${envName} already runs ${service} ${tag}; nothing to do`);
@@ -152,24 +152,25 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
     }
     log(`bump: committed ${commit} deploy(${envName}): ${service} ${tag}`);
     if (!push) return;
-    render = reuse ? { base: head, overlayText, files: render!.files } : renderOfHead(root, head, overlay, overlayText);
+    render = reuse ? { base: head, overlayText, files: render!.files } : await renderOfHead(root, head, overlay, overlayText);
     try {
-      git(root, ['push', '--quiet', remote, `HEAD:refs/heads/${branch}`]);
+      await gitAsync(root, ['push', '--quiet', remote, `HEAD:refs/heads/${branch}`]);
       log(`bump: pushed to ${remote}/${branch}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
       return;
     } catch (err) {
       if (!isRejectedPush(err)) throw new UserError(`push to ${remote}/${branch} failed: ${(err as GitError).stderr.trim().split('\n').pop()}`);
     }
-    // Someone else pushed first: take their history and apply the change again on top of it.
-    // No automatic maintenance after the fetch: a retry is on the clock (it spawned `git maintenance`, half the fetch's time).
-    git(root, ['fetch', '--quiet', '--no-tags', '--no-auto-maintenance', remote, branch]);
-    git(root, ['reset', '--quiet', '--hard', `${remote}/${branch}`]);
+    // Someone else pushed first. Wait first, then take the newest history and apply the change again
+    // on top of it: a head fetched before the wait would be older than the one the retry meets.
     if (attempt < maxTries) {
       // Full jitter: racing bumps spread out instead of colliding again on the next round.
       const delay = Math.random() * Math.min(16 * backoff, backoff * 2 ** (attempt - 1));
       log(`bump: ${remote}/${branch} moved on; retrying in ${Math.round(delay)} ms`);
       await sleep(delay);
     }
+    // No automatic maintenance after the fetch: a retry is on the clock (it spawned `git maintenance`, half the fetch's time).
+    await gitAsync(root, ['fetch', '--quiet', '--no-tags', '--no-auto-maintenance', remote, branch]);
+    await gitAsync(root, ['reset', '--quiet', '--hard', `${remote}/${branch}`]);
   }
   throw new UserError(`push to ${remote}/${branch} still rejected after ${maxTries} tries; the clone is reset to ${remote}/${branch}`);
 }
