@@ -49,10 +49,17 @@ const CACHE = (() => {
   }
 })();
 
+/**
+ * Where the output runs. `node`: Node's own loader, which loads ES modules through `import()`. `jest`:
+ * jest's module registry, which has no `import()` without an experimental flag, so `import()`
+ * becomes `require` (jest then compiles the ES modules it reaches: see test/transform.js).
+ */
+const RUNTIMES = { node: {}, jest: { supported: { 'dynamic-import': false } } };
+
 /** The key of a compile: the source, its file's name (the source map names it), the compiler and its options. */
-function cacheKey(source, filename) {
+function cacheKey(source, filename, runtime = 'node') {
   return crypto.createHash('sha256')
-    .update(JSON.stringify([FORMAT, ESBUILD_VERSION, OPTIONS, path.basename(filename)]))
+    .update(JSON.stringify([FORMAT, ESBUILD_VERSION, OPTIONS, RUNTIMES[runtime], path.basename(filename)]))
     .update('\0')
     .update(source)
     .digest('hex');
@@ -62,8 +69,8 @@ function cacheKey(source, filename) {
  * The JavaScript of one TypeScript file, with an inline source map. The map names the file by its
  * base name, which resolves next to the compiled module, so the same output serves every checkout.
  */
-function compile(source, filename) {
-  const key = CACHE && cacheKey(source, filename);
+function compile(source, filename, runtime = 'node') {
+  const key = CACHE && cacheKey(source, filename, runtime);
   const cached = key && path.join(CACHE, key.slice(0, 2), `${key.slice(2)}.js`);
   if (cached) {
     try {
@@ -74,7 +81,7 @@ function compile(source, filename) {
   }
   let code;
   try {
-    ({ code } = require('esbuild').transformSync(source, { ...OPTIONS, sourcefile: path.basename(filename) }));
+    ({ code } = require('esbuild').transformSync(source, { ...OPTIONS, ...RUNTIMES[runtime], sourcefile: path.basename(filename) }));
   } catch (err) {
     // esbuild's message starts "Transform failed with N error(s):"; the next line names the place.
     // The error names the file and place; `at` is the place alone, for a caller that names the file itself.

@@ -12,7 +12,7 @@ interface Verb {
   readonly summary: string;
   /** What `bookstore <verb> --help` prints. */
   readonly usage: string;
-  readonly run: (argv: string[], root: string) => Promise<void>;
+  readonly run: (argv: string[], root: string, log: (line: string) => void) => Promise<void>;
 }
 
 /** The verbs' modules, loaded only when their verb runs: a bump in CI loads neither the AWS SDK nor Octokit. */
@@ -27,17 +27,17 @@ interface Modules {
 const load = <K extends keyof Modules>(name: K): Modules[K] => require(`./commands/${name}`);
 
 const VERBS: Record<string, Verb> = {
-  bump: { summary: 'bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)', usage: USAGES.bump, run: (argv, root) => load('bump').bump(argv, { root }) },
-  promote: { summary: 'promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next', usage: USAGES.promote, run: (argv, root) => load('promote').promote(argv, { root }) },
-  status: { summary: 'status                       the tag of each service in each environment, per cluster', usage: USAGES.status, run: (argv, root) => load('status').status(argv, { root }) },
-  diff: { summary: 'diff [<git-ref>] [--picture]  rendered objects added, changed, removed against a ref (default: merge base with main)', usage: USAGES.diff, run: (argv, root) => load('diff').diff(argv, { root }) },
-  bootstrap: { summary: 'bootstrap argocd <cluster>   install Argo CD once with helm from dist/<cluster>/argocd/argo-cd.yaml (--print: only print)', usage: USAGES.bootstrap, run: (argv, root) => load('bootstrap').bootstrap(argv, { root }) },
+  bump: { summary: 'bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)', usage: USAGES.bump, run: (argv, root, log) => load('bump').bump(argv, { root, log }) },
+  promote: { summary: 'promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next', usage: USAGES.promote, run: (argv, root, log) => load('promote').promote(argv, { root, log }) },
+  status: { summary: 'status                       the tag of each service in each environment, per cluster', usage: USAGES.status, run: (argv, root, log) => load('status').status(argv, { root, log }) },
+  diff: { summary: 'diff [<git-ref>] [--picture]  rendered objects added, changed, removed against a ref (default: merge base with main)', usage: USAGES.diff, run: (argv, root, log) => load('diff').diff(argv, { root, log }) },
+  bootstrap: { summary: 'bootstrap argocd <cluster>   install Argo CD once with helm from dist/<cluster>/argocd/argo-cd.yaml (--print: only print)', usage: USAGES.bootstrap, run: (argv, root, log) => load('bootstrap').bootstrap(argv, { root, log }) },
   context: {
     summary: 'context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
     usage: USAGES.context,
-    run: async (argv, root) => {
+    run: async (argv, root, log) => {
       if (argv[0] !== 'refresh') throw new UserError(USAGES.context);
-      await load('context').contextRefresh(argv.slice(1), { root });
+      await load('context').contextRefresh(argv.slice(1), { root, log });
     },
   },
 };
@@ -48,7 +48,7 @@ const COLUMN = Math.max(...SUMMARIES.map(([synopsis]) => synopsis.length)) + 2;
 const USAGE = ['usage: bookstore <verb> [arguments]   (`bookstore <verb> --help` for one verb)',
   ...SUMMARIES.map(([synopsis, text]) => `  ${synopsis.padEnd(COLUMN)}${text}`)].join('\n');
 
-/** Runs one verb. `cwd` is where the user is; the verb works on the checkout around it. */
+/** Runs one verb. `cwd` is where the user is; the verb works on the checkout around it and prints through `log`. */
 export async function main(argv: string[], cwd: string = process.cwd(), log: (line: string) => void = (l) => console.log(l)): Promise<void> {
   const [verb, ...rest] = argv;
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
@@ -61,7 +61,7 @@ export async function main(argv: string[], cwd: string = process.cwd(), log: (li
     log(entry.usage);
     return;
   }
-  await entry.run(rest, findRoot(cwd));
+  await entry.run(rest, findRoot(cwd), log);
 }
 
 /** The verbs, for tests that check each one's --help. */

@@ -10,13 +10,14 @@ import { status } from '../lib/commands/status';
 import { git } from '../lib/git';
 import { loadProject } from '../lib/load';
 import { builtServices } from '../lib/service';
-import { VERB_NAMES } from '../lib/cli';
+import { main, VERB_NAMES } from '../lib/cli';
+import { UserError } from '../lib/errors';
 import { GitFixture } from './git-fixture';
 import { ROOT } from './helpers';
 import { serviceNode } from '../lib/picture';
 import { readTree, synthesize, treeDifferences } from '../lib/synth';
 
-// Each promote renders in a child process; on a busy machine that can take a while (a limit, not a timing assertion).
+// A promote renders and pushes; on a busy machine that can take a while (a limit, not a timing assertion).
 jest.setTimeout(180000);
 
 const BIN = path.join(__dirname, '..', 'bin', 'bookstore.js');
@@ -77,8 +78,35 @@ function codecommit(getRepository: [number, unknown] = [200, { repositoryMetadat
 
 const AWS_ENV = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
-/** Runs the CLI as a user would, without blocking this process (the fake API answers from it). */
-function run(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+interface Run { status: number; stdout: string; stderr: string }
+
+/**
+ * Runs a verb in this process, as the command line does (lib/cli `main`, with `env` set meanwhile):
+ * what it printed, and for a user mistake the one line and exit code the command prints. Anything
+ * else is a bug and fails the test with its stack. Starting the command as a process costs about a
+ * second each time; `runProcess` does that where the process itself is what a test is about.
+ */
+async function run(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  const lines: string[] = [];
+  const stdout = () => lines.map((l) => `${l}\n`).join('');
+  try {
+    await main(args, cwd, (l) => lines.push(l));
+    return { status: 0, stdout: stdout(), stderr: '' };
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return { status: 1, stdout: stdout(), stderr: `bookstore: ${err.message}\n` };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** Runs the installed command as a user would, without blocking this process (the fake API answers from it). */
+function runProcess(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       resolve({ status: err ? Number((err as any).code ?? 1) : 0, stdout, stderr });
@@ -300,19 +328,20 @@ describe('promote, status and diff', () => {
   });
 
   it.each([
-    ['GitHub rejects the token', () => new FakeApi(() => [401, { message: 'Bad credentials' }]), ['--provider', 'github', '--repo', 'o/r'], { GITHUB_TOKEN: 'bad' },
-      'bookstore: GitHub does not accept GITHUB_TOKEN (401 Bad credentials)'],
+    // As a process: the installed command loads Octokit, an ES module, through Node's own import().
+    ['GitHub rejects the token (the installed command)', () => new FakeApi(() => [401, { message: 'Bad credentials' }]), ['--provider', 'github', '--repo', 'o/r'], { GITHUB_TOKEN: 'bad' },
+      'bookstore: GitHub does not accept GITHUB_TOKEN (401 Bad credentials)', runProcess],
     ['GitHub has no such repository', () => new FakeApi(() => [404, { message: 'Not Found' }]), ['--provider', 'github', '--repo', 'o/r'], { GITHUB_TOKEN: 't' },
-      'bookstore: GitHub has no repository o/r that GITHUB_TOKEN can see (404)'],
+      'bookstore: GitHub has no repository o/r that GITHUB_TOKEN can see (404)', run],
     ['CodeCommit has no such repository', () => codecommit([400, { __type: 'RepositoryDoesNotExistException', message: 'bookstore-gitops does not exist' }]),
-      ['--provider', 'codecommit', '--repo', 'bookstore-gitops', '--region', 'us-east-1'], AWS_ENV, 'bookstore: CodeCommit has no repository bookstore-gitops in us-east-1'],
-  ])('promote checks the API before it pushes: %s', async (_what, make, flags, env, message) => {
+      ['--provider', 'codecommit', '--repo', 'bookstore-gitops', '--region', 'us-east-1'], AWS_ENV, 'bookstore: CodeCommit has no repository bookstore-gitops in us-east-1', run],
+  ])('promote checks the API before it pushes: %s', async (_what, make, flags, env, message, runner) => {
     const api = make();
     const url = await api.start();
     try {
       const clone = fixture.clone();
       const refs = fixture.refs();
-      const result = await run(clone, ['promote', 'development', 'production', ...flags, '--api-url', url], env);
+      const result = await runner(clone, ['promote', 'development', 'production', ...flags, '--api-url', url], env);
       expect(result.stderr.trim().split('\n')).toEqual([message]);
       expect(result.status).toBe(1);
       expect(fixture.refs()).toBe(refs);

@@ -58,9 +58,17 @@ const QUIET = { debug: () => undefined, info: () => undefined, warn: () => undef
 
 const NETWORK = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'EHOSTUNREACH'];
 
+/**
+ * The network error behind a failed request, looked for along its chain of causes: Octokit wraps
+ * fetch's TypeError, which wraps the socket's error (and names it in its message only when the
+ * TypeError is an Error of its own realm).
+ */
 function networkCode(err: any): string | undefined {
-  const code = err?.code ?? err?.cause?.code ?? /\b(E[A-Z]{4,})\b/.exec(String(err?.message))?.[1];
-  return NETWORK.includes(code) ? code : undefined;
+  for (let e = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    const code = e.code ?? /\b(E[A-Z]{4,})\b/.exec(String(e.message))?.[1];
+    if (NETWORK.includes(code)) return code;
+  }
+  return undefined;
 }
 
 async function github(provider: Extract<Provider, { kind: 'github' }>): Promise<PullRequests> {
