@@ -2,9 +2,38 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { git, gitAsync } from '../lib/git';
-import { copyProject, snapshotDir } from './helpers';
+import { copyProject, ROOT, snapshotDir } from './helpers';
 
 const IDENTITY = ['-c', 'user.name=Bookstore CI', '-c', 'user.email=ci@example.com'];
+
+/** Names the file where test/global-setup.ts described the run's seed repository (see `seedRepository`). */
+export const SEED_FILE_VARIABLE = 'BOOKSTORE_TEST_SEED';
+
+/**
+ * A repository whose one commit, `initial`, holds this project's sources and dist/, as a remote's
+ * first push would. Its objects (20 MB, most of them imports/validators/) are hashed once; each
+ * fixture's remote borrows them (git alternates) instead of hashing and packing them again.
+ */
+export function createSeedRepository(dir: string): string {
+  const seed = copyProject({ withDist: true });
+  fs.writeFileSync(path.join(seed, '.gitignore'), 'node_modules\n');
+  git(seed, ['init', '--quiet', '--initial-branch=main']);
+  git(seed, ['add', '--all']);
+  git(seed, [...IDENTITY, 'commit', '--quiet', '-m', 'initial']);
+  const target = path.join(dir, 'seed');
+  fs.renameSync(seed, target);
+  return target;
+}
+
+/** The seed repository test/global-setup.ts made for this run of ROOT, or one made here (then kept in `dir`). */
+function seedRepository(dir: string): string {
+  const file = process.env[SEED_FILE_VARIABLE];
+  if (file && fs.existsSync(file)) {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { root: string; seed: string };
+    if (saved.root === ROOT && fs.existsSync(saved.seed)) return saved.seed;
+  }
+  return createSeedRepository(dir);
+}
 
 /** A bare repository in a temporary folder standing in for the remote, seeded with this project. */
 export class GitFixture {
@@ -12,18 +41,25 @@ export class GitFixture {
   readonly remote = path.join(this.dir, 'remote.git');
   private clones = 0;
 
+  /** `prepare` changes the project before it is pushed; what it changes is part of the one commit `initial`. */
   constructor(prepare?: (seed: string) => void) {
+    const seed = seedRepository(this.dir);
     git(this.dir, ['init', '--quiet', '--bare', '--initial-branch=main', this.remote]);
+    fs.writeFileSync(path.join(this.remote, 'objects', 'info', 'alternates'), `${path.join(seed, '.git', 'objects')}\n`);
+    if (!prepare) {
+      git(seed, ['push', '--quiet', this.remote, 'main']);
+    } else {
+      const work = path.join(this.dir, 'prepare');
+      git(this.dir, ['clone', '--quiet', '--shared', seed, work]);
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'));
+      prepare(work);
+      git(work, ['add', '--all']);
+      git(work, [...IDENTITY, 'commit', '--quiet', '--amend', '--no-edit']);
+      git(work, ['push', '--quiet', this.remote, 'main']);
+      fs.rmSync(work, { recursive: true, force: true });
+    }
     // A hosted remote does not garbage-collect inside each push, as git's own receive-pack does by default.
     git(this.remote, ['config', 'receive.autogc', 'false']);
-    const seed = copyProject({ withDist: true });
-    prepare?.(seed);
-    fs.writeFileSync(path.join(seed, '.gitignore'), 'node_modules\n');
-    git(seed, ['init', '--quiet', '--initial-branch=main']);
-    git(seed, ['add', '--all']);
-    git(seed, [...IDENTITY, 'commit', '--quiet', '-m', 'initial']);
-    git(seed, ['push', '--quiet', this.remote, 'main']);
-    fs.rmSync(seed, { recursive: true, force: true });
   }
 
   /** A fresh clone with node_modules linked and a committer identity, as CI would have. */

@@ -2,22 +2,31 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { synthesize, type SynthResult } from '../lib/synth';
-import { RENDER_FILE_VARIABLE, ROOT } from './helpers';
+import { createSeedRepository, SEED_FILE_VARIABLE } from './git-fixture';
+import { RENDER_FILE_VARIABLE, ROOT, WORK_VARIABLE } from './helpers';
 
 /**
- * Renders the project once for the whole run, so that the suites that read rendered objects
- * (`rendered()` in helpers.ts) do not each render it again. A render that fails leaves nothing:
- * each suite then renders itself and shows the error where it fails.
+ * Does once for the whole run what several suites need:
+ * - renders the project, so that the suites that read rendered objects (`rendered()` in
+ *   helpers.ts) do not each render it again. A render that fails leaves nothing: each suite then
+ *   renders itself and shows the error where it fails;
+ * - commits the project into the seed repository that every GitFixture's remote starts from.
  */
 export default function globalSetup(): void {
   delete process.env[RENDER_FILE_VARIABLE];
+  delete process.env[SEED_FILE_VARIABLE];
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-run-'));
+  process.env[WORK_VARIABLE] = work;
+  const seedFile = path.join(work, 'seed.json');
+  fs.writeFileSync(seedFile, JSON.stringify({ root: ROOT, seed: createSeedRepository(work) }));
+  process.env[SEED_FILE_VARIABLE] = seedFile;
   let result: SynthResult;
   try {
     result = synthesize(ROOT);
   } catch {
     return;
   }
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-render-')), 'render.json');
+  const file = path.join(work, 'render.json');
   fs.writeFileSync(file, JSON.stringify({ root: ROOT, files: [...result.files], rendered: result.rendered }));
   process.env[RENDER_FILE_VARIABLE] = file;
 }

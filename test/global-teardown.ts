@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { RENDER_FILE_VARIABLE } from './helpers';
+import { WORK_VARIABLE } from './helpers';
 
-/** Removes the render test/global-setup.ts left. */
+/** Removes what test/global-setup.ts left: the render and the seed repository. */
 export default function globalTeardown(): void {
-  const file = process.env[RENDER_FILE_VARIABLE];
-  if (file) fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  const work = process.env[WORK_VARIABLE];
+  if (work) fs.rmSync(work, { recursive: true, force: true });
 }

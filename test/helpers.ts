@@ -25,6 +25,9 @@ export function copyProject(options: { withDist?: boolean } = {}): string {
   return dir;
 }
 
+/** Names the folder test/global-setup.ts leaves its work in, for test/global-teardown.ts to remove. */
+export const WORK_VARIABLE = 'BOOKSTORE_TEST_WORK';
+
 /** Names the file where test/global-setup.ts left the render of ROOT for this run. */
 export const RENDER_FILE_VARIABLE = 'BOOKSTORE_TEST_RENDER';
 
