@@ -1,38 +1,36 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { git, gitAsync } from '../lib/git';
-import { copyProject, ROOT, snapshotDir } from './helpers';
+import { copyProject, ROOT, snapshotDir, WORK_VARIABLE } from './helpers';
 
 const IDENTITY = ['-c', 'user.name=Bookstore CI', '-c', 'user.email=ci@example.com'];
 
-/** Names the file where test/global-setup.ts described the run's seed repository (see `seedRepository`). */
-export const SEED_FILE_VARIABLE = 'BOOKSTORE_TEST_SEED';
-
 /**
  * A repository whose one commit, `initial`, holds this project's sources and dist/, as a remote's
- * first push would. Its objects (20 MB, most of them imports/validators/) are hashed once; each
- * fixture's remote borrows them (git alternates) instead of hashing and packing them again.
+ * first push would. Its objects (20 MB, most of them imports/validators/) are hashed once per run;
+ * each fixture's remote borrows them (git alternates) instead of hashing and packing them again.
+ * It is made on first use in the run's work folder (test/global-setup.ts), else in `dir`; suites
+ * that start at once both make one, and the first to rename its own into place is used.
  */
-export function createSeedRepository(dir: string): string {
+function seedRepository(dir: string): string {
+  const work = process.env[WORK_VARIABLE];
+  const target = work && fs.existsSync(work) ? path.join(work, `seed-${createHash('sha256').update(ROOT).digest('hex').slice(0, 8)}`) : path.join(dir, 'seed');
+  if (fs.existsSync(target)) return target;
   const seed = copyProject({ withDist: true });
   fs.writeFileSync(path.join(seed, '.gitignore'), 'node_modules\n');
   git(seed, ['init', '--quiet', '--initial-branch=main']);
   git(seed, ['add', '--all']);
   git(seed, [...IDENTITY, 'commit', '--quiet', '-m', 'initial']);
-  const target = path.join(dir, 'seed');
-  fs.renameSync(seed, target);
-  return target;
-}
-
-/** The seed repository test/global-setup.ts made for this run of ROOT, or one made here (then kept in `dir`). */
-function seedRepository(dir: string): string {
-  const file = process.env[SEED_FILE_VARIABLE];
-  if (file && fs.existsSync(file)) {
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { root: string; seed: string };
-    if (saved.root === ROOT && fs.existsSync(saved.seed)) return saved.seed;
+  try {
+    fs.renameSync(seed, target);
+  } catch (err) {
+    // Another suite's seed got there first (a folder cannot be renamed onto a folder that has files).
+    fs.rmSync(seed, { recursive: true, force: true });
+    if (!fs.existsSync(target)) throw err;
   }
-  return createSeedRepository(dir);
+  return target;
 }
 
 /** A bare repository in a temporary folder standing in for the remote, seeded with this project. */

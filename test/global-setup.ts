@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { synthesize, type SynthResult } from '../lib/synth';
-import { createSeedRepository, SEED_FILE_VARIABLE } from './git-fixture';
 import { RENDER_FILE_VARIABLE, ROOT, WORK_VARIABLE } from './helpers';
 
 /**
@@ -10,16 +9,12 @@ import { RENDER_FILE_VARIABLE, ROOT, WORK_VARIABLE } from './helpers';
  * - renders the project, so that the suites that read rendered objects (`rendered()` in
  *   helpers.ts) do not each render it again. A render that fails leaves nothing: each suite then
  *   renders itself and shows the error where it fails;
- * - commits the project into the seed repository that every GitFixture's remote starts from.
+ * - makes the folder where test/git-fixture.ts keeps the run's seed repository.
  */
 export default function globalSetup(): void {
   delete process.env[RENDER_FILE_VARIABLE];
-  delete process.env[SEED_FILE_VARIABLE];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-run-'));
   process.env[WORK_VARIABLE] = work;
-  const seedFile = path.join(work, 'seed.json');
-  fs.writeFileSync(seedFile, JSON.stringify({ root: ROOT, seed: createSeedRepository(work) }));
-  process.env[SEED_FILE_VARIABLE] = seedFile;
   let result: SynthResult;
   try {
     result = synthesize(ROOT);
