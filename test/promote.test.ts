@@ -116,17 +116,21 @@ function runProcess(cwd: string, args: string[], env: Record<string, string> = {
 
 describe('promote, status and diff', () => {
   let fixture: GitFixture;
+  // The clone the tests promote and look from: promote and status never change a user's checkout
+  // (the tests check that each time), so one serves them all; the tests that change files have their own.
+  let checkout: string;
   beforeAll(async () => {
     fixture = new GitFixture();
     const clone = fixture.clone();
     await bump(['development', 'clients-api', '1.0.0aaaaaaa'], { root: clone, log: () => undefined });
     await bump(['development', 'renting-api', '1.0.0bbbbbbb'], { root: clone, log: () => undefined, sleep: async () => undefined });
+    checkout = fixture.clone();
   }, 60000);
   afterAll(() => fixture.remove());
 
   it('status shows each tag and where production is behind development', async () => {
     const lines: string[] = [];
-    await status([], { root: fixture.clone(), log: (l) => lines.push(l) });
+    await status([], { root: checkout, log: (l) => lines.push(l) });
     expect(lines[0]).toBe('cluster eks-acg: development → production');
     expect(lines[1]).toMatch(/^service\s+development\s+production$/);
     expect(lines.find((l) => l.startsWith('clients-api'))).toMatch(/^clients-api\s+1\.0\.0aaaaaaa\s+1\.0\.3b9e1c27 \(behind development\)$/);
@@ -138,7 +142,7 @@ describe('promote, status and diff', () => {
     const api = github();
     const url = await api.start();
     try {
-      const clone = fixture.clone();
+      const clone = checkout;
       const head = git(clone, ['rev-parse', 'HEAD']);
       const result = await run(clone, ['promote', 'development', 'production', '--provider', 'github', '--repo', 'example-org/bookstore-gitops', '--api-url', url],
         { GITHUB_TOKEN: 'test-token' });
@@ -186,7 +190,7 @@ describe('promote, status and diff', () => {
     const api = codecommit();
     const url = await api.start();
     try {
-      const clone = fixture.clone();
+      const clone = checkout;
       const result = await run(clone, ['promote', 'development', 'production', 'renting-api', '--provider', 'codecommit', '--repo', 'bookstore-gitops',
         '--region', 'us-east-1', '--api-url', url], AWS_ENV);
       expect(result.stderr).toBe('');
@@ -207,7 +211,7 @@ describe('promote, status and diff', () => {
   });
 
   it('promote with nothing to promote says so and makes no branch', async () => {
-    const clone = fixture.clone();
+    const clone = checkout;
     const refs = fixture.refs();
     const result = await run(clone, ['promote', 'development', 'production', 'front-end', '--provider', 'github', '--repo', 'o/r']);
     expect(result.status).toBe(0);
@@ -221,7 +225,7 @@ describe('promote, status and diff', () => {
     [['development', 'production', 'books-api'], `bookstore: "books-api" is not a service with an image tag (known: ${builtServices(loadProject(ROOT).services).join(', ')})`],
     [['development', 'production'], expect.stringMatching(/^bookstore: cannot tell where to open the pull request from the remote URL .*: pass --provider github\|codecommit and --repo$/)],
   ])('promote %j fails with one line and changes nothing', async (args, message) => {
-    const clone = fixture.clone();
+    const clone = checkout;
     const before = fixture.state(clone);
     const refs = fixture.refs();
     const result = await run(clone, ['promote', ...(args as string[])]);
@@ -235,7 +239,7 @@ describe('promote, status and diff', () => {
     const api = github([], [422, { message: 'Validation Failed' }]);
     const url = await api.start();
     try {
-      const clone = fixture.clone();
+      const clone = checkout;
       const result = await run(clone, ['promote', 'development', 'production', 'clients-api', '--provider', 'github', '--repo', 'o/r', '--api-url', url], { GITHUB_TOKEN: 't' });
       expect(result.status).toBe(1);
       expect(result.stderr.trim()).toBe('bookstore: GitHub refused the pull request (422): Validation Failed');
@@ -283,7 +287,7 @@ describe('promote, status and diff', () => {
   it('promote run again reuses the branch and reports the open pull request instead of opening another', async () => {
     const first = github();
     const url1 = await first.start();
-    const clone = fixture.clone();
+    const clone = checkout;
     const args = ['promote', 'development', 'production', 'renting-api', '--provider', 'github', '--repo', 'o/r'];
     let branch: string;
     try {
@@ -313,7 +317,7 @@ describe('promote, status and diff', () => {
     const api = github();
     const url = await api.start();
     try {
-      const clone = fixture.clone();
+      const clone = checkout;
       const args = ['promote', 'development', 'production', 'clients-api', '--provider', 'github', '--repo', 'o/r', '--api-url', url];
       // A stale branch of that name (e.g. a push cut short) holding only main.
       const fingerprintBranch = (await run(clone, args, { GITHUB_TOKEN: 't' })).stdout.match(/(?:pushed|reused) (promote\/\S+)/)![1];
@@ -339,7 +343,7 @@ describe('promote, status and diff', () => {
     const api = make();
     const url = await api.start();
     try {
-      const clone = fixture.clone();
+      const clone = checkout;
       const refs = fixture.refs();
       const result = await runner(clone, ['promote', 'development', 'production', ...flags, '--api-url', url], env);
       expect(result.stderr.trim().split('\n')).toEqual([message]);
@@ -355,7 +359,7 @@ describe('promote, status and diff', () => {
     const api = github();
     const url = await api.start();
     await api.stop();
-    const clone = fixture.clone();
+    const clone = checkout;
     const refs = fixture.refs();
     const result = await run(clone, ['promote', 'development', 'production', '--provider', 'github', '--repo', 'o/r', '--api-url', url], { GITHUB_TOKEN: 't' });
     expect(result.stderr.trim()).toBe(`bookstore: cannot reach the GitHub API at ${url}: ECONNREFUSED`);
@@ -364,7 +368,7 @@ describe('promote, status and diff', () => {
   });
 
   it('promote --dry-run prints the title and body and touches nothing', async () => {
-    const clone = fixture.clone();
+    const clone = checkout;
     const before = fixture.state(clone);
     const refs = fixture.refs();
     // No provider flags, no token, no API: none is needed.
@@ -387,7 +391,7 @@ describe('promote, status and diff', () => {
   });
 
   it('every verb works from a sub-folder and refuses outside a checkout with one line', async () => {
-    const clone = fixture.clone();
+    const clone = checkout;
     const inside = await run(path.join(clone, 'dist', 'eks-acg'), ['status']);
     expect(inside.stderr).toBe('');
     expect(inside.status).toBe(0);
