@@ -10,9 +10,11 @@ const IDENTITY = ['-c', 'user.name=Bookstore CI', '-c', 'user.email=ci@example.c
 /**
  * A repository whose one commit, `initial`, holds this project's sources and dist/, as a remote's
  * first push would. Its objects (20 MB, most of them imports/validators/) are hashed once per run;
- * each fixture's remote borrows them (git alternates) instead of hashing and packing them again.
- * It is made on first use in the run's work folder (test/global-setup.ts), else in `dir`; suites
- * that start at once both make one, and the first to rename its own into place is used.
+ * each fixture's remote is a local clone of it, which links the object files instead of hashing and
+ * packing them again. (Borrowing them through git alternates instead made every push and fetch
+ * start one more git to list the seed's refs.) It is made on first use in the run's work folder
+ * (test/global-setup.ts), else in `dir`; suites that start at once both make one, and the first to
+ * rename its own into place is used.
  */
 function seedRepository(dir: string): string {
   const work = process.env[WORK_VARIABLE];
@@ -42,18 +44,16 @@ export class GitFixture {
   /** `prepare` changes the project before it is pushed; what it changes is part of the one commit `initial`. */
   constructor(prepare?: (seed: string) => void) {
     const seed = seedRepository(this.dir);
-    git(this.dir, ['init', '--quiet', '--bare', '--initial-branch=main', this.remote]);
-    fs.writeFileSync(path.join(this.remote, 'objects', 'info', 'alternates'), `${path.join(seed, '.git', 'objects')}\n`);
     if (!prepare) {
-      git(seed, ['push', '--quiet', this.remote, 'main']);
+      git(this.dir, ['clone', '--quiet', '--bare', seed, this.remote]);
     } else {
       const work = path.join(this.dir, 'prepare');
-      git(this.dir, ['clone', '--quiet', '--shared', seed, work]);
+      git(this.dir, ['clone', '--quiet', seed, work]);
       fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'));
       prepare(work);
       git(work, ['add', '--all']);
       git(work, [...IDENTITY, 'commit', '--quiet', '--amend', '--no-edit']);
-      git(work, ['push', '--quiet', this.remote, 'main']);
+      git(this.dir, ['clone', '--quiet', '--bare', work, this.remote]);
       fs.rmSync(work, { recursive: true, force: true });
     }
     // A hosted remote does not garbage-collect inside each push, as git's own receive-pack does by default.

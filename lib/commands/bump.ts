@@ -58,7 +58,8 @@ async function applyAndCommit(root: string, envName: string, service: string, ta
 async function commitDeploy(root: string, paths: readonly string[], envName: string, service: string, tag: string): Promise<string> {
   await gitAsync(root, ['add', ...paths]);
   try {
-    await gitAsync(root, ['commit', '--quiet', '-m', `deploy(${envName}): ${service} ${tag}`]);
+    // No automatic maintenance after the commit either: CI's clone is thrown away after the bump.
+    await gitAsync(root, ['-c', 'maintenance.auto=false', 'commit', '--quiet', '-m', `deploy(${envName}): ${service} ${tag}`]);
   } catch (err) {
     throw new UserError(`git commit failed: ${(err as GitError).stderr.trim().split('\n').pop()}`);
   }
