@@ -1,5 +1,8 @@
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { compileFunction } from 'node:vm';
+import { gunzipSync } from 'node:zlib';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { UserError } from './errors';
 
@@ -40,13 +43,17 @@ export function noSchemaFor(version: string): string {
 }
 
 // One module per distinct validator, loaded only when an object it checks is validated: synth pays
-// for the handful of kinds it renders, not for all of them.
+// for the handful of kinds it renders, not for all of them. Each is a gzip-compressed CommonJS
+// module (scripts/import.ts), run here with a `require` of its own place (ajv's runtime helpers).
 const loaded = new Map<string, ValidateFunction>();
 function load(file: string): ValidateFunction {
   let validate = loaded.get(file);
   if (!validate) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    validate = require(path.join(VALIDATORS, `${file}.js`)) as ValidateFunction;
+    const filename = path.join(VALIDATORS, `${file}.js.gz`);
+    const code = gunzipSync(fs.readFileSync(filename)).toString('utf8');
+    const module = { exports: {} as unknown };
+    compileFunction(code, ['module', 'exports', 'require'], { filename })(module, module.exports, createRequire(filename));
+    validate = module.exports as ValidateFunction;
     loaded.set(file, validate);
   }
   return validate;

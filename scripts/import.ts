@@ -6,8 +6,11 @@
  *     every rendered object on a fresh clone without ../shared, against the version its cluster names.
  *
  * Layout of imports/validators/ (see lib/validate.ts, which reads it):
- *  - <sha256 prefix>.js        one compiled validator; most kinds compile to the same code in every
- *                              version, so each distinct code is stored once, named by its hash;
+ *  - <sha256 prefix>.js.gz     one compiled validator, gzip-compressed; most kinds compile to the same
+ *                              code in every version, so each distinct code is stored once, named by
+ *                              the hash of its code. Compressed, the 207 files are 1.8 MB instead of
+ *                              20 MB in every clone, worktree and copy (ajv's code repeats each shared
+ *                              definition, such as ObjectMeta and PodSpec, in every kind that uses it);
  *  - kubernetes-<1.NN>.json    the kinds that version serves: `<apiVersion>/<kind>` -> file;
  *  - crds.json                 the same for the CRDs, valid on every version.
  *
@@ -18,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import * as YAML from 'yaml';
@@ -116,7 +120,7 @@ function main() {
   /** Writes the code once under its hash and returns the file name (without .js). */
   const store = (code: string): string => {
     const name = createHash('sha256').update(code).digest('hex').slice(0, 16);
-    if (!written.has(name)) fs.writeFileSync(path.join(VALIDATORS, `${name}.js`), code);
+    if (!written.has(name)) fs.writeFileSync(path.join(VALIDATORS, `${name}.js.gz`), gzipSync(code, { level: 9 }));
     written.add(name);
     return name;
   };
