@@ -66,43 +66,51 @@ function cacheKey(source, filename, runtime = 'node') {
 }
 
 /**
+ * The text stored under `key` (a hex digest of everything the text depends on), or `produce()`'s,
+ * stored for the next run. Written whole, then renamed into place: concurrent commands never read
+ * half a file. A cache that cannot be read or written only costs the next run the work again.
+ */
+function cached(key, produce) {
+  const file = CACHE && path.join(CACHE, key.slice(0, 2), `${key.slice(2)}.js`);
+  if (file) {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      // not produced yet
+    }
+  }
+  const text = produce();
+  if (file) {
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const temporary = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+      fs.writeFileSync(temporary, text);
+      fs.renameSync(temporary, file);
+    } catch {
+      // see above
+    }
+  }
+  return text;
+}
+
+/**
  * The JavaScript of one TypeScript file, with an inline source map. The map names the file by its
  * base name, which resolves next to the compiled module, so the same output serves every checkout.
  */
 function compile(source, filename, runtime = 'node') {
-  const key = CACHE && cacheKey(source, filename, runtime);
-  const cached = key && path.join(CACHE, key.slice(0, 2), `${key.slice(2)}.js`);
-  if (cached) {
+  return cached(cacheKey(source, filename, runtime), () => {
     try {
-      return fs.readFileSync(cached, 'utf8');
-    } catch {
-      // not compiled yet
+      return require('esbuild').transformSync(source, { ...OPTIONS, ...RUNTIMES[runtime], sourcefile: path.basename(filename) }).code;
+    } catch (err) {
+      // esbuild's message starts "Transform failed with N error(s):"; the next line names the place.
+      // The error names the file and place; `at` is the place alone, for a caller that names the file itself.
+      const first = (err.errors ?? [])[0];
+      const at = first?.location ? `${first.location.line}:${first.location.column + 1}` : undefined;
+      const text = first?.text ?? String(err.message).split('\n').pop();
+      throw Object.assign(new SyntaxError(`${filename}${at ? `:${at}` : ''}: ${text}`), { code: 'BOOKSTORE_TS_SYNTAX', file: filename, at, text });
     }
-  }
-  let code;
-  try {
-    ({ code } = require('esbuild').transformSync(source, { ...OPTIONS, ...RUNTIMES[runtime], sourcefile: path.basename(filename) }));
-  } catch (err) {
-    // esbuild's message starts "Transform failed with N error(s):"; the next line names the place.
-    // The error names the file and place; `at` is the place alone, for a caller that names the file itself.
-    const first = (err.errors ?? [])[0];
-    const at = first?.location ? `${first.location.line}:${first.location.column + 1}` : undefined;
-    const text = first?.text ?? String(err.message).split('\n').pop();
-    throw Object.assign(new SyntaxError(`${filename}${at ? `:${at}` : ''}: ${text}`), { code: 'BOOKSTORE_TS_SYNTAX', file: filename, at, text });
-  }
-  if (cached) {
-    // Written whole, then renamed into place: concurrent commands never read half a file.
-    try {
-      fs.mkdirSync(path.dirname(cached), { recursive: true });
-      const temporary = `${cached}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
-      fs.writeFileSync(temporary, code);
-      fs.renameSync(temporary, cached);
-    } catch {
-      // A cache that cannot be written only costs the next run a compile.
-    }
-  }
-  return code;
+  });
 }
 
 // The key changes whenever compile's output for the source could: jest keys its transform cache with it.
-module.exports = { compile, compileKey: cacheKey };
+module.exports = { cached, compile, compileKey: cacheKey };

@@ -3,7 +3,7 @@
 // `.ts` files compile through bin/compile.js (esbuild, cached by content); every other module loads
 // as Node loads it, untouched. The libraries every command needs load first, before the hook.
 const fs = require('node:fs');
-for (const name of ['constructs', 'cdk8s', 'cdk8s-plus-29', 'yaml', 'ajv']) require(name);
+for (const name of ['constructs', 'cdk8s', 'cdk8s-plus-29', 'yaml']) require(name);
 const { compile } = require('./compile');
 
 if (!require.extensions['.ts']) {

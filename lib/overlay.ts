@@ -1,9 +1,12 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
 import { UserError } from './errors';
 import { PRODUCTION_MIN_REPLICAS, type Environment } from './model';
 import { builtServices, type ServiceDefinition } from './service';
 import { DEFAULT_MESH, MESH_PROVIDERS } from './mesh';
+import { runModule } from './validate';
 
 /**
  * An image tag: `MAJOR.MINOR.<7 to 40 hex digits of the commit>` as CI builds them, or plain
@@ -39,7 +42,7 @@ function overlaySchema(services: readonly ServiceDefinition[]) {
       },
       images: {
         type: 'object', additionalProperties: false, required: built,
-        properties: Object.fromEntries(built.map((name) => [name, { type: 'string', tagFormat: true }])),
+        properties: Object.fromEntries(built.map((name) => [name, { type: 'string', pattern: TAG_PATTERN.source }])),
       },
       replicas: {
         type: ['object', 'null'], additionalProperties: false,
@@ -77,8 +80,9 @@ function describe(error: ErrorObject, services: readonly ServiceDefinition[]): P
       return { path, atKey: true, text: at === 'images'
         ? `images: no tag for ${error.params.missingProperty}`
         : `${where}missing field "${error.params.missingProperty}"` };
-    case 'tagFormat':
-      return { path, text: `${where}tag is not ${TAG_FORMAT}` };
+    case 'pattern':
+      if (path[0] === 'images') return { path, text: `${where}tag is not ${TAG_FORMAT}` };
+      return { path, text: `${where}${error.message}` };
     case 'enum':
       return { path, text: `${where}must be one of ${(error.params.allowedValues as string[]).join(', ')}` };
     default:
@@ -102,20 +106,35 @@ function nodeAt(doc: Document, path: string[], atKey = false): Node | undefined 
   return (doc.contents ?? undefined) as Node | undefined;
 }
 
+/** The content-keyed cache of bin/compile.js (node_modules/.cache/bookstore-ts/). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { cached } = require('../bin/compile') as { cached: (key: string, produce: () => string) => string };
+const AJV_OPTIONS = { allErrors: true, strict: false, code: { source: true } };
+
 const validators = new Map<string, ValidateFunction<any>>();
 /**
- * The compiled overlay schema for these services. Compiling costs far more than validating, and
- * every overlay of a load shares one schema: compiled once per distinct schema (a fleet of 60
- * overlays loaded in seconds before).
+ * The compiled overlay schema for these services. Compiling costs far more than validating (ajv's
+ * load and compile were 100 ms of every command), so the compiled code is cached on disk by the
+ * schema (it changes with the services and mesh providers) and ajv itself loads only on a miss.
+ * In one process, every overlay of a load shares one schema: compiled once per distinct schema.
  */
 function overlayValidator(services: readonly ServiceDefinition[]): ValidateFunction<any> {
   const schema = overlaySchema(services);
   const key = JSON.stringify(schema);
   let validate = validators.get(key);
   if (!validate) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    ajv.addKeyword({ keyword: 'tagFormat', type: 'string', validate: (_: unknown, tag: string) => TAG_PATTERN.test(tag), errors: false });
-    validate = ajv.compile<any>(schema);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const version: string = require('ajv/package.json').version;
+    const digest = createHash('sha256').update(JSON.stringify(['overlay-validator', version, AJV_OPTIONS, schema])).digest('hex');
+    const code = cached(digest, () => {
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const Ajv = require('ajv').default;
+      const standaloneCode = require('ajv/dist/standalone').default;
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      const ajv = new Ajv(AJV_OPTIONS);
+      return standaloneCode(ajv, ajv.compile(schema));
+    });
+    validate = runModule(code, path.join(__dirname, 'overlay-validator.js')) as ValidateFunction<any>;
     validators.set(key, validate);
   }
   return validate;

@@ -50,13 +50,21 @@ function load(file: string): ValidateFunction {
   let validate = loaded.get(file);
   if (!validate) {
     const filename = path.join(VALIDATORS, `${file}.js.gz`);
-    const code = gunzipSync(fs.readFileSync(filename)).toString('utf8');
-    const module = { exports: {} as unknown };
-    compileFunction(code, ['module', 'exports', 'require'], { filename })(module, module.exports, createRequire(filename));
-    validate = module.exports as ValidateFunction;
+    validate = runModule(gunzipSync(fs.readFileSync(filename)).toString('utf8'), filename) as ValidateFunction;
     loaded.set(file, validate);
   }
   return validate;
+}
+
+/**
+ * Runs CommonJS code that is not a file of its own (compressed, or cached elsewhere) as if it were
+ * `filename`, and returns its exports. Its `require` resolves from that place: ajv's standalone
+ * validators require ajv's small runtime helpers, not ajv itself.
+ */
+export function runModule(code: string, filename: string): unknown {
+  const module = { exports: {} as unknown };
+  compileFunction(code, ['module', 'exports', 'require'], { filename })(module, module.exports, createRequire(filename));
+  return module.exports;
 }
 
 /** One schema violation: which object, where in it, what is wrong. */
