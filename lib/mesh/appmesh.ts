@@ -1,4 +1,4 @@
-import * as appmesh from '../../imports/appmesh.k8s.aws';
+import type * as AppMesh from '../../imports/appmesh.k8s.aws';
 import { CUSTOM_RESOURCE_SYNC } from '../addon';
 import { XRAY_WRITE } from '../iam';
 import type { Environment } from '../model';
@@ -17,22 +17,29 @@ export const MESH_INJECTION_LABEL = 'appmesh.k8s.aws/sidecarInjectorWebhook';
  */
 export const MESH_POD_SECURITY_EXCEPTION = 'App Mesh injects proxyinit with NET_ADMIN, which baseline forbids; rendered pod specs are checked against baseline at render time';
 
-type HttpEvent = appmesh.VirtualRouterSpecRoutesHttpRouteRetryPolicyHttpRetryEvents;
-type TcpEvent = appmesh.VirtualRouterSpecRoutesHttpRouteRetryPolicyTcpRetryEvents;
+/**
+ * The App Mesh CRD classes (400 KB), loaded when an environment that uses App Mesh is rendered, not
+ * on every run: new environments use VPC Lattice.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const crd = (): typeof AppMesh => require('../../imports/appmesh.k8s.aws');
+
+type HttpEvent = AppMesh.VirtualRouterSpecRoutesHttpRouteRetryPolicyHttpRetryEvents;
+type TcpEvent = AppMesh.VirtualRouterSpecRoutesHttpRouteRetryPolicyTcpRetryEvents;
 
 /** A service's call policy in App Mesh's terms: the route's retry policy and timeout. */
-export function routePolicy(policy: CallPolicy): { retryPolicy: appmesh.VirtualRouterSpecRoutesHttpRouteRetryPolicy; timeout: appmesh.VirtualRouterSpecRoutesHttpRouteTimeout } {
+export function routePolicy(policy: CallPolicy): { retryPolicy: AppMesh.VirtualRouterSpecRoutesHttpRouteRetryPolicy; timeout: AppMesh.VirtualRouterSpecRoutesHttpRouteTimeout } {
   const { retries } = policy;
   const tcp = retries.events.filter((e) => e === 'connection-error') as string[] as TcpEvent[];
   const http = retries.events.filter((e) => e !== 'connection-error') as string[] as HttpEvent[];
   return {
     retryPolicy: {
       maxRetries: retries.count,
-      perRetryTimeout: { unit: appmesh.VirtualRouterSpecRoutesHttpRouteRetryPolicyPerRetryTimeoutUnit.MS, value: retries.perTryTimeoutMs },
+      perRetryTimeout: { unit: crd().VirtualRouterSpecRoutesHttpRouteRetryPolicyPerRetryTimeoutUnit.MS, value: retries.perTryTimeoutMs },
       ...(http.length > 0 ? { httpRetryEvents: http } : {}),
       ...(tcp.length > 0 ? { tcpRetryEvents: tcp } : {}),
     },
-    timeout: { perRequest: { unit: appmesh.VirtualRouterSpecRoutesHttpRouteTimeoutPerRequestUnit.S, value: policy.requestTimeoutSeconds } },
+    timeout: { perRequest: { unit: crd().VirtualRouterSpecRoutesHttpRouteTimeoutPerRequestUnit.S, value: policy.requestTimeoutSeconds } },
   };
 }
 
@@ -77,10 +84,10 @@ const provider: MeshProvider = {
   ],
 
   renderEnvironment(scope, { environment }) {
-    new appmesh.Mesh(scope, 'mesh', {
+    new (crd().Mesh)(scope, 'mesh', {
       metadata: { name: meshName(environment), annotations: { ...CUSTOM_RESOURCE_SYNC } },
       spec: {
-        egressFilter: { type: appmesh.MeshSpecEgressFilterType.ALLOW_UNDERSCORE_ALL },
+        egressFilter: { type: crd().MeshSpecEgressFilterType.ALLOW_UNDERSCORE_ALL },
         namespaceSelector: { matchLabels: meshLabel(environment) },
       },
     });
@@ -91,16 +98,16 @@ const provider: MeshProvider = {
     const metadata = (name: string) => ({ name, namespace, labels, annotations: { ...CUSTOM_RESOURCE_SYNC } });
     const policy = routePolicy(callPolicyOf(service));
     const perRequest = {
-      unit: appmesh.VirtualNodeSpecListenersTimeoutHttpPerRequestUnit.S,
+      unit: crd().VirtualNodeSpecListenersTimeoutHttpPerRequestUnit.S,
       value: policy.timeout.perRequest!.value,
     };
 
-    new appmesh.VirtualNode(scope, 'mesh-node', {
+    new (crd().VirtualNode)(scope, 'mesh-node', {
       metadata: metadata(service.name),
       spec: {
         podSelector: { matchLabels: podLabels },
         listeners: [{
-          portMapping: { port: service.port, protocol: appmesh.VirtualNodeSpecListenersPortMappingProtocol.HTTP },
+          portMapping: { port: service.port, protocol: crd().VirtualNodeSpecListenersPortMappingProtocol.HTTP },
           timeout: { http: { perRequest } },
         }],
         serviceDiscovery: { dns: { hostname: `${serviceName}.${namespace}.svc.cluster.local` } },
@@ -110,10 +117,10 @@ const provider: MeshProvider = {
     });
 
     const routerName = `${service.name}-virtual-router`;
-    new appmesh.VirtualRouter(scope, 'mesh-router', {
+    new (crd().VirtualRouter)(scope, 'mesh-router', {
       metadata: metadata(routerName),
       spec: {
-        listeners: [{ portMapping: { port: service.port, protocol: appmesh.VirtualRouterSpecListenersPortMappingProtocol.HTTP } }],
+        listeners: [{ portMapping: { port: service.port, protocol: crd().VirtualRouterSpecListenersPortMappingProtocol.HTTP } }],
         routes: [{
           name: `${service.name}-route`,
           httpRoute: {
@@ -125,7 +132,7 @@ const provider: MeshProvider = {
       },
     });
 
-    new appmesh.VirtualService(scope, 'mesh-service', {
+    new (crd().VirtualService)(scope, 'mesh-service', {
       metadata: metadata(serviceName),
       spec: {
         awsName: serviceName,
