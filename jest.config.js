@@ -36,6 +36,8 @@ module.exports = {
   // The project is rendered once per run; the suites read that render (test/helpers.ts).
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
+  // The slow suites start first, also on a fresh clone (test/sequencer.js).
+  testSequencer: '<rootDir>/test/sequencer.js',
   transform: { '^.+\\.ts$': '<rootDir>/test/transform.js', [`/node_modules/(${ESM})/.+\\.js$`]: '<rootDir>/test/transform.js' },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM})/)`],
   // jest's default is one worker less than the cores: one worker on a 2-core machine. The slow
