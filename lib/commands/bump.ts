@@ -90,16 +90,16 @@ async function renderOfHead(root: string, base: string, overlay: string, overlay
 }
 
 /**
- * Whether a render made on `render.base` still holds on `head`: everything that moved in between is
- * the overlay's other tags and the files of dist/<folder>/ they feed, none of them a file the render
- * wrote. A service's tag feeds its own file only, so the render would come out the same; anything
+ * Whether a render made on `render.base` still holds on the checkout's HEAD (the fetched head the
+ * retry builds on): everything that moved in between is the overlay's other tags and the files of
+ * dist/<folder>/ they feed, none of them a file the render wrote. A service's tag feeds its own file only, so the render would come out the same; anything
  * else (a source, a setting, the same file) means rendering again. The test that races 20 bumps
  * compares the result with a full synth.
  */
-async function renderHolds(root: string, render: Render, head: string, overlay: string, folder: string): Promise<boolean> {
-  const moved = (await gitAsync(root, ['diff', '--name-only', '-z', render.base, head])).split('\0').filter(Boolean);
+async function renderHolds(root: string, render: Render, overlay: string, folder: string): Promise<boolean> {
+  const moved = (await gitAsync(root, ['diff', '--name-only', '-z', render.base, 'HEAD'])).split('\0').filter(Boolean);
   if (!moved.every((file) => file === overlay || (file.startsWith(`dist/${folder}/`) && !render.files.has(file)))) return false;
-  // The checkout is at `head` (reset after the fetch), so its overlay is head's.
+  // The checkout is at HEAD (reset after the fetch), so its overlay is HEAD's.
   return !moved.includes(overlay) || onlyImagesDiffer(render.overlayText, fs.readFileSync(path.join(root, overlay), 'utf8'));
 }
 
@@ -142,9 +142,8 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
   // After a rejected push, the last render is reused when only other services' tags moved meanwhile.
   let render: Render | undefined;
   for (let attempt = 1; attempt <= maxTries; attempt++) {
-    const head = (await gitAsync(root, ['rev-parse', 'HEAD'])).trim();
     const overlayText = fs.readFileSync(path.join(root, overlay), 'utf8');
-    const reuse = render !== undefined && await renderHolds(root, render, head, overlay, folderOf(environment));
+    const reuse = render !== undefined && await renderHolds(root, render, overlay, folderOf(environment));
     const commit = reuse ? await reapplyAndCommit(root, render!, overlay, envName, service, tag) : await applyAndCommit(root, envName, service, tag, log);
     if (reuse && commit) log(`bump: only other tags moved on ${remote}/${branch}; the render of ${render!.files.size} file(s) still holds`);
     if (!commit) {
@@ -153,7 +152,6 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
     }
     log(`bump: committed ${commit} deploy(${envName}): ${service} ${tag}`);
     if (!push) return;
-    render = reuse ? { base: head, overlayText, files: render!.files } : await renderOfHead(root, head, overlay, overlayText);
     try {
       await gitAsync(root, ['push', '--quiet', remote, `HEAD:refs/heads/${branch}`]);
       log(`bump: pushed to ${remote}/${branch}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
@@ -161,6 +159,9 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
     } catch (err) {
       if (!isRejectedPush(err)) throw new UserError(`push to ${remote}/${branch} failed: ${(err as GitError).stderr.trim().split('\n').pop()}`);
     }
+    // What this commit rendered, on the head it was made on, for the retry (looked up only now: most bumps land at once).
+    const base = (await gitAsync(root, ['rev-parse', 'HEAD~1'])).trim();
+    render = reuse ? { base, overlayText, files: render!.files } : await renderOfHead(root, base, overlay, overlayText);
     // Someone else pushed first. Wait first, then take the newest history and apply the change again
     // on top of it: a head fetched before the wait would be older than the one the retry meets.
     if (attempt < maxTries) {
