@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './helpers';
 
 // bin/compile.js is plain JavaScript shared by the CLI and jest.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { compile, compileKey } = require('../bin/compile') as {
+const { cached, compile, compileKey } = require('../bin/compile') as {
+  cached: (key: string, produce: () => string) => string;
   compile: (source: string, filename: string) => string;
   compileKey: (source: string, filename: string) => string;
 };
@@ -22,6 +25,27 @@ describe('the TypeScript compiler shared by the CLI and jest (bin/compile.js)', 
   it('compiles again when the content or the file name (which its source map names) differs', () => {
     expect(compileKey(`${source}\n// edited\n`, file)).not.toBe(compileKey(source, file));
     expect(compileKey(source, path.join(path.dirname(file), 'renamed.ts'))).not.toBe(compileKey(source, file));
+  });
+
+  it('gives commands that compile the same new file at once the whole output (the cache is written whole, then renamed)', async () => {
+    // Six processes, as six CI jobs or a bump beside a synth, meet the same file not yet compiled.
+    const fresh = `${source}\n// ${randomUUID()}\n`;
+    const script = `process.stdout.write(require('crypto').createHash('sha256').update(require(${JSON.stringify(path.join(ROOT, 'bin', 'compile'))}).compile(require('fs').readFileSync(0, 'utf8'), ${JSON.stringify(file)})).digest('hex'))`;
+    const digests = await Promise.all(Array.from({ length: 6 }, () => new Promise<string>((resolve, reject) => {
+      const child = execFile(process.execPath, ['-e', script], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+      child.stdin!.end(fresh);
+    })));
+    const expected = createHash('sha256').update(compile(fresh, file)).digest('hex');
+    expect(digests).toEqual(Array(6).fill(expected));
+  });
+
+  it('produces a cached text once, then reads it back', () => {
+    const key = createHash('sha256').update(randomUUID()).digest('hex');
+    let produced = 0;
+    const produce = () => `module.exports = ${++produced};`;
+    expect(cached(key, produce)).toBe('module.exports = 1;');
+    expect(cached(key, produce)).toBe('module.exports = 1;');
+    expect(produced).toBe(1);
   });
 
   it('reports a syntax error with the file and the place', () => {
