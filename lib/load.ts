@@ -147,7 +147,6 @@ export function loadAddOns(root: string): PlatformAddOn[] {
   });
 }
 
-/** Reads the whole project below `root`. Throws a UserError naming the file at the first problem. */
 /** The environment of that name, or a UserError listing the known ones. */
 export function environmentNamed(project: Project, name: string): Environment {
   const environment = project.environments.find((e) => e.name === name);
@@ -155,6 +154,7 @@ export function environmentNamed(project: Project, name: string): Environment {
   return environment;
 }
 
+/** Reads the whole project below `root`. Throws a UserError naming the file at the first problem. */
 export function loadProject(root: string): Project {
   const services = loadServices(root);
   const clusters = loadClusters(root);
