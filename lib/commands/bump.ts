@@ -128,7 +128,7 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
   const remote = String(args.flags.get('remote') ?? 'origin');
   const branch = String(args.flags.get('branch') ?? 'main');
   const maxTries = countFlag(args, 'max-tries', 10, USAGE);
-  // --backoff-ms 0 is for tests that race bumps as child processes: they cannot inject `sleep`.
+  // The first backoff window; a CI system with many runners bumping at once may widen it.
   const backoff = args.flags.has('backoff-ms') ? Number(args.flags.get('backoff-ms')) : 500;
   if (!Number.isInteger(backoff) || backoff < 0) throw new UserError(`--backoff-ms takes a whole number ≥ 0; ${USAGE}`);
   const push = !args.flags.has('no-push');
