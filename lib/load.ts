@@ -117,15 +117,45 @@ export function loadClusters(root: string): Cluster[] {
   });
 }
 
-export function loadEnvironments(root: string, services: readonly ServiceDefinition[], clusters: readonly Cluster[]): Environment[] {
+/**
+ * Which overlays a load reads. Absent: every one. `around`: the named environments and the others
+ * on their clusters, which is all that rendering those environments' folders reads (a bump: see
+ * `synthesizeEnvironments`); a fleet's bump then does not parse the overlays of 19 other clusters.
+ * An overlay whose top-level `cluster:` line names another cluster is left unread.
+ */
+export interface LoadScope {
+  readonly around: readonly string[];
+}
+
+/** An overlay's top-level `cluster:` line, as written by hand or by `bookstore`: read without parsing the file. */
+const CLUSTER_LINE = /^cluster:[ \t]*(["']?)([a-z0-9]([-a-z0-9]*[a-z0-9])?)\1[ \t]*(#.*)?$/m;
+
+export function loadEnvironments(root: string, services: readonly ServiceDefinition[], clusters: readonly Cluster[], scope?: LoadScope): Environment[] {
   const dir = path.join(root, 'environments');
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : [];
-  const environments = files.map((file) => {
-    const name = file.slice(0, -'.yaml'.length);
-    const relative = `environments/${file}`;
-    if (!NAME.test(name)) throw new UserError(`${relative}: "${name}" is not a DNS-1123 name`);
-    return parseOverlay(relative, fs.readFileSync(path.join(dir, file), 'utf8'), name, services);
-  });
+  const parsed = new Map<string, Environment>();
+  const parse = (file: string): Environment => {
+    let environment = parsed.get(file);
+    if (!environment) {
+      const name = file.slice(0, -'.yaml'.length);
+      const relative = `environments/${file}`;
+      if (!NAME.test(name)) throw new UserError(`${relative}: "${name}" is not a DNS-1123 name`);
+      environment = parseOverlay(relative, fs.readFileSync(path.join(dir, file), 'utf8'), name, services);
+      parsed.set(file, environment);
+    }
+    return environment;
+  };
+  let chosen = files;
+  // A name that has no overlay loads everything, so that the error about it lists every environment.
+  if (scope && scope.around.every((name) => files.includes(`${name}.yaml`))) {
+    const around = new Set(scope.around.map((name) => parse(`${name}.yaml`).cluster));
+    chosen = files.filter((file) => {
+      if (parsed.has(file)) return true;
+      const line = CLUSTER_LINE.exec(fs.readFileSync(path.join(dir, file), 'utf8'));
+      return !line || around.has(line[2]);
+    });
+  }
+  const environments = chosen.map(parse);
   const seen = new Map<string, string>();
   for (const environment of environments) {
     if (!clusters.some((c) => c.name === environment.cluster)) {
@@ -154,10 +184,13 @@ export function environmentNamed(project: Project, name: string): Environment {
   return environment;
 }
 
-/** Reads the whole project below `root`. Throws a UserError naming the file at the first problem. */
-export function loadProject(root: string): Project {
+/**
+ * Reads the project below `root` (with `scope`, only the overlays it names: see LoadScope). Throws a
+ * UserError naming the file at the first problem.
+ */
+export function loadProject(root: string, scope?: LoadScope): Project {
   const services = loadServices(root);
   const clusters = loadClusters(root);
-  const environments = loadEnvironments(root, services, clusters);
+  const environments = loadEnvironments(root, services, clusters, scope);
   return { root, clusters, services, environments, addOns: loadAddOns(root) };
 }

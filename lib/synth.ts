@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './errors';
-import { environmentNamed, loadProject, type Project } from './load';
+import { environmentNamed, loadProject, type LoadScope, type Project } from './load';
 import { onlyImagesDiffer } from './overlay';
 import { folderOf, renderPictures, renderProject, toYaml, type Folders, type RenderedFile } from './render';
 import { validateObject } from './validate';
@@ -48,9 +48,9 @@ export function kubernetesVersionOf(project: Project, file: string): string {
  * Loads and renders the project below `root` and checks every object, reporting all findings.
  * With `scope`, only the folders it picks from the loaded project are rendered and checked.
  */
-export function inspect(root: string, timings?: Record<string, number>, scope?: (project: Project) => Folders): Inspection {
+export function inspect(root: string, timings?: Record<string, number>, scope?: (project: Project) => Folders, load?: LoadScope): Inspection {
   const phase = timed(timings);
-  const project = phase('load sources', () => loadProject(root));
+  const project = phase('load sources', () => loadProject(root, load));
   const rendered = phase('construct tree', () => renderProject(project, scope?.(project)));
   const schemaFindings = phase('validation', () => rendered.filter((f) => f.schema === 'kubernetes').flatMap((file: RenderedFile) => {
     const version = kubernetesVersionOf(project, file.path);
@@ -65,8 +65,8 @@ export function inspect(root: string, timings?: Record<string, number>, scope?: 
  * input, on any object that fails its schema and on any policy finding: nothing invalid or unsafe
  * ever reaches dist/.
  */
-export function synthesize(root: string, timings?: Record<string, number>, scope?: (project: Project) => Folders): SynthResult {
-  const { project, rendered, schemaFindings, policyFindings } = inspect(root, timings, scope);
+export function synthesize(root: string, timings?: Record<string, number>, scope?: (project: Project) => Folders, load?: LoadScope): SynthResult {
+  const { project, rendered, schemaFindings, policyFindings } = inspect(root, timings, scope, load);
   if (schemaFindings.length > 0) {
     throw new UserError(`${schemaFindings.length} rendered object(s) fail their schema, first: ${schemaFindings[0]}`);
   }
@@ -88,10 +88,11 @@ export function synthesize(root: string, timings?: Record<string, number>, scope
  */
 export function synthesizeEnvironments(root: string, names: readonly string[]): SynthResult & { readonly folders: readonly string[] } {
   let folders: string[] = [];
+  // Only the overlays of these environments' clusters are read: nothing else feeds their folders.
   const result = synthesize(root, undefined, (project) => {
     folders = [...new Set(names.map((name) => folderOf(environmentNamed(project, name))))].sort();
     return new Set(folders);
-  });
+  }, { around: names });
   return { ...result, folders };
 }
 

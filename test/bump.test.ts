@@ -6,6 +6,8 @@ import { UserError } from '../lib/errors';
 import { git } from '../lib/git';
 import { readTree, renderOverlayChange, synthesize, synthesizeEnvironments, treeDifferences, writeTree } from '../lib/synth';
 import { GitFixture } from './git-fixture';
+import { copyProject } from './helpers';
+import { loadProject } from '../lib/load';
 
 const noSleep = async () => undefined;
 
@@ -178,6 +180,36 @@ describe('bump renders only the environment it changes', () => {
       const { files, folders } = synthesizeEnvironments(clone, [environment.name]);
       expect(folders).toEqual([`${environment.cluster}/${environment.name}`]);
       expect(files).toEqual(new Map([...full.files].filter(([file]) => file.startsWith(`${folders[0]}/`))));
+    }
+  });
+
+  it('reads only the overlays on its environment\'s cluster, and still renders what a full synth renders there', () => {
+    // A second cluster, a copy of the first under another name, with copies of its environments.
+    const dir = copyProject();
+    try {
+      const project = loadProject(dir);
+      const [cluster] = project.clusters;
+      const other = `${cluster.name}-second`;
+      const definition = fs.readFileSync(path.join(dir, 'clusters', `${cluster.name}.ts`), 'utf8');
+      fs.writeFileSync(path.join(dir, 'clusters', `${other}.ts`), definition.split(`'${cluster.name}'`).join(`'${other}'`));
+      fs.copyFileSync(path.join(dir, 'clusters', `${cluster.name}.context.json`), path.join(dir, 'clusters', `${other}.context.json`));
+      for (const environment of project.environments) {
+        const text = fs.readFileSync(path.join(dir, 'environments', `${environment.name}.yaml`), 'utf8');
+        fs.writeFileSync(path.join(dir, 'environments', `${environment.name}-second.yaml`), text.replace(`cluster: ${cluster.name}`, `cluster: ${other}`));
+      }
+      const full = synthesize(dir);
+      expect(full.project.clusters.map((c) => c.name).sort()).toEqual([cluster.name, other].sort());
+      const [first] = project.environments;
+      const folder = `${cluster.name}/${first.name}/`;
+      const expected = new Map([...full.files].filter(([file]) => file.startsWith(folder)));
+      expect(synthesizeEnvironments(dir, [first.name]).files).toEqual(expected);
+      // A mistake in an overlay of the other cluster stops a full synth; the bump never reads that overlay.
+      const broken = path.join(dir, 'environments', `${first.name}-second.yaml`);
+      fs.writeFileSync(broken, fs.readFileSync(broken, 'utf8').replace('images:', 'images: [unclosed'));
+      expect(() => synthesize(dir)).toThrow(`environments/${first.name}-second.yaml`);
+      expect(synthesizeEnvironments(dir, [first.name]).files).toEqual(expected);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

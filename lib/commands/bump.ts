@@ -134,7 +134,8 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
   const push = !args.flags.has('no-push');
   const { root } = options;
 
-  const environment = validateBump(loadProject(root), envName, service, tag);
+  // Only the overlays on the bumped environment's cluster: a bump renders nothing else.
+  const environment = validateBump(loadProject(root, { around: [envName] }), envName, service, tag);
   const dirty = uncommitted(root, ['environments', 'dist']);
   if (dirty.length > 0) throw new UserError(`uncommitted changes in ${dirty.join(', ')}: commit or discard them first`);
   const overlay = `environments/${envName}.yaml`;
