@@ -125,7 +125,7 @@ function overlayValidator(services: readonly ServiceDefinition[]): ValidateFunct
   if (!validate) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const version: string = require('ajv/package.json').version;
-    const digest = createHash('sha256').update(JSON.stringify(['overlay-validator', version, AJV_OPTIONS, schema])).digest('hex');
+    const digest = createHash('sha256').update(JSON.stringify(['overlay-validator', version, AJV_OPTIONS])).update(key).digest('hex');
     const code = cached(digest, () => {
       /* eslint-disable @typescript-eslint/no-require-imports */
       const Ajv = require('ajv').default;

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import * as YAML from 'yaml';
 import { kubernetesVersionOf, readTree } from '../lib/synth';
-import { validateObject } from '../lib/validate';
+import { CRD_INDEX, kubernetesIndexFile, kubernetesVersions, validateObject, VALIDATORS } from '../lib/validate';
 import { ROOT, find, isKubernetesFile, rendered } from './helpers';
 
 /** The Kubernetes version of the cluster eks-acg, as its cluster file names it. */
@@ -46,6 +49,18 @@ describe('schema validation of dist/', () => {
     expect(validateObject(policy, version()).map((f) => f.message)).toEqual([
       '/spec/healthCheck/protocol: must be one of HTTP, HTTPS',
     ]);
+  });
+
+  it('finds every validator its indexes name: <hash>.js.gz, named by the hash of its code, and no file unnamed', () => {
+    const indexes = [CRD_INDEX, ...kubernetesVersions().map(kubernetesIndexFile)];
+    const named = new Set(indexes.flatMap((file) => Object.values<string>(JSON.parse(fs.readFileSync(path.join(VALIDATORS, file), 'utf8')))));
+    expect(named.size).toBeGreaterThan(0);
+    for (const name of named) {
+      const code = gunzipSync(fs.readFileSync(path.join(VALIDATORS, `${name}.js.gz`)));
+      expect(createHash('sha256').update(code).digest('hex').slice(0, 16)).toBe(name);
+    }
+    const stored = fs.readdirSync(VALIDATORS).filter((f) => !indexes.includes(f)).sort();
+    expect(stored).toEqual([...named].map((name) => `${name}.js.gz`).sort());
   });
 
   it('refuses a kind it has no schema for', () => {
