@@ -9,6 +9,11 @@ export class UserError extends Error {
   }
 }
 
+/** The one line a command prints for a UserError: the command's name, then the message. */
+export function userErrorLine(name: string, err: UserError): string {
+  return `${name}: ${err.message}`;
+}
+
 /** Runs a command's main function: one line and exit 1 for a UserError, the stack for a bug. */
 export function runCommand(name: string, main: () => Promise<void> | void): void {
   // Output piped into a reader that stops early (`bookstore status | head`): stop quietly, as cat does.
@@ -20,7 +25,7 @@ export function runCommand(name: string, main: () => Promise<void> | void): void
     .then(main)
     .catch((err: unknown) => {
       if (err instanceof UserError) {
-        console.error(`${name}: ${err.message}`);
+        console.error(userErrorLine(name, err));
       } else {
         console.error(`${name}: internal error (a bug, please report it):`);
         console.error(err);

@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
+import { UserError, userErrorLine } from '../lib/errors';
 import { loadProject } from '../lib/load';
-import { synthesize, type SynthResult } from '../lib/synth';
+import { synthesize, writeTree, type SynthResult } from '../lib/synth';
 
 /**
  * The project the structural tests read: this repository, or the copy in $BOOKSTORE_TEST_ROOT
@@ -23,6 +24,38 @@ export function copyProject(options: { withDist?: boolean } = {}): string {
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   return dir;
+}
+
+/**
+ * A project in a temporary folder whose `own` entries (e.g. `services`, `dist`) are copies and whose
+ * other sources are links to this repository's. Its files load through the modules this process
+ * already has (a link resolves to the real file), so a test can run synth on a mistake in-process
+ * and get the UserError the command would print, without loading the project's modules again.
+ */
+export function linkProject(own: readonly string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-'));
+  for (const entry of [...SOURCES, 'dist']) {
+    const from = path.join(ROOT, entry);
+    if (!fs.existsSync(from)) continue;
+    if (own.includes(entry)) fs.cpSync(from, path.join(dir, entry), { recursive: true });
+    else fs.symlinkSync(from, path.join(dir, entry));
+  }
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
+
+/**
+ * Runs synth in this process as main.ts runs it (render, then write dist/): the line the command
+ * prints for a UserError and its exit status. Anything else is a bug and fails the test.
+ */
+export function synthInProcess(dir: string): { status: number; stderr: string } {
+  try {
+    writeTree(path.join(dir, 'dist'), synthesize(dir).files);
+    return { status: 0, stderr: '' };
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return { status: 1, stderr: userErrorLine('synth', err) };
+  }
 }
 
 /** Names the folder test/global-setup.ts leaves its work in, for test/global-teardown.ts to remove. */

@@ -5,7 +5,7 @@ import * as YAML from 'yaml';
 import { customNetworkingMaxPods } from '../lib/cluster-config';
 import { kubernetesVersionOf } from '../lib/synth';
 import { kubernetesVersions, validateObject } from '../lib/validate';
-import { copyProject, objectsIn, rendered, snapshotDir } from './helpers';
+import { copyProject, linkProject, objectsIn, rendered, snapshotDir, synthInProcess } from './helpers';
 
 /** Runs a command of the repository in a project folder with node and the TypeScript hook, as npm does. */
 function run(project: string, script: string) {
@@ -137,17 +137,6 @@ export default defineAddOn({
 });
 
 describe('a bad kubernetesVersion in a cluster file', () => {
-  let project: string;
-  let clusterFile: string;
-  let original: string;
-  beforeAll(() => {
-    project = copyProject({ withDist: true });
-    clusterFile = path.join(project, 'clusters', 'eks-acg.ts');
-    original = fs.readFileSync(clusterFile, 'utf8');
-  });
-  afterEach(() => fs.writeFileSync(clusterFile, original));
-  afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
-
   it.each([
     ['1.35.2', () => `kubernetesVersion "1.35.2" is not a Kubernetes minor version such as '1.35'`],
     ['v1.35', () => `kubernetesVersion "v1.35" is not a Kubernetes minor version such as '1.35'`],
@@ -155,11 +144,16 @@ describe('a bad kubernetesVersion in a cluster file', () => {
       + '`npm run import` generates one per file in ../shared/schemas)'],
   ])('%s: one line naming the file, exit 1, dist/ untouched', (version, message) => {
     expect(kubernetesVersions()).not.toContain(version);
-    fs.writeFileSync(clusterFile, original.replace(/kubernetesVersion: '[^']*'/, `kubernetesVersion: '${version}'`));
-    const before = snapshotDir(path.join(project, 'dist'));
-    const synth = run(project, 'main.ts');
-    expect(synth.status).toBe(1);
-    expect(synth.stderr.trim()).toBe(`synth: clusters/eks-acg.ts: ${message()}`);
-    expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
+    // The cluster file is the project's own copy; the rest links to this repository (synth runs in this process).
+    const project = linkProject(['clusters', 'dist']);
+    try {
+      const clusterFile = path.join(project, 'clusters', 'eks-acg.ts');
+      fs.writeFileSync(clusterFile, fs.readFileSync(clusterFile, 'utf8').replace(/kubernetesVersion: '[^']*'/, `kubernetesVersion: '${version}'`));
+      const before = snapshotDir(path.join(project, 'dist'));
+      expect(synthInProcess(project)).toEqual({ status: 1, stderr: `synth: clusters/eks-acg.ts: ${message()}` });
+      expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@ import * as YAML from 'yaml';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/constructs/bookstore-service';
 import { loadServices } from '../lib/load';
 import { synthesize } from '../lib/synth';
-import { ROOT, copyProject, rendered, snapshotDir } from './helpers';
+import { ROOT, copyProject, linkProject, rendered, snapshotDir, synthInProcess } from './helpers';
 
 /** Runs synth in a folder as a user would. */
 function synth(cwd: string) {
@@ -23,21 +23,8 @@ function edit(dir: string, file: string, from: string | RegExp, to: string): voi
 }
 
 describe('service files are checked on load', () => {
-  let project: string;
-  let originals: Map<string, string>;
-  beforeAll(() => {
-    project = copyProject({ withDist: true });
-    originals = snapshotDir(path.join(project, 'services'));
-  });
-  afterEach(() => {
-    fs.rmSync(path.join(project, 'services'), { recursive: true, force: true });
-    for (const [file, text] of originals) {
-      fs.mkdirSync(path.dirname(path.join(project, 'services', file)), { recursive: true });
-      fs.writeFileSync(path.join(project, 'services', file), text);
-    }
-  });
-  afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
-
+  // A mistake in a service's fields is found by the loader's checks: run in this process, on a
+  // project whose services/ and dist/ are its own, as main.ts runs them (one line, nothing written).
   it.each<[string, (dir: string) => void, string]>([
     ['a missing host', (d) => edit(d, 'services/inventory-api.ts', "  host: 'inventory-api',\n", ''),
       'synth: services/inventory-api.ts: host: missing: every service has an Ingress, whose host is <host><suffix>.<base domain>'],
@@ -45,10 +32,6 @@ describe('service files are checked on load', () => {
       'synth: services/resource-api.ts: host: "inventory-api" is already used by services/inventory-api.ts'],
     ['a Service name taken twice', (d) => edit(d, 'services/inventory-api.ts', "  host: 'inventory-api',", "  host: 'inventory-api',\n  serviceName: 'clients-api-service',"),
       'synth: services/inventory-api.ts: serviceName: "clients-api-service" is already used by services/clients-api.ts'],
-    ['a syntax error', (d) => edit(d, 'services/renting-api.ts', 'port: 5004', 'port: 5004 5005'),
-      `synth: services/renting-api.ts:${fs.readFileSync(path.join(ROOT, 'services/renting-api.ts'), 'utf8').split('\n').findIndex((l) => l.includes('port: 5004')) + 1}:${'  port: 5004 '.length + 1}: Expected "}" but found "5005"`],
-    ['an import that does not resolve', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/service';", "import { defineService } from '../lib/service';\nimport '../lib/no-such-module';"),
-      "synth: services/resource-api.ts: cannot be loaded: Cannot find module '../lib/no-such-module'"],
     ['a service name taken twice', (d) => fs.copyFileSync(path.join(d, 'services/resource-api.ts'), path.join(d, 'services/resource-api-copy.ts')),
       'synth: services/resource-api-copy.ts: name: declares service "resource-api"; the file must be named resource-api.ts'],
     ['a backend that is not a service', (d) => edit(d, 'services/inventory-api.ts', "service: 'resource-api'", "service: 'resources-api'"),
@@ -70,19 +53,51 @@ describe('service files are checked on load', () => {
     ['a retry event no provider knows', (d) => edit(d, 'services/resource-api.ts', 'port: 5000,',
       "port: 5000,\n  calls: { retries: { count: 3, perTryTimeoutMs: 1000, events: ['timeout'] }, requestTimeoutSeconds: 10 },"),
       'synth: services/resource-api.ts: calls.retries.events: must be a list of server-error, gateway-error, client-error, stream-error, connection-error'],
+
   ])('%s stops synth with one line naming the file and field, dist/ unchanged', (_what, mistake, line) => {
-    mistake(project);
-    const before = snapshotDir(path.join(project, 'dist'));
-    const run = synth(project);
-    expect(run.stderr).toBe(line);
-    expect(run.status).toBe(1);
-    expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
+    const project = linkProject(['services', 'dist']);
+    try {
+      mistake(project);
+      const before = snapshotDir(path.join(project, 'dist'));
+      expect(synthInProcess(project)).toEqual({ status: 1, stderr: line });
+      expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  // A file Node cannot load at all: the command itself, as a user runs it.
+  describe('run as `node main.ts`', () => {
+    let project: string;
+    beforeAll(() => {
+      project = copyProject({ withDist: true });
+    });
+    afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
+    it.each<[string, (dir: string) => void, string]>([
+      ['a syntax error', (d) => edit(d, 'services/renting-api.ts', 'port: 5004', 'port: 5004 5005'),
+        `synth: services/renting-api.ts:${fs.readFileSync(path.join(ROOT, 'services/renting-api.ts'), 'utf8').split('\n').findIndex((l) => l.includes('port: 5004')) + 1}:${'  port: 5004 '.length + 1}: Expected "}" but found "5005"`],
+      ['an import that does not resolve', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/service';", "import { defineService } from '../lib/service';\nimport '../lib/no-such-module';"),
+        "synth: services/resource-api.ts: cannot be loaded: Cannot find module '../lib/no-such-module'"],
+    ])('%s stops synth with one line naming the file, exit 1, dist/ unchanged', (_what, mistake, line) => {
+      const services = snapshotDir(path.join(project, 'services'));
+      mistake(project);
+      try {
+        const before = snapshotDir(path.join(project, 'dist'));
+        const run = synth(project);
+        expect(run.stderr).toBe(line);
+        expect(run.status).toBe(1);
+        expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
+      } finally {
+        for (const [file, text] of services) fs.writeFileSync(path.join(project, 'services', file), text);
+      }
+    });
   });
 });
 
 describe('config changes reach the pods', () => {
   it('a change to the proxy\'s nginx routes changes its Deployment\'s pod template (checksum annotation)', () => {
-    const project = copyProject();
+    const project = linkProject(['services']);
     try {
       edit(project, 'services/front-end-proxy.ts', "route: '/renting-api/'", "route: '/rentals-api/'");
       const { project: model } = rendered();
