@@ -35,9 +35,9 @@ export function gitAsync(cwd: string, args: readonly string[], env: Record<strin
   });
 }
 
-/** Files with uncommitted changes below the given paths (empty when clean). */
-export function uncommitted(cwd: string, paths: readonly string[]): string[] {
-  return git(cwd, ['status', '--porcelain', '--', ...paths]).split('\n').filter(Boolean).map((l) => l.slice(3));
+/** Files with uncommitted changes below the given paths (empty when clean); git runs beside the caller's work. */
+export async function uncommitted(cwd: string, paths: readonly string[]): Promise<string[]> {
+  return (await gitAsync(cwd, ['status', '--porcelain', '--', ...paths])).split('\n').filter(Boolean).map((l) => l.slice(3));
 }
 
 /** Whether a failed push was refused because the remote moved on (someone else pushed first). */

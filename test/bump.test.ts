@@ -6,7 +6,7 @@ import { UserError } from '../lib/errors';
 import { git } from '../lib/git';
 import { readTree, renderOverlayChange, synthesize, synthesizeEnvironments, treeDifferences, writeTree } from '../lib/synth';
 import { GitFixture } from './git-fixture';
-import { copyProject } from './helpers';
+import { copyProject, linkProject, snapshotDir } from './helpers';
 import { loadProject } from '../lib/load';
 
 const noSleep = async () => undefined;
@@ -36,7 +36,7 @@ describe('bookstore bump', () => {
       .toEqual(['dist/eks-acg/development/clients-api.yaml', 'environments/development.yaml', expect.stringMatching(/^2$/)]);
     expect(lines).toEqual([
       'bump: rendered dist/ (1 file(s) changed)',
-      expect.stringMatching(/^bump: committed [0-9a-f]{7,} deploy\(development\): clients-api 1\.0\.0123abcd$/),
+      `bump: committed ${git(clone, ['rev-parse', '--short', 'HEAD']).trim()} deploy(development): clients-api 1.0.0123abcd`,
       'bump: pushed to origin/main',
     ]);
   });
@@ -48,6 +48,15 @@ describe('bookstore bump', () => {
     await bump(['development', 'front-end', '1.0.af873c03'], { root: clone, log: (l) => lines.push(l) });
     expect(lines).toEqual(['bump: development already runs front-end 1.0.af873c03; nothing to do']);
     expect(fixture.refs()).toBe(refs);
+  });
+
+  it.each([['main'], ['detached HEAD'], ['a branch whose name has a ]']])('names the commit it made, on %s', async (where) => {
+    const clone = fixture.clone();
+    if (where === 'detached HEAD') git(clone, ['checkout', '--quiet', '--detach']);
+    if (where.startsWith('a branch')) git(clone, ['checkout', '--quiet', '-b', 'odd]name']);
+    const lines: string[] = [];
+    await bump(['development', 'resource-api', '1.1.ccccdddd', '--no-push'], { root: clone, log: (l) => lines.push(l) });
+    expect(lines).toContain(`bump: committed ${git(clone, ['rev-parse', '--short', 'HEAD']).trim()} deploy(development): resource-api 1.1.ccccdddd`);
   });
 
   it('--no-push commits only', async () => {
@@ -131,6 +140,19 @@ describe('bookstore bump', () => {
         git(clone, ['checkout', '--', 'environments/development.yaml']);
       }
     });
+  });
+
+  it('outside a git checkout: one line naming the folder and what git said, nothing written', async () => {
+    const project = linkProject(['environments', 'dist']);
+    try {
+      const before = snapshotDir(project, ['node_modules']);
+      const error = await bump(['development', 'clients-api', '1.0.abcdef12'], { root: project, log: () => undefined }).catch((e) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.message).toMatch(new RegExp(`^git status failed in ${project.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: fatal: not a git repository`));
+      expect(snapshotDir(project, ['node_modules'])).toEqual(before);
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
   });
 
   it('runs from the command line as `npx bookstore bump`: one line and exit 1 on a bad tag', () => {

@@ -57,14 +57,19 @@ async function applyAndCommit(root: string, envName: string, service: string, ta
 /** Stages `paths` (arguments of `git add`), commits `deploy(<env>): <service> <tag>` and returns the short commit. */
 async function commitDeploy(root: string, paths: readonly string[], envName: string, service: string, tag: string): Promise<string> {
   await gitAsync(root, ['add', ...paths]);
+  let summary: string;
   try {
     // No automatic maintenance after the commit either: CI's clone is thrown away after the bump.
-    await gitAsync(root, ['-c', 'maintenance.auto=false', 'commit', '--quiet', '-m', `deploy(${envName}): ${service} ${tag}`]);
+    summary = await gitAsync(root, ['-c', 'maintenance.auto=false', 'commit', '-m', `deploy(${envName}): ${service} ${tag}`]);
   } catch (err) {
     throw new UserError(`git commit failed: ${(err as GitError).stderr.trim().split('\n').pop()}`);
   }
-  return (await gitAsync(root, ['rev-parse', '--short', 'HEAD'])).trim();
+  // git's summary starts `[<branch> <short commit>] <subject>`; asking git again costs a process.
+  return COMMIT_SUMMARY.exec(summary)?.[1] ?? (await gitAsync(root, ['rev-parse', '--short', 'HEAD'])).trim();
 }
+
+/** The short commit in the first line of `git commit`'s summary (`[main 1a2b3c4] …`, `[detached HEAD 1a2b3c4] …`). */
+const COMMIT_SUMMARY = /^\[[^\]\n]* ([0-9a-f]{7,})\] /m;
 
 /** The files a bump's commit rendered (below dist/), the commit it was made on and that commit's overlay. */
 interface Render {
@@ -134,9 +139,15 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
   const push = !args.flags.has('no-push');
   const { root } = options;
 
+  // git's status runs while the project loads; it is awaited before anything is written. (Bad
+  // arguments are reported first; the status's own error, if any, is then not reported twice.)
+  const status = uncommitted(root, ['environments', 'dist']).catch((err: unknown) => {
+    throw err instanceof GitError ? new UserError(`git status failed in ${root}: ${err.stderr.trim().split('\n').pop()}`) : err;
+  });
+  status.catch(() => undefined);
   // Only the overlays on the bumped environment's cluster: a bump renders nothing else.
   const environment = validateBump(loadProject(root, { around: [envName] }), envName, service, tag);
-  const dirty = uncommitted(root, ['environments', 'dist']);
+  const dirty = await status;
   if (dirty.length > 0) throw new UserError(`uncommitted changes in ${dirty.join(', ')}: commit or discard them first`);
   const overlay = `environments/${envName}.yaml`;
 
