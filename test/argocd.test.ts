@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WAVES } from '../lib/charts/argocd';
 import { synthesize } from '../lib/synth';
-import { allObjects, copyProject, find, rendered } from './helpers';
+import { allObjects, find, linkProject, rendered } from './helpers';
 
 const REPO = 'https://github.com/example-org/bookstore-gitops.git';
 const argocd = (file: string) => `eks-acg/argocd/${file}.yaml`;
@@ -99,7 +99,7 @@ describe('Argo CD objects of eks-acg', () => {
 describe('adding a cluster', () => {
   let project: string;
   beforeAll(() => {
-    project = copyProject();
+    project = linkProject(['clusters', 'environments']);
     const definition = fs.readFileSync(path.join(project, 'clusters', 'eks-acg.ts'), 'utf8');
     fs.writeFileSync(path.join(project, 'clusters', 'eks-west.ts'), definition
       .replace("name: 'eks-acg'", "name: 'eks-west'").replace(/us-east-1/g, 'us-west-2').replace('/bookstore/eks-acg/', '/bookstore/eks-west/'));

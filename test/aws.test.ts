@@ -5,7 +5,7 @@ import { UserError } from '../lib/errors';
 import { ecrRepositoryName, serviceRoleArn } from '../lib/naming';
 import { builtServices } from '../lib/service';
 import { synthesize, type SynthResult } from '../lib/synth';
-import { copyProject, rendered } from './helpers';
+import { linkProject, rendered } from './helpers';
 
 const WAVE = 'argocd.argoproj.io/sync-wave';
 const waveOf = (object: any) => Number(object?.metadata?.annotations?.[WAVE] ?? 0);
@@ -40,7 +40,7 @@ function syncPosition(result: SynthResult, file: string, object: any): [number, 
 const notAfter = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] <= b[1]);
 
 function withProject(edit: (dir: string) => void): { result?: SynthResult; error?: unknown } {
-  const dir = copyProject();
+  const dir = linkProject(['services', 'environments']);
   try {
     edit(dir);
     return { result: synthesize(dir) };

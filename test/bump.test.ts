@@ -6,7 +6,7 @@ import { UserError } from '../lib/errors';
 import { git } from '../lib/git';
 import { readTree, renderOverlayChange, synthesize, synthesizeEnvironments, treeDifferences, writeTree } from '../lib/synth';
 import { GitFixture } from './git-fixture';
-import { copyProject, linkProject, snapshotDir } from './helpers';
+import { linkProject, snapshotDir } from './helpers';
 import { loadProject } from '../lib/load';
 
 const noSleep = async () => undefined;
@@ -207,7 +207,7 @@ describe('bump renders only the environment it changes', () => {
 
   it('reads only the overlays on its environment\'s cluster, and still renders what a full synth renders there', () => {
     // A second cluster, a copy of the first under another name, with copies of its environments.
-    const dir = copyProject();
+    const dir = linkProject(['clusters', 'environments']);
     try {
       const project = loadProject(dir);
       const [cluster] = project.clusters;

@@ -31,6 +31,7 @@ export function copyProject(options: { withDist?: boolean } = {}): string {
  * other sources are links to this repository's. Its files load through the modules this process
  * already has (a link resolves to the real file), so a test can run synth on a mistake in-process
  * and get the UserError the command would print, without loading the project's modules again.
+ * Never run a command in it: main.ts and bin/ resolve to this repository and would write here.
  */
 export function linkProject(own: readonly string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-'));
@@ -83,11 +84,17 @@ export function rendered(): SynthResult {
   return cached;
 }
 
-/** Every object rendered into one file below dist/. */
+const parsed = new Map<string, any[]>();
+/** Every object rendered into one file below dist/: parsed once per suite, a fresh copy per call (a test may change what it reads). */
 export function objectsIn(file: string): any[] {
-  const text = rendered().files.get(file);
-  if (text === undefined) throw new Error(`${file} was not rendered`);
-  return YAML.parseAllDocuments(text).map((d) => d.toJS());
+  let objects = parsed.get(file);
+  if (!objects) {
+    const text = rendered().files.get(file);
+    if (text === undefined) throw new Error(`${file} was not rendered`);
+    objects = YAML.parseAllDocuments(text).map((d) => d.toJS());
+    parsed.set(file, objects);
+  }
+  return structuredClone(objects);
 }
 
 /** Whether a rendered file holds Kubernetes objects (the eksctl config in <cluster>/cluster/ and the environments' pictures do not). */

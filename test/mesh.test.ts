@@ -5,11 +5,11 @@ import { synthesize } from '../lib/synth';
 import { MESH_PROVIDERS, notEnforced } from '../lib/mesh';
 import { meshReport } from '../lib/mesh/report';
 import { callPolicyOf, type ServiceDefinition } from '../lib/service';
-import { copyProject } from './helpers';
+import { linkProject } from './helpers';
 
 /** The project with every overlay's `mesh` set to one provider, rendered in memory (schema and posture checked by synthesize). */
 function renderWith(mesh: string) {
-  const dir = copyProject();
+  const dir = linkProject(['environments']);
   const envDir = path.join(dir, 'environments');
   for (const file of fs.readdirSync(envDir)) {
     const doc = parseDocument(fs.readFileSync(path.join(envDir, file), 'utf8'));

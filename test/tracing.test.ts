@@ -4,7 +4,7 @@ import { notEnforced } from '../lib/mesh/provider';
 import { meshProviderOf } from '../lib/mesh';
 import { roleArn } from '../lib/naming';
 import { synthesize, type SynthResult } from '../lib/synth';
-import { copyProject, rendered } from './helpers';
+import { linkProject, rendered } from './helpers';
 
 const ADD_ON = 'amazon-cloudwatch-observability';
 const INJECT = (runtime: string) => `instrumentation.opentelemetry.io/inject-${runtime}`;
@@ -32,7 +32,7 @@ describe('tracing through OpenTelemetry (the CloudWatch Observability EKS add-on
   describe('a service that declares its runtime', () => {
     let result: SynthResult;
     beforeAll(() => {
-      const dir = copyProject();
+      const dir = linkProject(['services']);
       try {
         const file = path.join(dir, 'services', 'inventory-api.ts');
         fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  port: 5001,', "  port: 5001,\n  tracing: 'nodejs',"));
