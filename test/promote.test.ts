@@ -11,7 +11,7 @@ import { git } from '../lib/git';
 import { loadProject } from '../lib/load';
 import { builtServices } from '../lib/service';
 import { main, VERB_NAMES } from '../lib/cli';
-import { UserError } from '../lib/errors';
+import { UserError, userErrorLine } from '../lib/errors';
 import { GitFixture } from './git-fixture';
 import { ROOT } from './helpers';
 import { serviceNode } from '../lib/picture';
@@ -96,7 +96,7 @@ async function run(cwd: string, args: string[], env: Record<string, string> = {}
     return { status: 0, stdout: stdout(), stderr: '' };
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
-    return { status: 1, stdout: stdout(), stderr: `bookstore: ${err.message}\n` };
+    return { status: 1, stdout: stdout(), stderr: `${userErrorLine('bookstore', err)}\n` };
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
