@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { git, gitAsync } from '../lib/git';
-import { copyProject, ROOT, snapshotDir, WORK_VARIABLE } from './helpers';
+import { copyProject, ROOT, WORK_VARIABLE } from './helpers';
 
 const IDENTITY = ['-c', 'user.name=Bookstore CI', '-c', 'user.email=ci@example.com'];
 
@@ -95,10 +95,16 @@ export class GitFixture {
     return git(this.remote, ['for-each-ref', '--format=%(refname) %(objectname)']);
   }
 
-  /** A fingerprint of a clone: HEAD, status and every file's content. */
-  state(clone: string): { head: string; status: string; files: Map<string, string> } {
-    const files = snapshotDir(clone, ['.git', 'node_modules']);
-    return { head: git(clone, ['rev-parse', 'HEAD']), status: git(clone, ['status', '--porcelain']), files };
+  /**
+   * A fingerprint of a clone: HEAD, and git's status of every file, untracked and ignored ones
+   * included. The status compares each tracked file with the index (by content where its stat
+   * could hide a change), so a file that changed, appeared or went away anywhere shows here.
+   */
+  state(clone: string): { head: string; status: string } {
+    return {
+      head: git(clone, ['rev-parse', 'HEAD']),
+      status: git(clone, ['status', '--porcelain', '--untracked-files=all', '--ignored']),
+    };
   }
 
   remove(): void {
