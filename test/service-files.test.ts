@@ -53,7 +53,6 @@ describe('service files are checked on load', () => {
     ['a retry event no provider knows', (d) => edit(d, 'services/resource-api.ts', 'port: 5000,',
       "port: 5000,\n  calls: { retries: { count: 3, perTryTimeoutMs: 1000, events: ['timeout'] }, requestTimeoutSeconds: 10 },"),
       'synth: services/resource-api.ts: calls.retries.events: must be a list of server-error, gateway-error, client-error, stream-error, connection-error'],
-
   ])('%s stops synth with one line naming the file and field, dist/ unchanged', (_what, mistake, line) => {
     const project = linkProject(['services', 'dist']);
     try {
@@ -64,34 +63,6 @@ describe('service files are checked on load', () => {
     } finally {
       fs.rmSync(project, { recursive: true, force: true });
     }
-  });
-
-  // A file Node cannot load at all: the command itself, as a user runs it.
-  describe('run as `node main.ts`', () => {
-    let project: string;
-    beforeAll(() => {
-      project = copyProject({ withDist: true });
-    });
-    afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
-
-    it.each<[string, (dir: string) => void, string]>([
-      ['a syntax error', (d) => edit(d, 'services/renting-api.ts', 'port: 5004', 'port: 5004 5005'),
-        `synth: services/renting-api.ts:${fs.readFileSync(path.join(ROOT, 'services/renting-api.ts'), 'utf8').split('\n').findIndex((l) => l.includes('port: 5004')) + 1}:${'  port: 5004 '.length + 1}: Expected "}" but found "5005"`],
-      ['an import that does not resolve', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/service';", "import { defineService } from '../lib/service';\nimport '../lib/no-such-module';"),
-        "synth: services/resource-api.ts: cannot be loaded: Cannot find module '../lib/no-such-module'"],
-    ])('%s stops synth with one line naming the file, exit 1, dist/ unchanged', (_what, mistake, line) => {
-      const services = snapshotDir(path.join(project, 'services'));
-      mistake(project);
-      try {
-        const before = snapshotDir(path.join(project, 'dist'));
-        const run = synth(project);
-        expect(run.stderr).toBe(line);
-        expect(run.status).toBe(1);
-        expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
-      } finally {
-        for (const [file, text] of services) fs.writeFileSync(path.join(project, 'services', file), text);
-      }
-    });
   });
 });
 
@@ -116,12 +87,32 @@ describe('config changes reach the pods', () => {
   });
 });
 
-describe('the cdk8s CLI path and the README', () => {
+describe('run as a user runs it: node main.ts, the cdk8s CLI path and the README', () => {
   let project: string;
   beforeAll(() => {
     project = copyProject({ withDist: true });
   });
   afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
+  // A service file Node cannot load at all.
+  it.each<[string, (dir: string) => void, string]>([
+    ['a syntax error', (d) => edit(d, 'services/renting-api.ts', 'port: 5004', 'port: 5004 5005'),
+      `synth: services/renting-api.ts:${fs.readFileSync(path.join(ROOT, 'services/renting-api.ts'), 'utf8').split('\n').findIndex((l) => l.includes('port: 5004')) + 1}:${'  port: 5004 '.length + 1}: Expected "}" but found "5005"`],
+    ['an import that does not resolve', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/service';", "import { defineService } from '../lib/service';\nimport '../lib/no-such-module';"),
+      "synth: services/resource-api.ts: cannot be loaded: Cannot find module '../lib/no-such-module'"],
+  ])('%s stops synth with one line naming the file, exit 1, dist/ unchanged', (_what, mistake, line) => {
+    const services = snapshotDir(path.join(project, 'services'));
+    mistake(project);
+    try {
+      const before = snapshotDir(path.join(project, 'dist'));
+      const run = synth(project);
+      expect(run.stderr).toBe(line);
+      expect(run.status).toBe(1);
+      expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
+    } finally {
+      for (const [file, text] of services) fs.writeFileSync(path.join(project, 'services', file), text);
+    }
+  });
 
   it('a failing `npm run cdk8s -- synth` leaves dist/ intact and prints no update-check stack trace', () => {
     edit(project, 'services/renting-api.ts', 'port: 5004', 'port: 0');
