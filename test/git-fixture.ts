@@ -9,9 +9,10 @@ const IDENTITY = ['-c', 'user.name=Bookstore CI', '-c', 'user.email=ci@example.c
 
 /**
  * A repository whose one commit, `initial`, holds this project's sources and dist/, as a remote's
- * first push would. Its objects are hashed and packed once per run; each fixture's remote is a local
- * clone of it, which links the pack instead of hashing and packing them again. (Borrowing them through git alternates instead made every push and fetch
- * start one more git to list the seed's refs.) It is made on first use in the run's work folder
+ * first push would. Its objects are hashed and packed once per run; each fixture's remote is a
+ * local clone of it, which links the pack instead of hashing and packing them again. (Borrowing
+ * them through git alternates instead made every push and fetch start one more git to list the
+ * seed's refs.) It is made on first use in the run's work folder
  * (test/global-setup.ts), else in `dir`; suites that start at once both make one, and the first to
  * rename its own into place is used.
  */

@@ -28,10 +28,11 @@ export function copyProject(options: { withDist?: boolean } = {}): string {
 
 /**
  * A project in a temporary folder whose `own` entries (e.g. `services`, `dist`) are copies and whose
- * other sources are links to this repository's. Its files load through the modules this process
- * already has (a link resolves to the real file), so a test can run synth on a mistake in-process
- * and get the UserError the command would print, without loading the project's modules again.
- * Never run a command in it: main.ts and bin/ resolve to this repository and would write here.
+ * other sources are links to this repository's; dist/ is there only when it is its own. Its files
+ * load through the modules this process already has (a link resolves to the real file), so a test
+ * can run synth on a mistake in-process and get the UserError the command would print, without
+ * loading the project's modules again. Never run a command in it: main.ts and bin/ resolve to this
+ * repository, and would render into this repository's dist/.
  */
 export function linkProject(own: readonly string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-'));
@@ -39,7 +40,7 @@ export function linkProject(own: readonly string[]): string {
     const from = path.join(ROOT, entry);
     if (!fs.existsSync(from)) continue;
     if (own.includes(entry)) fs.cpSync(from, path.join(dir, entry), { recursive: true });
-    else fs.symlinkSync(from, path.join(dir, entry));
+    else if (entry !== 'dist') fs.symlinkSync(from, path.join(dir, entry));
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   return dir;
@@ -85,7 +86,10 @@ export function rendered(): SynthResult {
 }
 
 const parsed = new Map<string, any[]>();
-/** Every object rendered into one file below dist/: parsed once per suite, a fresh copy per call (a test may change what it reads). */
+/**
+ * Every object rendered into one file below dist/: parsed once per suite, a fresh copy per call
+ * (a test may change what it reads).
+ */
 export function objectsIn(file: string): any[] {
   let objects = parsed.get(file);
   if (!objects) {
