@@ -97,15 +97,14 @@ export class GitFixture {
   }
 
   /**
-   * A fingerprint of a clone: HEAD, and git's status of every file, untracked and ignored ones
-   * included. The status compares each tracked file with the index (by content where its stat
-   * could hide a change), so a file that changed, appeared or went away anywhere shows here.
+   * A fingerprint of a clone: its HEAD commit and branch, and git's status of every file, untracked
+   * and ignored ones included. The status compares each tracked file with the index (by content
+   * where its stat could hide a change), so a file that changed, appeared or went away anywhere
+   * shows here. (How far the branch is ahead of what was last fetched is left out: a fetch may move it.)
    */
-  state(clone: string): { head: string; status: string } {
-    return {
-      head: git(clone, ['rev-parse', 'HEAD']),
-      status: git(clone, ['status', '--porcelain', '--untracked-files=all', '--ignored']),
-    };
+  state(clone: string): string[] {
+    return git(clone, ['status', '--porcelain=v2', '--branch', '--untracked-files=all', '--ignored'])
+      .split('\n').filter((line) => line && !line.startsWith('# branch.ab '));
   }
 
   remove(): void {

@@ -274,9 +274,9 @@ export async function promote(argv: readonly string[], options: CommandOptions):
     try {
       git(root, ['worktree', 'remove', '--force', worktree]);
     } catch {
-      // Never created, or already gone: nothing of it may stay registered.
+      // Never created, or already gone: remove what is left, and nothing of it may stay registered.
+      fs.rmSync(worktree, { recursive: true, force: true });
+      git(root, ['worktree', 'prune']);
     }
-    fs.rmSync(worktree, { recursive: true, force: true });
-    git(root, ['worktree', 'prune']);
   }
 }
