@@ -15,6 +15,11 @@ const options = (cwd: string, env: Record<string, string>) => ({
   maxBuffer: 64 * 1024 * 1024,
 });
 
+/** A git failure as one line: the last line git wrote to stderr (for anything else, its message). */
+export function gitLine(err: unknown): string {
+  return err instanceof GitError ? err.stderr.trim().split('\n').filter(Boolean).pop() ?? err.message : String(err);
+}
+
 /** Runs git (the CLI itself: the well-kept implementation of the protocol) in a folder and returns its stdout. */
 export function git(cwd: string, args: readonly string[], env: Record<string, string> = {}): string {
   try {

@@ -15,15 +15,26 @@ export const ROOT = process.env.BOOKSTORE_TEST_ROOT ? path.resolve(process.env.B
 /** The source folders a render needs; a temporary copy of them is a whole project. */
 const SOURCES = ['clusters', 'services', 'environments', 'platform', 'lib', 'imports', 'bin', 'main.ts', 'package.json', 'tsconfig.json', 'cdk8s.yaml'];
 
-/** Copies the project (sources and dist/, node_modules linked) into a temporary folder. */
-export function copyProject(options: { withDist?: boolean } = {}): string {
+/**
+ * A temporary project made of this repository's sources (and dist/), each entry copied, linked or
+ * left out as `place` says; node_modules is always linked.
+ */
+function projectFrom(place: (entry: string) => 'copy' | 'link' | 'skip'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-'));
-  for (const entry of [...SOURCES, ...(options.withDist ? ['dist'] : [])]) {
+  for (const entry of [...SOURCES, 'dist']) {
     const from = path.join(ROOT, entry);
-    if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, entry), { recursive: true });
+    const how = place(entry);
+    if (!fs.existsSync(from) || how === 'skip') continue;
+    if (how === 'copy') fs.cpSync(from, path.join(dir, entry), { recursive: true });
+    else fs.symlinkSync(from, path.join(dir, entry));
   }
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   return dir;
+}
+
+/** Copies the project (sources and dist/, node_modules linked) into a temporary folder. */
+export function copyProject(options: { withDist?: boolean } = {}): string {
+  return projectFrom((entry) => (entry === 'dist' && !options.withDist ? 'skip' : 'copy'));
 }
 
 /**
@@ -35,15 +46,7 @@ export function copyProject(options: { withDist?: boolean } = {}): string {
  * repository, and would render into this repository's dist/.
  */
 export function linkProject(own: readonly string[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-'));
-  for (const entry of [...SOURCES, 'dist']) {
-    const from = path.join(ROOT, entry);
-    if (!fs.existsSync(from)) continue;
-    if (own.includes(entry)) fs.cpSync(from, path.join(dir, entry), { recursive: true });
-    else if (entry !== 'dist') fs.symlinkSync(from, path.join(dir, entry));
-  }
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  return dir;
+  return projectFrom((entry) => (own.includes(entry) ? 'copy' : entry === 'dist' ? 'skip' : 'link'));
 }
 
 /**

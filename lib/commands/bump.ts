@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../errors';
-import { GitError, gitAsync, isRejectedPush, uncommitted } from '../git';
+import { GitError, gitAsync, gitLine, isRejectedPush, uncommitted } from '../git';
 import { environmentNamed, loadProject, type Project } from '../load';
 import { onlyImagesDiffer, setImageTag, TAG_FORMAT, TAG_PATTERN } from '../overlay';
 import { folderOf } from '../render';
@@ -62,7 +62,7 @@ async function commitDeploy(root: string, paths: readonly string[], envName: str
     // No automatic maintenance after the commit either: CI's clone is thrown away after the bump.
     summary = await gitAsync(root, ['-c', 'maintenance.auto=false', 'commit', '-m', `deploy(${envName}): ${service} ${tag}`]);
   } catch (err) {
-    throw new UserError(`git commit failed: ${(err as GitError).stderr.trim().split('\n').pop()}`);
+    throw new UserError(`git commit failed: ${gitLine(err)}`);
   }
   // git's summary starts `[<branch> <short commit>] <subject>`; asking git again costs a process.
   return COMMIT_SUMMARY.exec(summary)?.[1] ?? (await gitAsync(root, ['rev-parse', '--short', 'HEAD'])).trim();
@@ -142,7 +142,7 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
   // git's status runs while the project loads; it is awaited before anything is written. (Bad
   // arguments are reported first; the status's own error, if any, is then not reported twice.)
   const status = uncommitted(root, ['environments', 'dist']).catch((err: unknown) => {
-    throw err instanceof GitError ? new UserError(`git status failed in ${root}: ${err.stderr.trim().split('\n').pop()}`) : err;
+    throw err instanceof GitError ? new UserError(`git status failed in ${root}: ${gitLine(err)}`) : err;
   });
   status.catch(() => undefined);
   // Only the overlays on the bumped environment's cluster: a bump renders nothing else.
@@ -169,7 +169,7 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
       log(`bump: pushed to ${remote}/${branch}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
       return;
     } catch (err) {
-      if (!isRejectedPush(err)) throw new UserError(`push to ${remote}/${branch} failed: ${(err as GitError).stderr.trim().split('\n').pop()}`);
+      if (!isRejectedPush(err)) throw new UserError(`push to ${remote}/${branch} failed: ${gitLine(err)}`);
     }
     // What this commit rendered, on the head it was made on, for the retry (looked up only now: most bumps land at once).
     const base = (await gitAsync(root, ['rev-parse', 'HEAD~1'])).trim();

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError } from '../errors';
-import { git, GitError } from '../git';
+import { git, gitLine } from '../git';
 import { environmentNamed, loadProject } from '../load';
 import type { Environment } from '../model';
 import { diffTrees, summarizeByKind, type FieldChange, type ObjectDiff } from '../objects';
@@ -103,11 +103,6 @@ export function pullRequestBody(from: Environment, to: Environment, changes: rea
   }
   if (shown < objects.length) listed.push(`- … and ${objects.length - shown} more object(s): \`bookstore diff\` on the branch lists every one`);
   return [...head, ...open, ...listed, ...close, ...tail].join('\n');
-}
-
-/** A git failure as one line. */
-function gitLine(err: unknown): string {
-  return err instanceof GitError ? err.stderr.trim().split('\n').filter(Boolean).pop() ?? err.message : String(err);
 }
 
 /**
