@@ -5,10 +5,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { status } from '../lib/commands/status';
 import { loadProject } from '../lib/load';
-import { ROOT, copyProject } from './helpers';
+import { ROOT, SYSTEM_TMPDIR_VARIABLE, copyProject } from './helpers';
 
 const SIXTH = `import { defineService } from '../lib/service';
 
@@ -102,7 +103,8 @@ describe('the documented extensions keep CI green', () => {
   it('the structural tests pass on the extended copy', () => {
     const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
     const run = spawnSync(process.execPath, [jest, '--ci', '--runInBand', 'test/workloads.test.ts', 'test/schema.test.ts', 'test/drift.test.ts'], {
-      cwd: ROOT, encoding: 'utf8', env: { ...process.env, BOOKSTORE_TEST_ROOT: project },
+      // The system's TMPDIR, not this run's work folder: there it finds this run's transform cache.
+      cwd: ROOT, encoding: 'utf8', env: { ...process.env, BOOKSTORE_TEST_ROOT: project, TMPDIR: process.env[SYSTEM_TMPDIR_VARIABLE] ?? os.tmpdir() },
     });
     // Tests of a mesh provider no environment uses are skipped; the rest must pass.
     expect(run.stderr).toMatch(/Tests: +(\d+ skipped, )?\d+ passed, \d+ total/);

@@ -66,6 +66,12 @@ export function synthInProcess(dir: string): { status: number; stderr: string } 
 /** Names the folder test/global-setup.ts leaves its work in, for test/global-teardown.ts to remove. */
 export const WORK_VARIABLE = 'BOOKSTORE_TEST_WORK';
 
+/**
+ * Names the system's temporary folder as it was before test/global-setup.ts pointed TMPDIR at the
+ * run's work folder: a jest started by a test uses it, and so finds this run's transform cache.
+ */
+export const SYSTEM_TMPDIR_VARIABLE = 'BOOKSTORE_TEST_SYSTEM_TMPDIR';
+
 /** Names the file where test/global-setup.ts left the render of ROOT for this run. */
 export const RENDER_FILE_VARIABLE = 'BOOKSTORE_TEST_RENDER';
 
