@@ -30,7 +30,8 @@ const ESM = esModulePackages().join('|');
 
 /** Type checking runs once in `npm test` (tsc --noEmit); jest only compiles, as the CLI does (bin/compile.js). */
 module.exports = {
-  testEnvironment: 'node',
+  // jest's Node environment; its workers leave at once when they are done (test/environment.js).
+  testEnvironment: '<rootDir>/test/environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // The project is rendered once per run; the suites read that render (test/helpers.ts).
