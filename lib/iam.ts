@@ -140,10 +140,18 @@ export function serviceBoundary(cluster: Cluster, environments: readonly Environ
 /** Stands for every service of an environment where a policy is written by pattern (the boundary). */
 const ANY_SERVICE = { name: '*' } as ServiceDefinition;
 
+/** Each pattern's expression, made once: a boundary check matches every action and resource of every service against it. */
+const PATTERNS = new Map<string, RegExp>();
+
 /** IAM's wildcard match: `*` any run of characters, `?` one. */
 function matches(pattern: string, value: string): boolean {
-  const source = pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${source}$`).test(value);
+  let expression = PATTERNS.get(pattern);
+  if (!expression) {
+    const source = pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+    expression = new RegExp(`^${source}$`);
+    PATTERNS.set(pattern, expression);
+  }
+  return expression.test(value);
 }
 
 /** What a policy allows that the boundary does not: `<action> on <resource>`, one per pair. */

@@ -348,11 +348,11 @@ export const IAM: Rule = {
 const ACCESS_KEY = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/;
 const PRIVATE_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
-function strings(value: unknown, path = ''): Array<{ path: string; text: string }> {
-  if (typeof value === 'string') return [{ path, text: value }];
-  if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${path}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => strings(v, path ? `${path}.${k}` : k));
-  return [];
+/** Calls `visit` with every string below `value` and its path (`spec.template.metadata.name`, `args[0]`). */
+function eachString(value: unknown, visit: (path: string, text: string) => void, path = ''): void {
+  if (typeof value === 'string') visit(path, value);
+  else if (Array.isArray(value)) value.forEach((v, i) => eachString(v, visit, `${path}[${i}]`));
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) eachString(v, visit, path ? `${path}.${k}` : k);
 }
 
 export const NO_SECRETS: Rule = {
@@ -364,10 +364,10 @@ export const NO_SECRETS: Rule = {
     if (object.kind === 'Secret' && (Object.keys(object.data ?? {}).length > 0 || Object.keys(object.stringData ?? {}).length > 0)) {
       out.push('is a Secret with data: keep secrets out of Git (Secrets Manager, or a sealed/external secret)');
     }
-    for (const { path, text } of strings(object)) {
+    eachString(object, (path, text) => {
       if (ACCESS_KEY.test(text)) out.push(`${path} looks like an AWS access key id`);
       if (PRIVATE_KEY.test(text)) out.push(`${path} holds a private key`);
-    }
+    });
     return out;
   },
 };
@@ -384,7 +384,11 @@ export function checkPolicy(project: Project, files: readonly RenderedFile[], ru
   // The objects of each folder (dist/<cluster>/<folder>/), gathered once.
   const folderOf = (file: RenderedFile) => file.path.split('/').slice(0, 2).join('/');
   const byFolder = new Map<string, any[]>();
-  for (const file of files) byFolder.set(folderOf(file), [...(byFolder.get(folderOf(file)) ?? []), ...file.objects]);
+  for (const file of files) {
+    const siblings = byFolder.get(folderOf(file));
+    if (siblings) siblings.push(...file.objects);
+    else byFolder.set(folderOf(file), [...file.objects]);
+  }
   for (const file of files) {
     const [clusterName, folder] = file.path.split('/');
     const cluster = project.clusters.find((c) => c.name === clusterName);

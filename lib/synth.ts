@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './errors';
 import { environmentNamed, loadProject, type LoadScope, type Project } from './load';
-import { onlyImagesDiffer } from './overlay';
+import { onlyImagesDiffer, parseOverlay } from './overlay';
 import { folderOf, renderPictures, renderProject, toYaml, type Folders, type RenderedFile } from './render';
 import { validateObject } from './validate';
 import { checkPolicy, formatFinding, type Finding } from './policy';
@@ -67,12 +67,7 @@ export function inspect(root: string, timings?: Record<string, number>, scope?: 
  */
 export function synthesize(root: string, timings?: Record<string, number>, scope?: (project: Project) => Folders, load?: LoadScope): SynthResult {
   const { project, rendered, schemaFindings, policyFindings } = inspect(root, timings, scope, load);
-  if (schemaFindings.length > 0) {
-    throw new UserError(`${schemaFindings.length} rendered object(s) fail their schema, first: ${schemaFindings[0]}`);
-  }
-  if (policyFindings.length > 0) {
-    throw new UserError(`${policyFindings.length} policy finding(s), first: ${formatFinding(policyFindings[0])} (\`npm run validate\` lists all)`);
-  }
+  refuseFindings(schemaFindings, policyFindings);
   // The pictures of the environments rendered (all of them, or those a partial render picked).
   const pictures = renderPictures(project, new Set(rendered.map((f) => f.path.slice(0, f.path.lastIndexOf('/')))));
   const files = timed(timings)('YAML emit', () => new Map([...rendered.map((f): [string, string] => [f.path, toYaml(f)]), ...pictures]));
@@ -98,8 +93,9 @@ export function synthesizeEnvironments(root: string, names: readonly string[]): 
 
 /**
  * Re-renders `outdir` after the overlay of `envName` went from `before` to `after`. When only its
- * `images` changed (a bump, a promotion), only that environment's folder is rendered, validated and
- * replaced; any other change renders everything. Returns how many files changed.
+ * `images` changed (a bump, a promotion), only that environment's folder is rendered, and only its
+ * files whose objects the change moved are validated and written (see `renderTagChange`); any other
+ * change renders everything. Returns how many files changed.
  */
 export function renderOverlayChange(root: string, outdir: string, envName: string, before: string, after: string): number {
   if (!onlyImagesDiffer(before, after)) {
@@ -108,11 +104,114 @@ export function renderOverlayChange(root: string, outdir: string, envName: strin
     writeTree(outdir, files);
     return changed;
   }
+  const changed = renderTagChange(root, outdir, envName, before);
+  if (changed !== undefined) return changed;
   const { files, folders } = synthesizeEnvironments(root, [envName]);
   const old = new Map(folders.flatMap((folder) => [...readTree(path.join(outdir, folder))].map(([file, text]) => [`${folder}/${file}`, text] as const)));
-  const changed = treeDifferences(files, old).length;
+  const count = treeDifferences(files, old).length;
   writeFolders(outdir, folders, files);
-  return changed;
+  return count;
+}
+
+/** Throws a UserError for the first schema or policy finding, as a synth reports it. */
+function refuseFindings(schemaFindings: readonly string[], policyFindings: readonly Finding[]): void {
+  if (schemaFindings.length > 0) {
+    throw new UserError(`${schemaFindings.length} rendered object(s) fail their schema, first: ${schemaFindings[0]}`);
+  }
+  if (policyFindings.length > 0) {
+    throw new UserError(`${policyFindings.length} policy finding(s), first: ${formatFinding(policyFindings[0])} (\`npm run validate\` lists all)`);
+  }
+}
+
+/**
+ * A change of tags in the overlay of `envName` (it read `before`; it now reads what is on disk).
+ * The environment's folder is rendered twice, from the overlay as it was and as it is, and the two
+ * renders are compared object by object: the files whose objects are the same are proven unchanged
+ * (dist/ held what the sources rendered before the change), so they are neither validated, turned
+ * into YAML nor written again. The files that differ, and any file of the folder missing on disk,
+ * are validated, emitted and written; the policy rules see the whole folder, as in a full synth.
+ * A folder of 50 services whose bump moves one tag emits one file instead of 50. Returns how many
+ * files changed, or undefined when `before` does not render (a service added since, say): the
+ * caller then renders the whole folder.
+ */
+function renderTagChange(root: string, outdir: string, envName: string, before: string): number | undefined {
+  const project = loadProject(root, { around: [envName] });
+  const environment = environmentNamed(project, envName);
+  const folder = folderOf(environment);
+  const folders = new Set([folder]);
+  const rendered = renderProject(project, folders);
+  let previous: { project: Project; rendered: RenderedFile[] };
+  try {
+    const was = parseOverlay(`environments/${envName}.yaml`, before, envName, project.services);
+    const earlier = { ...project, environments: project.environments.map((e) => (e === environment ? was : e)) };
+    previous = { project: earlier, rendered: renderProject(earlier, folders) };
+  } catch (err) {
+    if (err instanceof UserError) return undefined;
+    throw err;
+  }
+  const target = path.join(path.resolve(outdir), folder);
+  const onDisk = new Set(fs.existsSync(target) ? fs.readdirSync(target) : []);
+  const nameOf = (file: string) => file.slice(folder.length + 1);
+  const earlier = new Map(previous.rendered.map((f) => [f.path, JSON.stringify(f.objects)]));
+  const moved = rendered.filter((f) => earlier.get(f.path) !== JSON.stringify(f.objects) || !onDisk.has(nameOf(f.path)));
+
+  const schemaFindings = moved.filter((f) => f.schema === 'kubernetes').flatMap((file) => {
+    const version = kubernetesVersionOf(project, file.path);
+    return file.objects.flatMap((o) => validateObject(o, version).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`));
+  });
+  refuseFindings(schemaFindings, checkPolicy(project, rendered));
+
+  const pictures = renderPictures(project, folders);
+  const earlierPictures = renderPictures(previous.project, folders);
+  const texts = new Map<string, string>([
+    ...moved.map((f): [string, string] => [f.path, toYaml(f)]),
+    ...[...pictures].filter(([file, text]) => earlierPictures.get(file) !== text || !onDisk.has(nameOf(file))),
+  ]);
+  const keep = new Set([...rendered.map((f) => nameOf(f.path)), ...[...pictures.keys()].map(nameOf)]);
+  const writes = new Map([...texts].filter(([file, text]) => readIfFile(path.join(target, nameOf(file))) !== text));
+  // What the folder holds beyond the render goes, as a full synth would drop it; so does what a killed write left.
+  const removals = [...onDisk].filter((name) => !keep.has(name) && (!name.startsWith('.') || leftover(name))).map((name) => `${folder}/${name}`);
+  writeFiles(outdir, writes, removals);
+  return writes.size + removals.length;
+}
+
+/** Whether `name` is a file staged by `writeFiles` in a process that no longer runs. */
+function leftover(name: string): boolean {
+  const pid = Number(/\.new-(\d+)-\d+$/.exec(name)?.[1]);
+  return pid > 0 && pid !== process.pid && !alive(pid);
+}
+
+/** A file's text, or undefined when there is none. */
+function readIfFile(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes `files` (paths below outdir → text) and removes `removals` (paths below outdir) in outdir,
+ * touching nothing else: every file is written beside its place first, then all are renamed into
+ * place, so a failure while writing leaves outdir as it was.
+ */
+export function writeFiles(outdir: string, files: ReadonlyMap<string, string>, removals: readonly string[] = []): void {
+  const root = path.resolve(outdir);
+  const staged: Array<[string, string]> = [];
+  try {
+    for (const [file, text] of files) {
+      const target = path.join(root, file);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      const staging = path.join(path.dirname(target), `.${path.basename(target)}.new-${process.pid}-${staged.length}`);
+      staged.push([staging, target]);
+      fs.writeFileSync(staging, text);
+    }
+    for (const [staging, target] of staged) fs.renameSync(staging, target);
+    for (const file of removals) fs.rmSync(path.join(root, file), { recursive: true, force: true });
+  } catch (err) {
+    for (const [staging] of staged) fs.rmSync(staging, { force: true });
+    throw ioError(err, root);
+  }
 }
 
 /** An I/O failure as one line naming the folder being written and the errno, syscall and path Node reports. */

@@ -8,6 +8,7 @@ import { readTree, renderOverlayChange, synthesize, synthesizeEnvironments, tree
 import { GitFixture } from './git-fixture';
 import { linkProject, snapshotDir } from './helpers';
 import { loadProject } from '../lib/load';
+import { setImageTag } from '../lib/overlay';
 
 const noSleep = async () => undefined;
 
@@ -243,6 +244,105 @@ describe('bump renders only the environment it changes', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  /** Sets `service`'s tag in `envName`'s overlay of `clone` and re-renders as a bump does; returns the count it reports. */
+  function retag(clone: string, envName: string, service: string, tag: string): number {
+    const overlay = path.join(clone, 'environments', `${envName}.yaml`);
+    const before = fs.readFileSync(overlay, 'utf8');
+    const after = setImageTag(before, service, tag);
+    fs.writeFileSync(overlay, after);
+    return renderOverlayChange(clone, path.join(clone, 'dist'), envName, before, after);
+  }
+
+  it('a change of one tag writes that service\'s file only: the other files of the folder are not written again', () => {
+    const clone = fixture.clone();
+    const { project } = synthesize(clone);
+    for (const environment of project.environments) {
+      const folder = path.join(clone, 'dist', environment.cluster, environment.name);
+      const service = project.services.find((s) => s.image.kind === 'ecr')!.name;
+      const inodes = () => new Map(fs.readdirSync(folder).map((name) => [name, fs.statSync(path.join(folder, name)).ino]));
+      const before = inodes();
+      expect(retag(clone, environment.name, service, '4.0.abcdef12')).toBe(1);
+      const after = inodes();
+      // A written file is renamed into place (a new inode); every other file is the one that was there.
+      expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+      expect([...after].filter(([name, ino]) => before.get(name) !== ino).map(([name]) => name)).toEqual([`${service}.yaml`]);
+    }
+    expect(treeDifferences(synthesize(clone).files, readTree(path.join(clone, 'dist')))).toEqual([]);
+  });
+
+  it('puts back a file of the folder missing on disk and drops what does not belong there, as a full synth would', () => {
+    const clone = fixture.clone();
+    const { project } = synthesize(clone);
+    const [environment] = project.environments;
+    const folder = path.join(clone, 'dist', environment.cluster, environment.name);
+    const [service, other] = project.services.filter((s) => s.image.kind === 'ecr').map((s) => s.name);
+    fs.rmSync(path.join(folder, `${other}.yaml`));
+    fs.writeFileSync(path.join(folder, 'stray.yaml'), 'kind: ConfigMap\n');
+    // What a write killed part-way leaves: a staged file of a process that no longer runs.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    fs.writeFileSync(path.join(folder, `.${service}.yaml.new-${dead}-0`), 'half');
+    expect(retag(clone, environment.name, service, '4.0.abcdef13')).toBe(4);
+    expect(treeDifferences(synthesize(clone).files, readTree(path.join(clone, 'dist')))).toEqual([]);
+    expect(fs.readdirSync(folder).filter((name) => name.startsWith('.'))).toEqual([]);
+  });
+
+  it('renders the whole folder when the overlay as it was does not render (a tag missing there)', () => {
+    const clone = fixture.clone();
+    const { project } = synthesize(clone);
+    const [environment] = project.environments;
+    const [service] = project.services.filter((s) => s.image.kind === 'ecr').map((s) => s.name);
+    const overlay = path.join(clone, 'environments', `${environment.name}.yaml`);
+    const current = fs.readFileSync(overlay, 'utf8');
+    const before = current.replace(new RegExp(`^ +${service}: .*\\n`, 'm'), '');
+    expect(before).not.toBe(current);
+    const after = setImageTag(current, service, '4.0.abcdef14');
+    fs.writeFileSync(overlay, after);
+    expect(renderOverlayChange(clone, path.join(clone, 'dist'), environment.name, before, after)).toBe(1);
+    expect(treeDifferences(synthesize(clone).files, readTree(path.join(clone, 'dist')))).toEqual([]);
+  });
+
+  /**
+   * Adds `variables` (TypeScript of an object, given the service's `environment`) to the env of
+   * services/<service>.ts in `clone`, keeping what the file sets, and renders dist/ anew. Call it
+   * before anything loads the clone's services: a module loads once per path.
+   */
+  function addEnv(clone: string, service: string, variables: string): void {
+    const file = path.join(clone, 'services', `${service}.ts`);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toContain('export default defineService(');
+    fs.writeFileSync(file, `${text.replace('export default defineService(', 'const definition = defineService(')}
+export default defineService({
+  ...definition,
+  env: (context) => ({ ...definition.env?.(context), ...((environment: typeof context.environment) => (${variables}))(context.environment) }),
+});
+`);
+    writeTree(path.join(clone, 'dist'), synthesize(clone).files);
+  }
+
+  it('a tag that feeds another service\'s file (through its env) rewrites that file too', () => {
+    const { project } = synthesize(fixture.clone());
+    const clone = fixture.clone();
+    const [environment] = project.environments;
+    const [service, reader] = project.services.filter((s) => s.image.kind === 'ecr').map((s) => s.name);
+    addEnv(clone, reader, `{ PEER_VERSION: environment.images['${service}'] ?? 'none' }`);
+    expect(retag(clone, environment.name, service, '4.0.abcdef15')).toBe(2);
+    expect(fs.readFileSync(path.join(clone, 'dist', environment.cluster, environment.name, `${reader}.yaml`), 'utf8')).toContain('4.0.abcdef15');
+    expect(treeDifferences(synthesize(clone).files, readTree(path.join(clone, 'dist')))).toEqual([]);
+  });
+
+  it('refuses a tag whose render breaks a posture rule, naming it, and writes nothing', () => {
+    const { project } = synthesize(fixture.clone());
+    const clone = fixture.clone();
+    const [environment] = project.environments;
+    const [service] = project.services.filter((s) => s.image.kind === 'ecr').map((s) => s.name);
+    // A value that looks like an AWS access key id, only once the tag is 4.0.abcdef16.
+    addEnv(clone, service, `environment.images['${service}'] === '4.0.abcdef16' ? { KEY: 'AKIA' + 'Q'.repeat(16) } : {}`);
+    const dist = readTree(path.join(clone, 'dist'));
+    expect(() => retag(clone, environment.name, service, '4.0.abcdef16'))
+      .toThrow(new RegExp(`^1 policy finding\\(s\\), first: dist/${environment.cluster}/${environment.name}/${service}\\.yaml: Deployment/${service}: no-secrets: `));
+    expect(readTree(path.join(clone, 'dist'))).toEqual(dist);
   });
 
   it('an overlay change beyond images renders everything', () => {
