@@ -1,9 +1,11 @@
 'use strict';
 // Runs this repository's TypeScript without a build step: `node --require ./bin/ts.js <file>.ts`.
 // `.ts` files compile through bin/compile.js (esbuild, cached by content); every other module loads
-// as Node loads it, untouched. The libraries every command needs load first, before the hook.
+// as Node loads it, untouched. The libraries every command needs load first, before the hook: from
+// one prebuilt file when it can be had (vendor.js), else from node_modules.
 const fs = require('node:fs');
-for (const name of ['constructs', 'cdk8s', 'cdk8s-plus-29', 'yaml']) require(name);
+const { loadVendor, LIBRARIES } = require('./vendor');
+if (!loadVendor()) for (const name of LIBRARIES) require(name);
 const { compile } = require('./compile');
 
 if (!require.extensions['.ts']) {
