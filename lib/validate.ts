@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { compileFunction } from 'node:vm';
+import { compileFunction, Script } from 'node:vm';
 import { gunzipSync } from 'node:zlib';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { UserError } from './errors';
@@ -45,15 +45,63 @@ export function noSchemaFor(version: string): string {
 // One module per distinct validator, loaded only when an object it checks is validated: synth pays
 // for the handful of kinds it renders, not for all of them. Each is a gzip-compressed CommonJS
 // module (scripts/import.ts), run here with a `require` of its own place (ajv's runtime helpers).
+//
+// V8 compiles a validator (hundreds of KB of generated code) on load, and each of its functions
+// again the first time it runs: about 70 ms of a synth. So the code V8 made is kept, once a process
+// has validated with it (V8's code cache, `createCachedData` after the run, so that it holds the
+// functions that ran), in node_modules/.cache (which `npm ci` clears), and the next process starts
+// from it. The cache file is named by the validator's file (itself named by the hash of its code)
+// and by Node's version and the processor; V8 checks the rest (the source, its own flags) and
+// refuses data that does not fit: the validator then compiles as before and its cache is made anew.
 const loaded = new Map<string, ValidateFunction>();
+const CODE_CACHE = path.resolve(__dirname, '..', 'node_modules', '.cache', 'bookstore-validators');
+/** The validators compiled without usable cached code in this process: their code is saved at exit. */
+const uncached = new Map<string, Script>();
+
 function load(file: string): ValidateFunction {
   let validate = loaded.get(file);
   if (!validate) {
     const filename = path.join(VALIDATORS, `${file}.js.gz`);
-    validate = runModule(gunzipSync(fs.readFileSync(filename)).toString('utf8'), filename) as ValidateFunction;
+    const cacheFile = path.join(CODE_CACHE, `${file}-${process.version}-${process.arch}.bin`);
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = fs.readFileSync(cacheFile);
+    } catch {
+      // not made yet
+    }
+    const script = new Script(asFunction(gunzipSync(fs.readFileSync(filename)).toString('utf8')), { filename, cachedData });
+    if (!cachedData || script.cachedDataRejected) {
+      if (uncached.size === 0) process.once('exit', saveCodeCache);
+      uncached.set(cacheFile, script);
+    }
+    validate = runCompiled(script.runInThisContext(), filename) as ValidateFunction;
     loaded.set(file, validate);
   }
   return validate;
+}
+
+/** Writes the code V8 made for the validators this process compiled; a cache that cannot be written only costs the next run the work. */
+function saveCodeCache(): void {
+  try {
+    fs.mkdirSync(CODE_CACHE, { recursive: true });
+    for (const [file, script] of uncached) {
+      const temporary = `${file}.${process.pid}`;
+      fs.writeFileSync(temporary, script.createCachedData());
+      fs.renameSync(temporary, file);
+    }
+  } catch {
+    // see above
+  }
+}
+
+/** CommonJS code as the function Node wraps a module in. */
+const asFunction = (code: string) => `(function (module, exports, require) {${code}\n})`;
+
+/** Calls a module function made from `asFunction` as if its code were the file `filename`; returns its exports. */
+function runCompiled(moduleFunction: (module: unknown, exports: unknown, require: NodeJS.Require) => void, filename: string): unknown {
+  const module = { exports: {} as unknown };
+  moduleFunction(module, module.exports, createRequire(filename));
+  return module.exports;
 }
 
 /**
