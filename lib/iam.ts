@@ -1,5 +1,5 @@
 import { UserError } from './errors';
-import type { Cluster, Environment } from './model';
+import { environmentOf, type Cluster, type Environment } from './model';
 import { meshProviderOf } from './mesh';
 import { serviceRolePath, tableName } from './naming';
 import type { ServiceDefinition } from './service';
@@ -173,7 +173,8 @@ export function checkServiceAccess(cluster: Cluster, environments: readonly Envi
   const boundary = serviceBoundary(cluster, environments);
   for (const environment of checked) {
     for (const service of services) {
-      const beyond = beyondBoundary(servicePolicy(cluster, environment, service, meshProviderOf(environment).podStatements(cluster, environment, service)), boundary);
+      const own = environmentOf(environment, service.name);
+      const beyond = beyondBoundary(servicePolicy(cluster, own, service, meshProviderOf(own).podStatements(cluster, own, service)), boundary);
       if (beyond.length > 0) {
         throw new UserError(`services/${service.name}.ts: awsAccess: ${beyond[0]} (${environment.name}) exceeds the permissions boundary of ${cluster.name} (${boundaryPolicyName(cluster)}: the environments' tables, their meshes, X-Ray)`);
       }

@@ -120,7 +120,7 @@ export function loadClusters(root: string): Cluster[] {
 /**
  * Which overlays a load reads. Absent: every one. `around`: the named environments and the others
  * on their clusters, which is all that rendering those environments' folders reads (a bump: see
- * `synthesizeEnvironments`); a fleet's bump then does not parse the overlays of 19 other clusters.
+ * `renderOverlayChange`); a fleet's bump then does not parse the overlays of 19 other clusters.
  * An overlay whose top-level `cluster:` line names another cluster is left unread.
  */
 export interface LoadScope {

@@ -2,6 +2,7 @@
  * The shapes of the facts that flow down from main.ts: cluster → chart → construct.
  * Nothing here does I/O; lib/load.ts reads the files that fill these shapes.
  */
+import { UserError } from './errors';
 
 /** What a file in clusters/ declares about one EKS cluster. */
 export interface ClusterDefinition {
@@ -86,6 +87,25 @@ export interface Environment {
   readonly data: DataProtection;
   /** The mesh provider that carries calls between its services (a file in lib/mesh/). @default 'lattice' */
   readonly mesh: string;
+}
+
+/**
+ * The environment as one service's objects see it: the overlay's tag of that service only. Reading
+ * another service's tag is an error naming the service file: a tag then feeds its own service's
+ * file and nothing else, which is what lets a bump rewrite that file alone (lib/synth.ts,
+ * `renderTagChange`) without rendering the rest of the folder to compare.
+ */
+export function environmentOf(environment: Environment, service: string): Environment {
+  const own: Record<string, string> = service in environment.images ? { [service]: environment.images[service] } : {};
+  const images = new Proxy(Object.freeze(own), {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && key !== service && Object.prototype.hasOwnProperty.call(environment.images, key)) {
+        throw new UserError(`services/${service}.ts: reads the tag of ${key} (environments/${environment.name}.yaml, images); a service sees its own tag only`);
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  return { ...environment, images };
 }
 
 export type Tier = 'development' | 'production';

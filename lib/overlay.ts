@@ -207,9 +207,16 @@ export function setImageTag(text: string, service: string, tag: string): string 
   return doc.toString();
 }
 
+/** An overlay text's `images` (service → tag), or undefined when the text does not parse or has none as a map. */
+export function imagesIn(text: string): Readonly<Record<string, unknown>> | undefined {
+  const doc = parseDocument(text);
+  const images = doc.errors.length > 0 ? undefined : doc.get('images');
+  return isMap(images) ? (images.toJSON() as Record<string, unknown>) : undefined;
+}
+
 /**
  * Whether two texts of an overlay differ in `images` only: then only that environment's chart
- * can render differently (see `synthesizeEnvironments`). Texts that do not parse count as different.
+ * can render differently (see `renderOverlayChange`). Texts that do not parse count as different.
  */
 export function onlyImagesDiffer(before: string, after: string): boolean {
   const withoutImages = (text: string) => {

@@ -44,7 +44,7 @@ export function addOnsOf(project: Project, cluster: string): PlatformAddOn[] {
 /**
  * The cdk8s app of each cluster: the Argo CD objects, the platform add-ons and one chart per
  * environment. A chart's id is its folder under dist/<cluster>/. With `folders`, only the charts
- * of those folders are built (a bump renders one environment; see `synthesizeEnvironments`).
+ * of those folders are built (a bump renders one environment; see `renderTagChange` in lib/synth.ts).
  */
 export function buildApps(project: Project, folders?: Folders): Array<{ cluster: string; app: App }> {
   // The add-ons some cluster needs: the platform project allows their sources, namespaces and kinds.

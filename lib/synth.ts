@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './errors';
 import { environmentNamed, loadProject, type LoadScope, type Project } from './load';
-import { onlyImagesDiffer, parseOverlay } from './overlay';
+import { imagesIn, onlyImagesDiffer } from './overlay';
 import { folderOf, renderPictures, renderProject, toYaml, type Folders, type RenderedFile } from './render';
 import { validateObject } from './validate';
 import { checkPolicy, formatFinding, type Finding } from './policy';
@@ -75,27 +75,10 @@ export function synthesize(root: string, timings?: Record<string, number>, scope
 }
 
 /**
- * Renders and validates only the folders of the named environments (dist/<cluster>/<env>/), from
- * the whole project as loaded. What an overlay's `images` feed is its own environment's chart and
- * nothing else, so after a change of tags these folders are all that can differ from a full synth
- * (test/bump.test.ts compares the two). Other overlay fields feed the Argo CD Applications, the
- * AppProject and the cluster's objects: a change to them needs `synthesize`.
- */
-export function synthesizeEnvironments(root: string, names: readonly string[]): SynthResult & { readonly folders: readonly string[] } {
-  let folders: string[] = [];
-  // Only the overlays of these environments' clusters are read: nothing else feeds their folders.
-  const result = synthesize(root, undefined, (project) => {
-    folders = [...new Set(names.map((name) => folderOf(environmentNamed(project, name))))].sort();
-    return new Set(folders);
-  }, { around: names });
-  return { ...result, folders };
-}
-
-/**
  * Re-renders `outdir` after the overlay of `envName` went from `before` to `after`. When only its
- * `images` changed (a bump, a promotion), only that environment's folder is rendered, and only its
- * files whose objects the change moved are validated and written (see `renderTagChange`); any other
- * change renders everything. Returns how many files changed.
+ * `images` changed (a bump, a promotion), only that environment's folder is rendered, and only the
+ * files the change can move are validated and written (see `renderTagChange`); any other change
+ * renders everything. Returns how many files changed.
  */
 export function renderOverlayChange(root: string, outdir: string, envName: string, before: string, after: string): number {
   if (!onlyImagesDiffer(before, after)) {
@@ -104,13 +87,7 @@ export function renderOverlayChange(root: string, outdir: string, envName: strin
     writeTree(outdir, files);
     return changed;
   }
-  const changed = renderTagChange(root, outdir, envName, before);
-  if (changed !== undefined) return changed;
-  const { files, folders } = synthesizeEnvironments(root, [envName]);
-  const old = new Map(folders.flatMap((folder) => [...readTree(path.join(outdir, folder))].map(([file, text]) => [`${folder}/${file}`, text] as const)));
-  const count = treeDifferences(files, old).length;
-  writeFolders(outdir, folders, files);
-  return count;
+  return renderTagChange(root, outdir, envName, before);
 }
 
 /** Throws a UserError for the first schema or policy finding, as a synth reports it. */
@@ -125,35 +102,28 @@ function refuseFindings(schemaFindings: readonly string[], policyFindings: reado
 
 /**
  * A change of tags in the overlay of `envName` (it read `before`; it now reads what is on disk).
- * The environment's folder is rendered twice, from the overlay as it was and as it is, and the two
- * renders are compared object by object: the files whose objects are the same are proven unchanged
- * (dist/ held what the sources rendered before the change), so they are neither validated, turned
- * into YAML nor written again. The files that differ, and any file of the folder missing on disk,
- * are validated, emitted and written; the policy rules see the whole folder, as in a full synth.
- * A folder of 50 services whose bump moves one tag emits one file instead of 50. Returns how many
- * files changed, or undefined when `before` does not render (a service added since, say): the
- * caller then renders the whole folder.
+ * Each service sees its own tag only (`environmentOf`), so a tag feeds its own service's file and
+ * nothing else: the files of the services whose tags stayed are the ones already in dist/ (which
+ * held what the sources rendered before the change), and are neither validated, turned into YAML
+ * nor written again. The files of the services whose tags moved, the folder's other files (the
+ * namespace, the provider's environment-wide objects, the picture) and any file missing on disk
+ * are validated, emitted, compared with dist/ and written where they differ. The posture rules
+ * see the whole folder, as in a full synth. A folder of 50 services whose bump moves one tag
+ * emits two files instead of 51. Returns how many files changed.
  */
-function renderTagChange(root: string, outdir: string, envName: string, before: string): number | undefined {
+function renderTagChange(root: string, outdir: string, envName: string, before: string): number {
   const project = loadProject(root, { around: [envName] });
   const environment = environmentNamed(project, envName);
   const folder = folderOf(environment);
   const folders = new Set([folder]);
   const rendered = renderProject(project, folders);
-  let previous: { project: Project; rendered: RenderedFile[] };
-  try {
-    const was = parseOverlay(`environments/${envName}.yaml`, before, envName, project.services);
-    const earlier = { ...project, environments: project.environments.map((e) => (e === environment ? was : e)) };
-    previous = { project: earlier, rendered: renderProject(earlier, folders) };
-  } catch (err) {
-    if (err instanceof UserError) return undefined;
-    throw err;
-  }
   const target = path.join(path.resolve(outdir), folder);
   const onDisk = new Set(fs.existsSync(target) ? fs.readdirSync(target) : []);
   const nameOf = (file: string) => file.slice(folder.length + 1);
-  const earlier = new Map(previous.rendered.map((f) => [f.path, JSON.stringify(f.objects)]));
-  const moved = rendered.filter((f) => earlier.get(f.path) !== JSON.stringify(f.objects) || !onDisk.has(nameOf(f.path)));
+  // The services whose files are as they were: a tag that did not move (no tag at all, for a public image).
+  const was = imagesIn(before);
+  const still = new Set(was ? project.services.filter((s) => was[s.name] === environment.images[s.name]).map((s) => `${s.name}.yaml`) : []);
+  const moved = rendered.filter((f) => !still.has(nameOf(f.path)) || !onDisk.has(nameOf(f.path)));
 
   const schemaFindings = moved.filter((f) => f.schema === 'kubernetes').flatMap((file) => {
     const version = kubernetesVersionOf(project, file.path);
@@ -162,11 +132,7 @@ function renderTagChange(root: string, outdir: string, envName: string, before: 
   refuseFindings(schemaFindings, checkPolicy(project, rendered));
 
   const pictures = renderPictures(project, folders);
-  const earlierPictures = renderPictures(previous.project, folders);
-  const texts = new Map<string, string>([
-    ...moved.map((f): [string, string] => [f.path, toYaml(f)]),
-    ...[...pictures].filter(([file, text]) => earlierPictures.get(file) !== text || !onDisk.has(nameOf(file))),
-  ]);
+  const texts = new Map<string, string>([...moved.map((f): [string, string] => [f.path, toYaml(f)]), ...pictures]);
   const keep = new Set([...rendered.map((f) => nameOf(f.path)), ...[...pictures.keys()].map(nameOf)]);
   const writes = new Map([...texts].filter(([file, text]) => readIfFile(path.join(target, nameOf(file))) !== text));
   // What the folder holds beyond the render goes, as a full synth would drop it; so does what a killed write left.
@@ -294,28 +260,6 @@ export function writeTree(outdir: string, files: ReadonlyMap<string, string>): v
     swap(stage(target, files), target);
   } catch (err) {
     throw ioError(err, target);
-  }
-}
-
-/**
- * Replaces only `folders` of `outdir` (`<cluster>/<folder>`), each with exactly the files of
- * `files` below it, the same way as writeTree: every folder is staged first, then all are swapped
- * in, so a failure while writing leaves all of them as they were. Nothing else in outdir is touched.
- */
-export function writeFolders(outdir: string, folders: readonly string[], files: ReadonlyMap<string, string>): void {
-  const root = path.resolve(outdir);
-  const staged: Array<[string, string]> = [];
-  try {
-    for (const folder of folders) {
-      const target = path.join(root, folder);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      const own = [...files].filter(([file]) => file.startsWith(`${folder}/`)).map(([file, text]) => [file.slice(folder.length + 1), text] as const);
-      staged.push([stage(target, own), target]);
-    }
-    for (const [staging, target] of staged) swap(staging, target);
-  } catch (err) {
-    for (const [staging] of staged) fs.rmSync(staging, { recursive: true, force: true });
-    throw ioError(err, root);
   }
 }
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { synthesize, readTree, treeDifferences, writeFolders, writeTree } from '../lib/synth';
+import { synthesize, readTree, treeDifferences, writeFiles, writeTree } from '../lib/synth';
 import { UserError } from '../lib/errors';
 import { ROOT, copyProject, rendered, snapshotDir } from './helpers';
 
@@ -105,14 +105,17 @@ describe('synth', () => {
       }
     });
 
-    it('writeFolders replaces only the folders named, keeping their mode; the rest is untouched', () => {
+    it('writeFiles writes and removes only the files named; a failure part-way leaves everything as it was', () => {
       const out = path.join(dir, 'dist');
-      writeTree(out, new Map([['c/e/old.yaml', 'old'], ['c/f/kept.yaml', 'kept'], ['c/argocd/app.yaml', 'app']]));
-      fs.chmodSync(path.join(out, 'c', 'e'), 0o750);
-      writeFolders(out, ['c/e'], new Map([['c/e/new.yaml', 'new']]));
-      expect(readTree(out)).toEqual(new Map([['c/argocd/app.yaml', 'app'], ['c/e/new.yaml', 'new'], ['c/f/kept.yaml', 'kept']]));
-      expect(fs.statSync(path.join(out, 'c', 'e')).mode & 0o777).toBe(0o750);
-      expect(fs.readdirSync(path.join(out, 'c')).sort()).toEqual(['argocd', 'e', 'f']);
+      writeTree(out, new Map([['c/e/old.yaml', 'old'], ['c/e/kept.yaml', 'kept'], ['c/argocd/app.yaml', 'app']]));
+      writeFiles(out, new Map([['c/e/new.yaml', 'new'], ['c/e/kept.yaml', 'changed']]), ['c/e/old.yaml']);
+      expect(readTree(out)).toEqual(new Map([['c/argocd/app.yaml', 'app'], ['c/e/kept.yaml', 'changed'], ['c/e/new.yaml', 'new']]));
+      // The second file cannot be written (its folder would be a file): the first is not written either.
+      const before = readTree(out);
+      expect(() => writeFiles(out, new Map([['c/e/kept.yaml', 'again'], ['c/argocd/app.yaml/x.yaml', 'x']]), ['c/e/new.yaml']))
+        .toThrow(/^cannot write .*dist\/: /);
+      expect(readTree(out)).toEqual(before);
+      expect(fs.readdirSync(path.join(out, 'c', 'e')).sort()).toEqual(['kept.yaml', 'new.yaml']);
     });
   });
 

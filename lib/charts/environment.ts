@@ -1,7 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-29';
-import type { Cluster, Environment, ServiceContext } from '../model';
+import { environmentOf, type Cluster, type Environment, type ServiceContext } from '../model';
 import { COMMON_LABELS, publicHost } from '../naming';
 import { callersOf, serviceNameOf, type ServiceDefinition } from '../service';
 import { BookstoreService } from '../constructs/bookstore-service';
@@ -60,7 +60,11 @@ export class EnvironmentChart extends Chart {
       },
       callersOf: (name) => callersOf(services, name),
     };
-    const rendered = services.map((service) => new BookstoreService(this, service.name, { service, context, mesh, provider }));
+    // Each service sees its own tag only (environmentOf): a tag feeds its own service's file.
+    const rendered = services.map((service) => {
+      const own = environmentOf(environment, service.name);
+      return new BookstoreService(this, service.name, { service, context: { ...context, environment: own }, mesh: { ...mesh, environment: own }, provider });
+    });
 
     // Pod Security Admission: enforce the strictest standard every rendered pod spec meets (at least
     // baseline: the policy rules refuse less), with the reason on the namespace when it is not
