@@ -68,6 +68,23 @@ describe('the libraries every command loads, prebuilt by esbuild (bin/vendor.js)
     expect(fs.readdirSync(CACHE)).toEqual([expect.stringMatching(/^[0-9a-f]{32}$/)]);
   });
 
+  it('keeps the code V8 made for each of its files beside it: warmed when built, used as it is, made anew when refused', () => {
+    const script = `const cdk8s = require('cdk8s'); new cdk8s.App().synth();
+      console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('bookstore-vendor'))))`;
+    const files: string[] = JSON.parse(execFileSync(process.execPath, ['--require', TS, '-e', script], { cwd: ROOT, encoding: 'utf8' }));
+    const codeFiles = files.map((file) => `${file}.${process.version}-${process.arch}.code`);
+    // Made by the build itself, which ran a render on the bundle: not left to whichever command came first.
+    for (const file of codeFiles) expect(fs.statSync(file).size).toBeGreaterThan(10000);
+    const inodes = codeFiles.map((file) => fs.statSync(file).ino);
+    execFileSync(process.execPath, ['--require', TS, '-e', script], { cwd: ROOT });
+    expect(codeFiles.map((file) => fs.statSync(file).ino)).toEqual(inodes);
+    // Data V8 cannot use only costs a compile: the command works, and the data is made anew.
+    const [damaged] = codeFiles;
+    fs.writeFileSync(damaged, Buffer.alloc(4096, 7));
+    expect(JSON.parse(execFileSync(process.execPath, ['--require', TS, '-e', script], { cwd: ROOT, encoding: 'utf8' }))).toEqual(files);
+    expect(fs.readFileSync(damaged).subarray(0, 64).equals(Buffer.alloc(64, 7))).toBe(false);
+  });
+
   it('leaves the libraries to load from node_modules when there is no record of what is installed', () => {
     // A project whose node_modules holds the same packages, but not npm's .package-lock.json.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-plain-'));
