@@ -53,9 +53,9 @@ export function buildApps(project: Project, folders?: Folders): Array<{ cluster:
   const platform = {
     chartRepositories: [...new Set(addOns.flatMap((a) => [...(a.chart ? [a.chart.repository] : []), ...(a.sourceRepositories ?? [])]))].sort(),
     namespaces: [...new Set(addOns.map((a) => a.namespace))].sort(),
-    clusterKinds: addOns.flatMap((a) => a.clusterKinds)
-      .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i)
-      .sort((a, b) => `${a.group}/${a.kind}`.localeCompare(`${b.group}/${b.kind}`)),
+    // Each kind once (the first add-on's entry), by `<group>/<kind>`.
+    clusterKinds: [...new Map(addOns.flatMap((a) => a.clusterKinds).reverse().map((k) => [`${k.group}/${k.kind}`, k])).entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, kind]) => kind),
   };
   return project.clusters.map((cluster) => {
     const app = new App();
