@@ -33,7 +33,7 @@ function loadDefault<T>(file: string): T {
   let mod: { default?: T };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require(file);
+    mod = require(path.resolve(file));
   } catch (err) {
     if (err instanceof UserError) throw err;
     const syntax = err as { code?: string; file?: string; at?: string; text?: string };
@@ -90,9 +90,14 @@ function checkKubernetesVersion(where: string, version: unknown): void {
   if (!kubernetesVersions().includes(version)) throw new UserError(`${where}: kubernetesVersion: ${noSchemaFor(version)}`);
 }
 
-/** The cluster definitions in clusters/, without their cached account facts. */
-export function loadClusterDefinitions(root: string): ClusterDefinition[] {
-  return modulesIn(path.join(root, 'clusters')).map((file) => {
+/** The names of the clusters in clusters/ (one file each), without loading them. */
+export function clusterNames(root: string): string[] {
+  return modulesIn(path.join(root, 'clusters')).map((file) => file.slice(0, -'.ts'.length));
+}
+
+/** The cluster definitions in clusters/ (with `names`, only those), without their cached account facts. */
+export function loadClusterDefinitions(root: string, names?: ReadonlySet<string>): ClusterDefinition[] {
+  return modulesIn(path.join(root, 'clusters')).filter((file) => !names || names.has(file.slice(0, -'.ts'.length))).map((file) => {
     const definition = loadDefault<ClusterDefinition>(path.join(root, 'clusters', file));
     if (`${definition.name}.ts` !== file) throw new UserError(`clusters/${file}: declares cluster "${definition.name}"; the file must be named ${definition.name}.ts`);
     checkKubernetesVersion(`clusters/${file}`, definition.kubernetesVersion);
@@ -100,8 +105,8 @@ export function loadClusterDefinitions(root: string): ClusterDefinition[] {
   });
 }
 
-export function loadClusters(root: string): Cluster[] {
-  return loadClusterDefinitions(root).map((definition) => {
+export function loadClusters(root: string, names?: ReadonlySet<string>): Cluster[] {
+  return loadClusterDefinitions(root, names).map((definition) => {
     const contextFile = `clusters/${definition.name}.context.json`;
     const contextPath = path.join(root, contextFile);
     if (!fs.existsSync(contextPath)) {
@@ -120,8 +125,8 @@ export function loadClusters(root: string): Cluster[] {
 /**
  * Which overlays a load reads. Absent: every one. `around`: the named environments and the others
  * on their clusters, which is all that rendering those environments' folders reads (a bump: see
- * `renderOverlayChange`); a fleet's bump then does not parse the overlays of 19 other clusters.
- * An overlay whose top-level `cluster:` line names another cluster is left unread.
+ * `renderOverlayChange`); a fleet's bump then does not parse the overlays of 19 other clusters, nor
+ * load their cluster files. An overlay whose top-level `cluster:` line names another cluster is left unread.
  */
 export interface LoadScope {
   readonly around: readonly string[];
@@ -130,7 +135,7 @@ export interface LoadScope {
 /** An overlay's top-level `cluster:` line, as written by hand or by `bookstore`: read without parsing the file. */
 const CLUSTER_LINE = /^cluster:[ \t]*(["']?)([a-z0-9]([-a-z0-9]*[a-z0-9])?)\1[ \t]*(#.*)?$/m;
 
-export function loadEnvironments(root: string, services: readonly ServiceDefinition[], clusters: readonly Cluster[], scope?: LoadScope): Environment[] {
+export function loadEnvironments(root: string, services: readonly ServiceDefinition[], clusters: readonly string[], scope?: LoadScope): Environment[] {
   const dir = path.join(root, 'environments');
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : [];
   const parsed = new Map<string, Environment>();
@@ -158,8 +163,8 @@ export function loadEnvironments(root: string, services: readonly ServiceDefinit
   const environments = chosen.map(parse);
   const seen = new Map<string, string>();
   for (const environment of environments) {
-    if (!clusters.some((c) => c.name === environment.cluster)) {
-      throw new UserError(`environments/${environment.name}.yaml: cluster "${environment.cluster}" has no file in clusters/ (known: ${clusters.map((c) => c.name).join(', ')})`);
+    if (!clusters.includes(environment.cluster)) {
+      throw new UserError(`environments/${environment.name}.yaml: cluster "${environment.cluster}" has no file in clusters/ (known: ${clusters.join(', ')})`);
     }
     const key = `${environment.cluster}/${environment.namespace}`;
     const other = seen.get(key);
@@ -185,12 +190,17 @@ export function environmentNamed(project: Project, name: string): Environment {
 }
 
 /**
- * Reads the project below `root` (with `scope`, only the overlays it names: see LoadScope). Throws a
- * UserError naming the file at the first problem.
+ * Reads the project below `root` (with `scope`, only the overlays it names and the files of their
+ * clusters: see LoadScope). Throws a UserError naming the file at the first problem.
  */
 export function loadProject(root: string, scope?: LoadScope): Project {
   const services = loadServices(root);
-  const clusters = loadClusters(root);
-  const environments = loadEnvironments(root, services, clusters, scope);
+  if (!scope) {
+    const clusters = loadClusters(root);
+    return { root, clusters, services, environments: loadEnvironments(root, services, clusters.map((c) => c.name)), addOns: loadAddOns(root) };
+  }
+  // Scoped: the clusters the chosen overlays run on are the only cluster files loaded.
+  const environments = loadEnvironments(root, services, clusterNames(root), scope);
+  const clusters = loadClusters(root, new Set(environments.map((e) => e.cluster)));
   return { root, clusters, services, environments, addOns: loadAddOns(root) };
 }

@@ -134,7 +134,7 @@ function overlayValidator(services: readonly ServiceDefinition[]): ValidateFunct
       const ajv = new Ajv(AJV_OPTIONS);
       return standaloneCode(ajv, ajv.compile(schema));
     });
-    validate = runModule(code, path.join(__dirname, 'overlay-validator.js')) as ValidateFunction<any>;
+    validate = runModule(code, path.join(__dirname, 'overlay-validator.js'), `overlay-${digest}`) as ValidateFunction<any>;
     validators.set(key, validate);
   }
   return validate;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './errors';
 import { environmentNamed, loadProject, type LoadScope, type Project } from './load';
-import { imagesIn, onlyImagesDiffer } from './overlay';
+import { imagesIn, onlyImagesDiffer, parseOverlay } from './overlay';
 import { folderOf, renderPictures, renderProject, toYaml, type Folders, type RenderedFile } from './render';
 import { validateObject } from './validate';
 import { checkPolicy, formatFinding, type Finding } from './policy';
@@ -78,16 +78,24 @@ export function synthesize(root: string, timings?: Record<string, number>, scope
  * Re-renders `outdir` after the overlay of `envName` went from `before` to `after`. When only its
  * `images` changed (a bump, a promotion), only that environment's folder is rendered, and only the
  * files the change can move are validated and written (see `renderTagChange`); any other change
- * renders everything. Returns how many files changed.
+ * renders everything. Returns how many files changed. `loaded`: the project as loaded (scoped to
+ * `envName`, as a bump loads it) while the overlay still read `before`, every other file as it is
+ * now; it then is not loaded again.
  */
-export function renderOverlayChange(root: string, outdir: string, envName: string, before: string, after: string): number {
+export function renderOverlayChange(root: string, outdir: string, envName: string, before: string, after: string, loaded?: Project): number {
   if (!onlyImagesDiffer(before, after)) {
     const { files } = synthesize(root);
     const changed = treeDifferences(files, readTree(outdir)).length;
     writeTree(outdir, files);
     return changed;
   }
-  return renderTagChange(root, outdir, envName, before);
+  return renderTagChange(root, outdir, envName, before, loaded && withOverlay(loaded, envName, after));
+}
+
+/** `project` (loaded while the overlay of `envName` read otherwise) with that overlay read from `text`. */
+function withOverlay(project: Project, envName: string, text: string): Project {
+  const environment = parseOverlay(`environments/${envName}.yaml`, text, envName, project.services);
+  return { ...project, environments: project.environments.map((e) => (e.name === envName ? environment : e)) };
 }
 
 /** Throws a UserError for the first schema or policy finding, as a synth reports it. */
@@ -111,8 +119,8 @@ function refuseFindings(schemaFindings: readonly string[], policyFindings: reado
  * see the whole folder, as in a full synth. A folder of 50 services whose bump moves one tag
  * emits two files instead of 51. Returns how many files changed.
  */
-function renderTagChange(root: string, outdir: string, envName: string, before: string): number {
-  const project = loadProject(root, { around: [envName] });
+function renderTagChange(root: string, outdir: string, envName: string, before: string, loaded?: Project): number {
+  const project = loaded ?? loadProject(root, { around: [envName] });
   const environment = environmentNamed(project, envName);
   const folder = folderOf(environment);
   const folders = new Set([folder]);

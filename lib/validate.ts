@@ -47,40 +47,29 @@ export function noSchemaFor(version: string): string {
 // module (scripts/import.ts), run here with a `require` of its own place (ajv's runtime helpers).
 //
 // V8 compiles a validator (hundreds of KB of generated code) on load, and each of its functions
-// again the first time it runs: about 70 ms of a synth. So the code V8 made is kept, once a process
-// has validated with it (V8's code cache, `createCachedData` after the run, so that it holds the
+// the first time it runs: about 70 ms of a synth. So the code V8 made is kept, once a process has
+// validated with it (V8's code cache, `createCachedData` after the run, so that it holds the
 // functions that ran), in node_modules/.cache (which `npm ci` clears), and the next process starts
 // from it. The cache file is named by the validator's file (itself named by the hash of its code)
 // and by Node's version and the processor; V8 checks the rest (the source, its own flags) and
 // refuses data that does not fit: the validator then compiles as before and its cache is made anew.
 const loaded = new Map<string, ValidateFunction>();
 const CODE_CACHE = path.resolve(__dirname, '..', 'node_modules', '.cache', 'bookstore-validators');
-/** The validators compiled without usable cached code in this process: their code is saved at exit. */
+/** The modules compiled without usable cached code in this process: their code is saved at exit. */
 const uncached = new Map<string, Script>();
 
 function load(file: string): ValidateFunction {
   let validate = loaded.get(file);
   if (!validate) {
     const filename = path.join(VALIDATORS, `${file}.js.gz`);
-    const cacheFile = path.join(CODE_CACHE, `${file}-${process.version}-${process.arch}.bin`);
-    let cachedData: Buffer | undefined;
-    try {
-      cachedData = fs.readFileSync(cacheFile);
-    } catch {
-      // not made yet
-    }
-    const script = new Script(asFunction(gunzipSync(fs.readFileSync(filename)).toString('utf8')), { filename, cachedData });
-    if (!cachedData || script.cachedDataRejected) {
-      if (uncached.size === 0) process.once('exit', saveCodeCache);
-      uncached.set(cacheFile, script);
-    }
-    validate = runCompiled(script.runInThisContext(), filename) as ValidateFunction;
+    // The file is named by the hash of its code: that names its cached code too.
+    validate = runModule(gunzipSync(fs.readFileSync(filename)).toString('utf8'), filename, file) as ValidateFunction;
     loaded.set(file, validate);
   }
   return validate;
 }
 
-/** Writes the code V8 made for the validators this process compiled; a cache that cannot be written only costs the next run the work. */
+/** Writes the code V8 made for the modules this process compiled; a cache that cannot be written only costs the next run the work. */
 function saveCodeCache(): void {
   try {
     fs.mkdirSync(CODE_CACHE, { recursive: true });
@@ -94,24 +83,35 @@ function saveCodeCache(): void {
   }
 }
 
-/** CommonJS code as the function Node wraps a module in. */
-const asFunction = (code: string) => `(function (module, exports, require) {${code}\n})`;
+type ModuleFunction = (module: unknown, exports: unknown, require: NodeJS.Require) => void;
 
-/** Calls a module function made from `asFunction` as if its code were the file `filename`; returns its exports. */
-function runCompiled(moduleFunction: (module: unknown, exports: unknown, require: NodeJS.Require) => void, filename: string): unknown {
-  const module = { exports: {} as unknown };
-  moduleFunction(module, module.exports, createRequire(filename));
-  return module.exports;
+/** CommonJS code compiled as the function Node wraps a module in, through V8's code cache kept under `key`. */
+function compileCached(code: string, filename: string, key: string): ModuleFunction {
+  const cacheFile = path.join(CODE_CACHE, `${key}-${process.version}-${process.arch}.bin`);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    // not made yet
+  }
+  const script = new Script(`(function (module, exports, require) {${code}\n})`, { filename, cachedData });
+  if (!cachedData || script.cachedDataRejected) {
+    if (uncached.size === 0) process.once('exit', saveCodeCache);
+    uncached.set(cacheFile, script);
+  }
+  return script.runInThisContext();
 }
 
 /**
  * Runs CommonJS code that is not a file of its own (compressed, or cached elsewhere) as if it were
  * `filename`, and returns its exports. Its `require` resolves from that place: ajv's standalone
- * validators require ajv's small runtime helpers, not ajv itself.
+ * validators require ajv's small runtime helpers, not ajv itself. With `cacheKey` (a digest of
+ * the code), the code V8 makes for it is kept between processes (see CODE_CACHE above).
  */
-export function runModule(code: string, filename: string): unknown {
+export function runModule(code: string, filename: string, cacheKey?: string): unknown {
   const module = { exports: {} as unknown };
-  compileFunction(code, ['module', 'exports', 'require'], { filename })(module, module.exports, createRequire(filename));
+  const moduleFunction: ModuleFunction = cacheKey ? compileCached(code, filename, cacheKey) : compileFunction(code, ['module', 'exports', 'require'], { filename }) as ModuleFunction;
+  moduleFunction(module, module.exports, createRequire(filename));
   return module.exports;
 }
 

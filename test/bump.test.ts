@@ -6,7 +6,7 @@ import { UserError } from '../lib/errors';
 import { git, gitLine } from '../lib/git';
 import { readTree, renderOverlayChange, synthesize, treeDifferences, writeTree } from '../lib/synth';
 import { GitFixture } from './git-fixture';
-import { linkProject, snapshotDir } from './helpers';
+import { linkProject, snapshotDir, synthInProcess } from './helpers';
 import { loadProject } from '../lib/load';
 import { setImageTag } from '../lib/overlay';
 
@@ -242,6 +242,34 @@ describe('bump renders only the environment it changes', () => {
       expect(retag(dir, first.name, service, '4.0.abcdef11')).toBe(1);
       fs.writeFileSync(broken, intact);
       expect(treeDifferences(synthesize(dir).files, readTree(path.join(dir, 'dist')))).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not load the cluster files of other clusters: one that cannot load stops a full synth, not a bump', () => {
+    const dir = linkProject(['clusters', 'environments', 'dist']);
+    try {
+      const project = loadProject(dir);
+      const [cluster] = project.clusters;
+      const other = `${cluster.name}-broken`;
+      const environment = project.environments.find((e) => e.cluster === cluster.name)!;
+      const service = project.services.find((s) => s.image.kind === 'ecr')!.name;
+      fs.writeFileSync(path.join(dir, 'clusters', `${other}.ts`), "throw new Error('this cluster file is broken');\n");
+      const node = (script: string) => spawnSync(process.execPath, ['--require', path.join(dir, 'bin', 'ts.js'), '-e', script], { cwd: dir, encoding: 'utf8' });
+      expect(synthInProcess(dir)).toEqual({ status: 1, stderr: `synth: clusters/${other}.ts: cannot be loaded: this cluster file is broken` });
+      const retagged = node(`
+        const fs = require('fs'), path = require('path');
+        const { setImageTag } = require('./lib/overlay.ts');
+        const { renderOverlayChange } = require('./lib/synth.ts');
+        const overlay = path.join('environments', ${JSON.stringify(`${environment.name}.yaml`)});
+        const before = fs.readFileSync(overlay, 'utf8');
+        const after = setImageTag(before, ${JSON.stringify(service)}, '4.0.abcdef18');
+        fs.writeFileSync(overlay, after);
+        console.log(renderOverlayChange('.', 'dist', ${JSON.stringify(environment.name)}, before, after));`);
+      expect(retagged.stderr).toBe('');
+      expect(retagged.stdout.trim()).toBe('1');
+      expect(fs.readFileSync(path.join(dir, 'dist', cluster.name, environment.name, `${service}.yaml`), 'utf8')).toContain(':4.0.abcdef18');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -35,17 +35,18 @@ export function validateBump(project: Project, envName: string, service: string,
 }
 
 /**
- * Sets the tag in the overlay, re-renders dist/ and commits. Returns the commit, or undefined when
- * the tag was already set. On a failed render the overlay is put back as it was.
+ * Sets the tag in the overlay, re-renders dist/ (from `loaded`, the project as loaded before, when
+ * nothing but the overlay moved since) and commits. Returns the commit, or undefined when the tag
+ * was already set. On a failed render the overlay is put back as it was.
  */
-async function applyAndCommit(root: string, envName: string, service: string, tag: string, log: (l: string) => void): Promise<string | undefined> {
+async function applyAndCommit(root: string, envName: string, service: string, tag: string, log: (l: string) => void, loaded?: Project): Promise<string | undefined> {
   const overlay = path.join(root, 'environments', `${envName}.yaml`);
   const original = fs.readFileSync(overlay, 'utf8');
   const updated = setImageTag(original, service, tag);
   if (updated === original) return undefined;
   fs.writeFileSync(overlay, updated);
   try {
-    const changed = renderOverlayChange(root, path.join(root, 'dist'), envName, original, updated);
+    const changed = renderOverlayChange(root, path.join(root, 'dist'), envName, original, updated, loaded);
     log(`bump: rendered dist/ (${changed} file(s) changed)`);
   } catch (err) {
     fs.writeFileSync(overlay, original);
@@ -146,7 +147,8 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
   });
   status.catch(() => undefined);
   // Only the overlays on the bumped environment's cluster: a bump renders nothing else.
-  const environment = validateBump(loadProject(root, { around: [envName] }), envName, service, tag);
+  const project = loadProject(root, { around: [envName] });
+  const environment = validateBump(project, envName, service, tag);
   const dirty = await status;
   if (dirty.length > 0) throw new UserError(`uncommitted changes in ${dirty.join(', ')}: commit or discard them first`);
   const overlay = `environments/${envName}.yaml`;
@@ -156,7 +158,9 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
   for (let attempt = 1; attempt <= maxTries; attempt++) {
     const overlayText = fs.readFileSync(path.join(root, overlay), 'utf8');
     const reuse = render !== undefined && await renderHolds(root, render, overlay, folderOf(environment));
-    const commit = reuse ? await reapplyAndCommit(root, render!, overlay, envName, service, tag) : await applyAndCommit(root, envName, service, tag, log);
+    // The first attempt renders from the project loaded above; after a fetch, any file may have moved.
+    const commit = reuse ? await reapplyAndCommit(root, render!, overlay, envName, service, tag)
+      : await applyAndCommit(root, envName, service, tag, log, attempt === 1 ? project : undefined);
     if (reuse && commit) log(`bump: only other tags moved on ${remote}/${branch}; the render of ${render!.files.size} file(s) still holds`);
     if (!commit) {
       log(`bump: ${envName} already runs ${service} ${tag}; nothing to do`);
