@@ -258,17 +258,41 @@ function swap(staging: string, target: string): void {
 /**
  * Replaces `outdir` with exactly `files`: everything is written into a sibling temporary folder
  * first, then swapped in by rename, so a failure part-way leaves the old outdir as it was. The new
- * outdir keeps the old one's mode; leftovers of a killed run are removed first. An I/O error is a
- * UserError of one line naming the path and the errno.
+ * outdir keeps the old one's mode; leftovers of a killed run are removed first. An outdir that
+ * already holds exactly `files` (a synth with nothing to change) is left as it is. An I/O error is
+ * a UserError of one line naming the path and the errno.
  */
 export function writeTree(outdir: string, files: ReadonlyMap<string, string>): void {
   const target = path.resolve(outdir);
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true });
+    if (holdsExactly(target, files)) {
+      removeLeftovers(target);
+      return;
+    }
     swap(stage(target, files), target);
   } catch (err) {
     throw ioError(err, target);
   }
+}
+
+/** Whether `dir` holds `files` and nothing else: the same texts, no other file, link or folder. */
+function holdsExactly(dir: string, files: ReadonlyMap<string, string>): boolean {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { recursive: true, withFileTypes: true });
+  } catch {
+    return false;
+  }
+  const folders = new Set([...files.keys()].flatMap((file) => file.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  let seen = 0;
+  for (const entry of entries) {
+    const name = path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
+    if (entry.isDirectory() && folders.has(name)) continue;
+    if (!entry.isFile() || files.get(name) !== fs.readFileSync(path.join(dir, name), 'utf8')) return false;
+    seen++;
+  }
+  return seen === files.size;
 }
 
 /** Reads a rendered tree back: relative path → text (for the drift gate and diffs). */

@@ -55,7 +55,8 @@ describe('synth', () => {
       for (const mode of [0o755, 0o750]) {
         fs.mkdirSync(out, { recursive: true });
         fs.chmodSync(out, mode);
-        writeTree(out, new Map([['c/e/a.yaml', 'a']]));
+        // Another text each time: the folder is replaced, not left as it is.
+        writeTree(out, new Map([['c/e/a.yaml', `a ${mode}`]]));
         expect(fs.statSync(out).mode & 0o777).toBe(mode);
       }
     });
@@ -75,6 +76,28 @@ describe('synth', () => {
       for (const leftover of [...killed, running]) fs.mkdirSync(path.join(dir, leftover, 'c'), { recursive: true });
       writeTree(out, new Map([['a.yaml', 'a']]));
       expect(fs.readdirSync(dir).sort()).toEqual([running, 'dist'].sort());
+    });
+
+    it('leaves a folder that already holds exactly the files as it is, yet removes a killed synth\'s leftovers; anything more in it is written anew', () => {
+      const out = path.join(dir, 'dist');
+      const files = new Map([['c/e/a.yaml', 'a'], ['c/b.yaml', 'b']]);
+      writeTree(out, files);
+      const inode = (file: string) => fs.statSync(path.join(out, file)).ino;
+      const before = [inode('.'), inode('c/e/a.yaml')];
+      const killed = `.dist.new-${2 ** 22 + 1}-abc123`;
+      fs.mkdirSync(path.join(dir, killed));
+      writeTree(out, files);
+      expect([inode('.'), inode('c/e/a.yaml')]).toEqual(before);
+      expect(fs.readdirSync(dir)).toEqual(['dist']);
+      // A stray file, an empty folder, or a changed text: the folder is replaced with exactly the files.
+      for (const change of [() => fs.writeFileSync(path.join(out, 'stray.yaml'), 'x'), () => fs.mkdirSync(path.join(out, 'c', 'empty')),
+        () => fs.writeFileSync(path.join(out, 'c', 'b.yaml'), 'edited')]) {
+        change();
+        writeTree(out, files);
+        expect(readTree(out)).toEqual(files);
+        expect(fs.readdirSync(path.join(out, 'c')).sort()).toEqual(['b.yaml', 'e']);
+        expect(inode('.')).not.toBe(before[0]);
+      }
     });
 
     it('an I/O error is one UserError naming the folder and the errno; nothing is written', () => {
