@@ -138,7 +138,8 @@ function loadVendor() {
  */
 function yamlFileFor(dir) {
   const main = require.resolve('yaml', { paths: [dir] });
-  const home = path.relative(path.join(ROOT, 'node_modules'), main.slice(0, main.lastIndexOf(`${path.sep}yaml${path.sep}`)));
+  // Both sides real paths: node_modules may be a link (a promote worktree's, a test project's).
+  const home = path.relative(fs.realpathSync(path.join(ROOT, 'node_modules')), main.slice(0, main.lastIndexOf(`${path.sep}yaml${path.sep}`)));
   return `./yaml${home ? `.${home.split(path.sep).filter((p) => p !== 'node_modules').join('.')}` : ''}.js`;
 }
 
