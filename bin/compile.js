@@ -97,8 +97,8 @@ function cached(key, produce) {
  * The JavaScript of one TypeScript file, with an inline source map. The map names the file by its
  * base name, which resolves next to the compiled module, so the same output serves every checkout.
  */
-function compile(source, filename, runtime = 'node') {
-  return cached(cacheKey(source, filename, runtime), () => {
+function compile(source, filename, runtime = 'node', key = cacheKey(source, filename, runtime)) {
+  return cached(key, () => {
     try {
       return require('esbuild').transformSync(source, { ...OPTIONS, ...RUNTIMES[runtime], sourcefile: path.basename(filename) }).code;
     } catch (err) {
@@ -112,5 +112,10 @@ function compile(source, filename, runtime = 'node') {
   });
 }
 
+/** Where the code V8 makes for the file compiled under `key` is kept (see bin/ts.js): beside it, per Node version and processor. */
+function codeCacheFile(key) {
+  return CACHE && path.join(CACHE, key.slice(0, 2), `${key.slice(2)}.${process.version}-${process.arch}.code`);
+}
+
 // The key changes whenever compile's output for the source could: jest keys its transform cache with it.
-module.exports = { cached, compile, compileKey: cacheKey };
+module.exports = { cached, codeCacheFile, compile, compileKey: cacheKey };

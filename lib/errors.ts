@@ -29,6 +29,8 @@ export function runCommand(name: string, main: () => Promise<void> | void): void
       } else {
         console.error(`${name}: internal error (a bug, please report it):`);
         console.error(err);
+        // bin/ts.js runs compiled code through V8's code cache unless source maps are on.
+        if (!process.sourceMapsEnabled) console.error(`(lines of the TypeScript: run again with NODE_OPTIONS=--enable-source-maps)`);
       }
       process.exitCode = 1;
     });
