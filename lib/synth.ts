@@ -80,16 +80,28 @@ export function synthesize(root: string, timings?: Record<string, number>, scope
  * files the change can move are validated and written (see `renderTagChange`); any other change
  * renders everything. Returns how many files changed. `loaded`: the project as loaded (scoped to
  * `envName`, as a bump loads it) while the overlay still read `before`, every other file as it is
- * now; it then is not loaded again.
+ * now; it then is not loaded again. (Promote calls this function of the commit it promotes on:
+ * its signature stays.)
  */
 export function renderOverlayChange(root: string, outdir: string, envName: string, before: string, after: string, loaded?: Project): number {
+  return renderOverlayChangeFiles(root, outdir, envName, before, after, loaded).changed;
+}
+
+/**
+ * `renderOverlayChange`, also naming what it touched: `files`, the paths below `outdir` it wrote or
+ * removed, when it rendered only the environment's folder (a bump then stages just those);
+ * undefined when it rendered everything.
+ */
+export function renderOverlayChangeFiles(root: string, outdir: string, envName: string, before: string, after: string, loaded?: Project):
+  { readonly changed: number; readonly files?: readonly string[] } {
   if (!onlyImagesDiffer(before, after)) {
     const { files } = synthesize(root);
     const changed = treeDifferences(files, readTree(outdir)).length;
     writeTree(outdir, files);
-    return changed;
+    return { changed };
   }
-  return renderTagChange(root, outdir, envName, before, loaded && withOverlay(loaded, envName, after));
+  const files = renderTagChange(root, outdir, envName, before, loaded && withOverlay(loaded, envName, after));
+  return { changed: files.length, files };
 }
 
 /** `project` (loaded while the overlay of `envName` read otherwise) with that overlay read from `text`. */
@@ -117,9 +129,9 @@ function refuseFindings(schemaFindings: readonly string[], policyFindings: reado
  * namespace, the provider's environment-wide objects, the picture) and any file missing on disk
  * are validated, emitted, compared with dist/ and written where they differ. The posture rules
  * see the whole folder, as in a full synth. A folder of 50 services whose bump moves one tag
- * emits two files instead of 51. Returns how many files changed.
+ * emits two files instead of 51. Returns the paths below `outdir` it wrote or removed.
  */
-function renderTagChange(root: string, outdir: string, envName: string, before: string, loaded?: Project): number {
+function renderTagChange(root: string, outdir: string, envName: string, before: string, loaded?: Project): string[] {
   const project = loaded ?? loadProject(root, { around: [envName] });
   const environment = environmentNamed(project, envName);
   const folder = folderOf(environment);
@@ -146,7 +158,7 @@ function renderTagChange(root: string, outdir: string, envName: string, before: 
   // What the folder holds beyond the render goes, as a full synth would drop it; so does what a killed write left.
   const removals = [...onDisk].filter((name) => !keep.has(name) && (!name.startsWith('.') || leftover(name))).map((name) => `${folder}/${name}`);
   writeFiles(outdir, writes, removals);
-  return writes.size + removals.length;
+  return [...writes.keys(), ...removals].sort();
 }
 
 /** Whether `name` is a file staged by `writeFiles` in a process that no longer runs. */

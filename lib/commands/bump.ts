@@ -5,7 +5,7 @@ import { GitError, gitAsync, gitLine, isRejectedPush, uncommitted } from '../git
 import { environmentNamed, loadProject, type Project } from '../load';
 import { onlyImagesDiffer, setImageTag, TAG_FORMAT, TAG_PATTERN } from '../overlay';
 import { folderOf } from '../render';
-import { renderOverlayChange } from '../synth';
+import { renderOverlayChangeFiles } from '../synth';
 import { countFlag, parseArgs } from './args';
 import { USAGES } from './usage';
 
@@ -45,14 +45,18 @@ async function applyAndCommit(root: string, envName: string, service: string, ta
   const updated = setImageTag(original, service, tag);
   if (updated === original) return undefined;
   fs.writeFileSync(overlay, updated);
+  let changed: number;
+  let files: readonly string[] | undefined;
   try {
-    const changed = renderOverlayChange(root, path.join(root, 'dist'), envName, original, updated, loaded);
+    ({ changed, files } = renderOverlayChangeFiles(root, path.join(root, 'dist'), envName, original, updated, loaded));
     log(`bump: rendered dist/ (${changed} file(s) changed)`);
   } catch (err) {
     fs.writeFileSync(overlay, original);
     throw err;
   }
-  return commitDeploy(root, ['--all', '--', `environments/${envName}.yaml`, 'dist'], envName, service, tag);
+  // Only what the render touched is staged, when it says: git need not look at the rest of dist/.
+  const rendered = files ? files.map((file) => `dist/${file}`) : ['dist'];
+  return commitDeploy(root, ['--all', '--', `environments/${envName}.yaml`, ...rendered], envName, service, tag);
 }
 
 /** Stages `paths` (arguments of `git add`), commits `deploy(<env>): <service> <tag>` and returns the short commit. */
