@@ -9,6 +9,7 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { codeCacheSuffix } = require('./code-cache');
 // esbuild itself loads only when a file is not in the cache (20 ms a run otherwise).
 const ESBUILD_VERSION = require('esbuild/package.json').version;
 
@@ -114,7 +115,7 @@ function compile(source, filename, runtime = 'node', key = cacheKey(source, file
 
 /** Where the code V8 makes for the file compiled under `key` is kept (see bin/ts.js): beside it, per Node version and processor. */
 function codeCacheFile(key) {
-  return CACHE && path.join(CACHE, key.slice(0, 2), `${key.slice(2)}.${process.version}-${process.arch}.code`);
+  return CACHE && path.join(CACHE, key.slice(0, 2), `${key.slice(2)}.${codeCacheSuffix()}.code`);
 }
 
 // The key changes whenever compile's output for the source could: jest keys its transform cache with it.

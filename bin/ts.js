@@ -13,26 +13,10 @@
 const fs = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
-const vm = require('node:vm');
+const { compileCached } = require('./code-cache');
 const { loadVendor, LIBRARIES } = require('./vendor');
 if (!loadVendor()) for (const name of LIBRARIES) require(name);
 const { codeCacheFile, compile, compileKey } = require('./compile');
-
-/** The files compiled without usable cached code in this process: their code is saved at exit. */
-const uncached = new Map();
-
-/** Writes the code V8 made for them; a cache that cannot be written only costs the next run the work. */
-function saveCodeCache() {
-  for (const [file, script] of uncached) {
-    try {
-      const temporary = `${file}.${process.pid}`;
-      fs.writeFileSync(temporary, script.createCachedData());
-      fs.renameSync(temporary, file);
-    } catch {
-      // see above
-    }
-  }
-}
 
 /** The `require` a module gets from Node: resolves from the module, loads through it. */
 function requireOf(module) {
@@ -45,20 +29,9 @@ function requireOf(module) {
   return require;
 }
 
-/** Runs compiled `code` as the module `filename`, through V8's code cache (`cacheFile`). */
+/** Runs compiled `code` as the module `filename`, through V8's code cache (`cacheFile`: bin/code-cache.js). */
 function runCached(module, code, filename, cacheFile) {
-  let cachedData;
-  try {
-    cachedData = fs.readFileSync(cacheFile);
-  } catch {
-    // not made yet
-  }
-  const script = new vm.Script(Module.wrap(code), { filename, cachedData });
-  if (!cachedData || script.cachedDataRejected) {
-    if (uncached.size === 0) process.once('exit', saveCodeCache);
-    uncached.set(cacheFile, script);
-  }
-  script.runInThisContext().call(module.exports, module.exports, requireOf(module), module, filename, path.dirname(filename));
+  compileCached(Module.wrap(code), filename, cacheFile).call(module.exports, module.exports, requireOf(module), module, filename, path.dirname(filename));
 }
 
 if (!require.extensions['.ts']) {

@@ -19,7 +19,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
-const vm = require('node:vm');
+const { codeCacheSuffix, compileCached } = require('./code-cache');
 
 const ROOT = path.resolve(__dirname, '..');
 /** Bump when the bundle for the same installed tree changes in a way the key does not capture. */
@@ -50,30 +50,14 @@ function bundleDir() {
   }
 }
 
-/** The bundle's files compiled without usable cached code in this process: their code is saved at exit. */
-const uncached = new Map();
-
 /**
- * Loads one file of the bundle as Node loads a CommonJS module, but compiled through V8's code
- * cache: the code V8 made for it (taken at exit, after the run, so that it holds the functions that
- * ran: YAML emit, cdk8s's toJson, the constructs) is kept beside it, and the next process starts
- * from it instead of compiling the same functions again. V8 checks that the data fits (source,
- * version, flags) and refuses it otherwise: the file then compiles as usual and its cache is made anew.
+ * Loads one file of the bundle as Node loads a CommonJS module, but through V8's code cache kept
+ * beside it (bin/code-cache.js): the functions YAML emit, cdk8s's toJson and the constructs ran in
+ * an earlier process are not compiled again.
  */
 function loadBundle(file) {
   if (require.cache[file]) return require.cache[file].exports;
-  const codeFile = `${file}.${process.version}-${process.arch}.code`;
-  let cachedData;
-  try {
-    cachedData = fs.readFileSync(codeFile);
-  } catch {
-    // not made yet
-  }
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
-  if (!cachedData || script.cachedDataRejected) {
-    if (uncached.size === 0) process.once('exit', saveCodeCache);
-    uncached.set(codeFile, script);
-  }
+  const run = compileCached(Module.wrap(fs.readFileSync(file, 'utf8')), file, `${file}.${codeCacheSuffix()}.code`);
   const module = new Module(file, null);
   module.filename = file;
   module.paths = Module._nodeModulePaths(path.dirname(file));
@@ -81,26 +65,13 @@ function loadBundle(file) {
   // The bundle's own files (`./yaml.js`) load the same way; anything else (Node's modules) as usual.
   const localRequire = (id) => (id.startsWith('./') ? loadBundle(path.join(path.dirname(file), id)) : module.require(id));
   try {
-    script.runInThisContext().call(module.exports, module.exports, localRequire, module, file, path.dirname(file));
+    run.call(module.exports, module.exports, localRequire, module, file, path.dirname(file));
   } catch (err) {
     delete require.cache[file];
     throw err;
   }
   module.loaded = true;
   return module.exports;
-}
-
-/** Writes the code V8 made for the bundle's files; a cache that cannot be written only costs the next run the work. */
-function saveCodeCache() {
-  try {
-    for (const [file, script] of uncached) {
-      const temporary = `${file}.${process.pid}`;
-      fs.writeFileSync(temporary, script.createCachedData());
-      fs.renameSync(temporary, file);
-    }
-  } catch {
-    // see above
-  }
 }
 
 /**

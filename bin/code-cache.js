@@ -1,0 +1,52 @@
+'use strict';
+// V8's code cache for what every command runs: the libraries' bundle (bin/vendor.js), the compiled
+// TypeScript (bin/ts.js), the schema and overlay validators (lib/validate.ts). V8 compiles a
+// function the first time it runs; the code it made is taken when the process exits (after the
+// run, so that it holds the functions that ran) and kept in a file beside what it was made from,
+// under node_modules/.cache, which `npm ci` clears. The next process starts from it. V8 checks
+// that the data fits (the source, its version and flags) and refuses it otherwise: the code then
+// compiles as usual and the file is made anew. A cache that cannot be read or written only costs
+// the next run the work.
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+
+/** The scripts this process compiled without usable cached code, by the file their code goes to. */
+const uncached = new Map();
+
+function saveAll() {
+  for (const [file, script] of uncached) {
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const temporary = `${file}.${process.pid}`;
+      fs.writeFileSync(temporary, script.createCachedData());
+      fs.renameSync(temporary, file);
+    } catch {
+      // see above
+    }
+  }
+}
+
+/**
+ * Compiles `source` (a function expression, such as Node's module wrapper around a file's code) as
+ * the file `filename`, starting from the code kept in `cacheFile`, and returns the function.
+ */
+function compileCached(source, filename, cacheFile) {
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    // not made yet
+  }
+  const script = new vm.Script(source, { filename, cachedData });
+  if (!cachedData || script.cachedDataRejected) {
+    if (uncached.size === 0) process.once('exit', saveAll);
+    uncached.set(cacheFile, script);
+  }
+  return script.runInThisContext();
+}
+
+/** The name a cache file takes after what it was made from: V8's code differs per Node version and processor. */
+const codeCacheSuffix = () => `${process.version}-${process.arch}`;
+
+module.exports = { compileCached, codeCacheSuffix };
