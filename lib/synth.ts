@@ -301,7 +301,7 @@ function holdsExactly(dir: string, files: ReadonlyMap<string, string>): boolean 
   for (const entry of entries) {
     const name = path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
     if (entry.isDirectory() && folders.has(name)) continue;
-    if (!entry.isFile() || files.get(name) !== fs.readFileSync(path.join(dir, name), 'utf8')) return false;
+    if (!entry.isFile() || !files.has(name) || files.get(name) !== fs.readFileSync(path.join(dir, name), 'utf8')) return false;
     seen++;
   }
   return seen === files.size;
