@@ -46,7 +46,19 @@ function compileCached(source, filename, cacheFile) {
   return script.runInThisContext();
 }
 
+const ROOT = path.resolve(__dirname, '..');
+
+/**
+ * The folder of one of this repository's caches (`bookstore-ts`, `bookstore-vendor`,
+ * `bookstore-validators`): in node_modules/.cache, or in $BOOKSTORE_CACHE_DIR when it is set (a CI
+ * that keeps a cache between runs; the tests give a command a cache of its own).
+ */
+function cacheDir(name) {
+  const root = process.env.BOOKSTORE_CACHE_DIR ? path.resolve(process.env.BOOKSTORE_CACHE_DIR) : path.join(ROOT, 'node_modules', '.cache');
+  return path.join(root, name);
+}
+
 /** The name a cache file takes after what it was made from: V8's code differs per Node version and processor. */
 const codeCacheSuffix = () => `${process.version}-${process.arch}`;
 
-module.exports = { compileCached, codeCacheSuffix };
+module.exports = { cacheDir, compileCached, codeCacheSuffix };

@@ -9,7 +9,7 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { codeCacheSuffix } = require('./code-cache');
+const { cacheDir, codeCacheSuffix } = require('./code-cache');
 // esbuild itself loads only when a file is not in the cache (20 ms a run otherwise).
 const ESBUILD_VERSION = require('esbuild/package.json').version;
 
@@ -39,9 +39,9 @@ const OPTIONS = {
   tsconfigRaw: emitOptions(),
 };
 
-/** Where compiled files are kept: node_modules/.cache, which `npm ci` clears; none when it cannot be written. */
+/** Where compiled files are kept: node_modules/.cache (bin/code-cache.js), which `npm ci` clears; none when it cannot be written. */
 const CACHE = (() => {
-  const dir = path.join(ROOT, 'node_modules', '.cache', 'bookstore-ts');
+  const dir = cacheDir('bookstore-ts');
   try {
     fs.mkdirSync(dir, { recursive: true });
     return dir;

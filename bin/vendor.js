@@ -19,7 +19,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
-const { codeCacheSuffix, compileCached } = require('./code-cache');
+const { cacheDir, codeCacheSuffix, compileCached } = require('./code-cache');
 
 const ROOT = path.resolve(__dirname, '..');
 /** Bump when the bundle for the same installed tree changes in a way the key does not capture. */
@@ -41,7 +41,7 @@ function vendorKey() {
 /** The bundle's folder, built first when it is not there yet; undefined when it cannot be had. */
 function bundleDir() {
   try {
-    const dir = path.join(ROOT, 'node_modules', '.cache', 'bookstore-vendor', vendorKey());
+    const dir = path.join(cacheDir('bookstore-vendor'), vendorKey());
     // esbuild runs plugins only in its asynchronous API: the build is a process of its own, once per installed tree.
     if (!fs.existsSync(dir)) execFileSync(process.execPath, [__filename, dir], { stdio: 'ignore' });
     return fs.existsSync(path.join(dir, 'libraries.js')) ? dir : undefined;
@@ -141,11 +141,6 @@ async function bundle(contents, resolveDir, isYaml, yamlFiles) {
 }
 
 /**
- * Builds the bundle into the folder `dir`: `libraries.js` (each library's exports under its name)
- * and a `yaml*.js` for each copy of yaml it reaches. The folder is made beside its place and
- * renamed into it, so a command sees a whole bundle or none.
- */
-/**
  * yaml's entry. Without keepNames esbuild names a class that refers to itself `_Document` for
  * `Document`; the classes yaml exports get their own names back (nothing reads the inner ones').
  */
@@ -156,6 +151,12 @@ for (const [name, value] of Object.entries(yaml)) {
 module.exports = yaml;
 `;
 
+/**
+ * Builds the bundle into the folder `dir`: `libraries.js` (each library's exports under its name)
+ * and a `yaml*.js` for each copy of yaml it reaches. The folder is made beside its place and
+ * renamed into it, so a command sees a whole bundle or none. Returns whether this build is the
+ * one in place.
+ */
 async function build(dir) {
   const yamlFiles = new Map([[yamlFileFor(ROOT), ROOT]]);
   const entry = `module.exports = {${LIBRARIES.map((name) => `${JSON.stringify(name)}: require(${JSON.stringify(name)})`).join(', ')}};\n`;
@@ -166,10 +167,12 @@ async function build(dir) {
     fs.writeFileSync(path.join(staging, 'libraries.js'), libraries);
     for (const [file, from] of yamlFiles) fs.writeFileSync(path.join(staging, file), await bundle(YAML_ENTRY, from, true));
     fs.renameSync(staging, dir);
+    return true;
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
-    // Another command put the same bundle in place first: theirs serves.
+    // Another command put the same bundle in place first: theirs serves (and its builder warms it).
     if (!fs.existsSync(path.join(dir, 'libraries.js'))) throw err;
+    return false;
   }
 }
 
@@ -196,7 +199,7 @@ function warm(dir) {
 
 // `node bin/vendor.js <folder>`: builds the bundle into that folder (see bundleDir) and warms its code cache.
 if (require.main === module) {
-  build(process.argv[2]).then(() => warm(process.argv[2])).catch((err) => {
+  build(process.argv[2]).then((placed) => placed && warm(process.argv[2])).catch((err) => {
     console.error(`vendor bundle: ${err.message}`);
     process.exit(1);
   });

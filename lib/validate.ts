@@ -51,13 +51,14 @@ export function noSchemaFor(version: string): string {
 // processes (bin/code-cache.js) in node_modules/.cache/bookstore-validators/, a file per validator
 // named by the validator's file (itself named by the hash of its code).
 const loaded = new Map<string, ValidateFunction>();
-const CODE_CACHE = path.resolve(__dirname, '..', 'node_modules', '.cache', 'bookstore-validators');
 // bin/code-cache.js is plain JavaScript shared with the commands' loader.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const codeCache = require('../bin/code-cache') as {
+  cacheDir: (name: string) => string;
   compileCached: (source: string, filename: string, cacheFile: string) => unknown;
   codeCacheSuffix: () => string;
 };
+const CODE_CACHE = codeCache.cacheDir('bookstore-validators');
 
 function load(file: string): ValidateFunction {
   let validate = loaded.get(file);

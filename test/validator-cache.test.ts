@@ -1,18 +1,23 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { kubernetesIndexFile, kubernetesVersions, VALIDATORS } from '../lib/validate';
 import { ROOT } from './helpers';
 
 // lib/validate.ts keeps the code V8 made for each validator (node_modules/.cache/bookstore-validators)
-// when its process exits; these tests run validations in processes of their own to see that.
-const CODE_CACHE = path.join(ROOT, 'node_modules', '.cache', 'bookstore-validators');
+// when its process exits; these tests run validations in processes of their own to see that, with
+// caches of their own ($BOOKSTORE_CACHE_DIR): other suites' commands cannot touch them meanwhile.
+const CACHE_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-cache-'));
+const CODE_CACHE = path.join(CACHE_ROOT, 'bookstore-validators');
+afterAll(() => fs.rmSync(CACHE_ROOT, { recursive: true, force: true }));
 
 /** Validates `object` in a new process, as a command does, and returns the findings it printed. */
 function validateInProcess(object: unknown, version: string): unknown {
   const script = `const { validateObject } = require(${JSON.stringify(path.join(ROOT, 'lib', 'validate.ts'))});
     console.log(JSON.stringify(validateObject(${JSON.stringify(object)}, ${JSON.stringify(version)})))`;
-  return JSON.parse(execFileSync(process.execPath, ['--require', path.join(ROOT, 'bin', 'ts.js'), '-e', script], { cwd: ROOT, encoding: 'utf8' }));
+  const env = { ...process.env, BOOKSTORE_CACHE_DIR: CACHE_ROOT };
+  return JSON.parse(execFileSync(process.execPath, ['--require', path.join(ROOT, 'bin', 'ts.js'), '-e', script], { cwd: ROOT, encoding: 'utf8', env }));
 }
 
 describe('the code V8 made for the schema validators, kept between processes', () => {
@@ -23,7 +28,6 @@ describe('the code V8 made for the schema validators, kept between processes', (
   const cacheFile = path.join(CODE_CACHE, `${index['apps/v1/Deployment']}-${process.version}-${process.arch}.bin`);
 
   it('is written when a process validates without it, used by the next, and made anew when V8 refuses it', () => {
-    fs.rmSync(cacheFile, { force: true });
     const findings = validateInProcess(object, version);
     expect(findings).toEqual(expect.arrayContaining([{ object: 'Deployment/web', message: '/spec: unknown field "surprise"' }]));
     const made = fs.readFileSync(cacheFile);

@@ -5,16 +5,20 @@ import * as path from 'node:path';
 import { ROOT } from './helpers';
 
 // bin/vendor.js runs in the commands' own Node processes (jest has a module registry of its own),
-// so these tests look at it from processes started as the commands start.
+// so these tests look at it from processes started as the commands start, with caches of their
+// own ($BOOKSTORE_CACHE_DIR): what other suites' commands do meanwhile cannot touch them.
 const TS = path.join(ROOT, 'bin', 'ts.js');
-const CACHE = path.join(ROOT, 'node_modules', '.cache', 'bookstore-vendor');
+const CACHE_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-cache-'));
+const CACHE = path.join(CACHE_ROOT, 'bookstore-vendor');
+const OPTIONS = { cwd: ROOT, encoding: 'utf8' as const, env: { ...process.env, BOOKSTORE_CACHE_DIR: CACHE_ROOT } };
+afterAll(() => fs.rmSync(CACHE_ROOT, { recursive: true, force: true }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { LIBRARIES } = require('../bin/vendor') as { LIBRARIES: readonly string[] };
 
 /** Runs `script` in a new Node process (after bin/ts.js when `withTs`) and returns what it printed as JSON. */
 function inNode(script: string, withTs: boolean): any {
   const args = [...(withTs ? ['--require', TS] : []), '-e', script];
-  return JSON.parse(execFileSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' }));
+  return JSON.parse(execFileSync(process.execPath, args, OPTIONS));
 }
 
 /** Prints each library's exports: their names, and for functions and classes the name they carry. */
@@ -61,7 +65,7 @@ describe('the libraries every command loads, prebuilt by esbuild (bin/vendor.js)
     fs.rmSync(CACHE, { recursive: true, force: true });
     const script = `const cdk8s = require('cdk8s'); new cdk8s.App().synth(); console.log(Object.keys(require.cache).filter((f) => f.includes('bookstore-vendor')).length)`;
     const outputs = await Promise.all(Array.from({ length: 4 }, () => new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--require', TS, '-e', script], { cwd: ROOT, encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
+      execFile(process.execPath, ['--require', TS, '-e', script], OPTIONS, (err, stdout) => (err ? reject(err) : resolve(stdout.trim())));
     })));
     expect(Number(outputs[0])).toBeGreaterThanOrEqual(2);
     expect(outputs).toEqual(Array(4).fill(outputs[0]));
@@ -72,17 +76,17 @@ describe('the libraries every command loads, prebuilt by esbuild (bin/vendor.js)
   it('keeps the code V8 made for each of its files beside it: warmed when built, used as it is, made anew when refused', () => {
     const script = `const cdk8s = require('cdk8s'); new cdk8s.App().synth();
       console.log(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('bookstore-vendor'))))`;
-    const files: string[] = JSON.parse(execFileSync(process.execPath, ['--require', TS, '-e', script], { cwd: ROOT, encoding: 'utf8' }));
+    const files: string[] = JSON.parse(execFileSync(process.execPath, ['--require', TS, '-e', script], OPTIONS));
     const codeFiles = files.map((file) => `${file}.${process.version}-${process.arch}.code`);
     // Made by the build itself, which ran a render on the bundle: not left to whichever command came first.
     for (const file of codeFiles) expect(fs.statSync(file).size).toBeGreaterThan(10000);
     const inodes = codeFiles.map((file) => fs.statSync(file).ino);
-    execFileSync(process.execPath, ['--require', TS, '-e', script], { cwd: ROOT });
+    execFileSync(process.execPath, ['--require', TS, '-e', script], OPTIONS);
     expect(codeFiles.map((file) => fs.statSync(file).ino)).toEqual(inodes);
     // Data V8 cannot use only costs a compile: the command works, and the data is made anew.
     const [damaged] = codeFiles;
     fs.writeFileSync(damaged, Buffer.alloc(4096, 7));
-    expect(JSON.parse(execFileSync(process.execPath, ['--require', TS, '-e', script], { cwd: ROOT, encoding: 'utf8' }))).toEqual(files);
+    expect(JSON.parse(execFileSync(process.execPath, ['--require', TS, '-e', script], OPTIONS))).toEqual(files);
     expect(fs.readFileSync(damaged).subarray(0, 64).equals(Buffer.alloc(64, 7))).toBe(false);
   });
 
