@@ -33,6 +33,13 @@ export interface Rule {
   readonly id: string;
   /** One line on what the rule demands and why. */
   readonly description: string;
+  /**
+   * Its findings on an object depend on other objects of the folder (`context.siblings`), not only
+   * on the object and the facts. A bump checks these rules on every object of the folder, the
+   * others only on the files it writes (test/policy.test.ts holds every rule that reads siblings
+   * to saying so).
+   */
+  readonly acrossObjects?: boolean;
   /** Whether the rule looks at this object at all. */
   applies(object: any, context: RuleContext): boolean;
   check(object: any, context: RuleContext): string[];
@@ -154,6 +161,7 @@ function selects(selector: any, labels: Record<string, string>): boolean {
 export const AVAILABILITY: Rule = {
   id: 'availability',
   description: 'in a production-tier environment: at least 2 replicas, a PodDisruptionBudget, pods spread over zones, rolling updates that never go below the desired count',
+  acrossObjects: true,
   applies: (object, context) => isWorkload(object) && context.environment?.tier === 'production',
   check(object, context) {
     const out: string[] = [];
@@ -179,6 +187,7 @@ const isDefaultDeny = (o: any) => o.kind === 'NetworkPolicy' && Object.keys(o.sp
 export const NETWORK_DEFAULT_DENY: Rule = {
   id: 'network-default-deny',
   description: 'each environment namespace denies all ingress unless a policy admits it',
+  acrossObjects: true,
   applies: (object, context) => object.kind === 'Namespace' && context.environment !== undefined,
   check: (object, context) => (context.siblings.some((o) => isDefaultDeny(o) && o.metadata?.namespace === object.metadata?.name)
     ? [] : ['has no default-deny ingress NetworkPolicy (podSelector: {}, policyTypes: [Ingress], no rules)']),
@@ -187,6 +196,7 @@ export const NETWORK_DEFAULT_DENY: Rule = {
 export const NETWORK_ALLOW: Rule = {
   id: 'network-allow',
   description: "each workload admits exactly the callers its service's declared backends imply, plus the VPC (ALB, kubelet); never everyone",
+  acrossObjects: true,
   applies: (object, context) => isWorkload(object) && context.environment !== undefined,
   check(object, context) {
     const labels = object.spec?.template?.metadata?.labels ?? {};
@@ -216,6 +226,7 @@ export const NETWORK_ALLOW: Rule = {
 export const POD_SECURITY_LABELS: Rule = {
   id: 'pod-security-labels',
   description: 'each environment namespace enforces restricted Pod Security where every workload meets it, else baseline with the reason stated, and warns at restricted; privileged only where its mesh provider injects what baseline forbids (App Mesh), with the reason',
+  acrossObjects: true,
   applies: (object, context) => object.kind === 'Namespace' && context.environment !== undefined,
   check(object, context) {
     const labels = object.metadata?.labels ?? {};
@@ -378,8 +389,12 @@ export const RULES: readonly Rule[] = [
   AVAILABILITY, NETWORK_DEFAULT_DENY, NETWORK_ALLOW, POD_SECURITY_LABELS, IAM, NO_SECRETS, ACK_RETAINED,
 ];
 
-/** Checks rendered files against the rules; an empty list means the render is fit to commit. */
-export function checkPolicy(project: Project, files: readonly RenderedFile[], rules: readonly Rule[] = RULES): Finding[] {
+/**
+ * Checks rendered files against the rules; an empty list means the render is fit to commit. The
+ * files named in `unchanged` (proven to hold what dist/ holds, which passed every rule) are checked
+ * only against the rules that read other objects, which the files around them may have moved.
+ */
+export function checkPolicy(project: Project, files: readonly RenderedFile[], rules: readonly Rule[] = RULES, unchanged?: ReadonlySet<string>): Finding[] {
   const findings: Finding[] = [];
   // The objects of each folder (dist/<cluster>/<folder>/), gathered once.
   const folderOf = (file: RenderedFile) => file.path.split('/').slice(0, 2).join('/');
@@ -396,10 +411,11 @@ export function checkPolicy(project: Project, files: readonly RenderedFile[], ru
     const environment = project.environments.find((e) => e.cluster === clusterName && e.name === folder);
     const siblings = byFolder.get(folderOf(file))!;
     const context: RuleContext = { file: file.path, cluster, environment, project, siblings };
+    const fileRules = unchanged?.has(file.path) ? rules.filter((rule) => rule.acrossObjects) : rules;
     for (const object of file.objects) {
       // A CloudFormation template has no kind: it is named by its file.
       const id = object.kind ? `${object.kind}/${object.metadata?.name ?? ''}` : `CloudFormation/${file.path.split('/').pop()}`;
-      for (const rule of rules) {
+      for (const rule of fileRules) {
         if (!rule.applies(object, context)) continue;
         for (const message of rule.check(object, context)) findings.push({ file: file.path, object: id, rule: rule.id, message });
       }

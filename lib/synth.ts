@@ -5,7 +5,7 @@ import { environmentNamed, loadProject, type LoadScope, type Project } from './l
 import { imagesIn, onlyImagesDiffer, parseOverlay } from './overlay';
 import { folderOf, renderPictures, renderProject, toYaml, type Folders, type RenderedFile } from './render';
 import { validateObject } from './validate';
-import { checkPolicy, formatFinding, type Finding } from './policy';
+import { checkPolicy, formatFinding, RULES, type Finding } from './policy';
 
 export interface SynthResult {
   readonly project: Project;
@@ -128,8 +128,9 @@ function refuseFindings(schemaFindings: readonly string[], policyFindings: reado
  * nor written again. The files of the services whose tags moved, the folder's other files (the
  * namespace, the provider's environment-wide objects, the picture) and any file missing on disk
  * are validated, emitted, compared with dist/ and written where they differ. The posture rules
- * see the whole folder, as in a full synth. A folder of 50 services whose bump moves one tag
- * emits two files instead of 51. Returns the paths below `outdir` it wrote or removed.
+ * that read other objects (a namespace's Pod Security labels, the network rules) see the whole
+ * folder, as in a full synth; the others see those files. A folder of 50 services whose bump
+ * moves one tag emits two files instead of 51. Returns the paths below `outdir` it wrote or removed.
  */
 function renderTagChange(root: string, outdir: string, envName: string, before: string, loaded?: Project): string[] {
   const project = loaded ?? loadProject(root, { around: [envName] });
@@ -149,7 +150,8 @@ function renderTagChange(root: string, outdir: string, envName: string, before: 
     const version = kubernetesVersionOf(project, file.path);
     return file.objects.flatMap((o) => validateObject(o, version).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`));
   });
-  refuseFindings(schemaFindings, checkPolicy(project, rendered));
+  const unchanged = new Set(rendered.filter((f) => !moved.includes(f)).map((f) => f.path));
+  refuseFindings(schemaFindings, checkPolicy(project, rendered, RULES, unchanged));
 
   const pictures = renderPictures(project, folders);
   const texts = new Map<string, string>([...moved.map((f): [string, string] => [f.path, toYaml(f)]), ...pictures]);

@@ -35,6 +35,41 @@ describe('the posture rules', () => {
     for (const r of RULES) expect(r.description.length).toBeGreaterThan(20);
   });
 
+  it('say when their findings read other objects of the folder: a bump checks only those on the files it does not write', () => {
+    // Every rule on every rendered object, with the folder's objects behind a proxy that notes a read.
+    const { project, rendered: files } = rendered();
+    const readers = new Set<string>();
+    const byFolder = new Map<string, any[]>();
+    const folderOf = (file: RenderedFile) => file.path.split('/').slice(0, 2).join('/');
+    for (const file of files) byFolder.set(folderOf(file), [...(byFolder.get(folderOf(file)) ?? []), ...file.objects]);
+    for (const file of files) {
+      const [clusterName, folder] = file.path.split('/');
+      const cluster = project.clusters.find((c) => c.name === clusterName)!;
+      const environment = project.environments.find((e) => e.cluster === clusterName && e.name === folder);
+      for (const r of RULES) {
+        const siblings = new Proxy(byFolder.get(folderOf(file))!, { get(target, key, receiver) {
+          readers.add(r.id);
+          return Reflect.get(target, key, receiver);
+        } });
+        const context = { file: file.path, cluster, environment, project, siblings };
+        for (const object of file.objects) if (r.applies(object, context)) r.check(object, context);
+      }
+    }
+    expect(readers.size).toBeGreaterThan(0);
+    expect([...readers].sort()).toEqual(RULES.filter((r) => r.acrossObjects).map((r) => r.id).sort());
+  });
+
+  it('check a file named unchanged only against the rules that read other objects', () => {
+    // A finding an object-local rule would make, in a file a bump proved unchanged: not reported there.
+    const file = `${DEV}/clients-api.yaml`;
+    const files = broken(file, deployment('clients-api'), (o) => { delete container(o).resources.limits.memory; });
+    expect(checkPolicy(rendered().project, files).map((f) => f.rule)).toEqual(['resources']);
+    expect(checkPolicy(rendered().project, files, RULES, new Set([file]))).toEqual([]);
+    // A rule that reads other objects still sees it: a workload without its NetworkPolicy.
+    const isolated = broken(file, kind('NetworkPolicy', 'clients-api'), (o) => { o.spec.podSelector = { matchLabels: { 'app.kubernetes.io/name': 'nobody' } }; });
+    expect(checkPolicy(rendered().project, isolated, RULES, new Set([file])).map((f) => f.rule)).toContain('network-allow');
+  });
+
   const cases: Array<[string, string, (o: any) => boolean, (o: any, all: RenderedFile[]) => void, string]> = [
     ['resources', `${PROD}/clients-api.yaml`, deployment('clients-api'), (o) => { delete container(o).resources.limits.memory; },
       'dist/eks-acg/production/clients-api.yaml: Deployment/clients-api: resources: container clients-api has no memory limit'],
