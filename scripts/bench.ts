@@ -163,6 +163,15 @@ function main() {
   try {
     rows.push(measure('npm run synth (this repository)', ['npm', 'run', '-s', 'synth'], { cwd: project }));
     rows.push(measure('node main.ts (synth without npm)', NODE_SYNTH, { cwd: project }));
+    // The first synth after `npm ci`: no bundle, no compiled files, no code cache (each run gets an empty cache folder).
+    rows.push({ what: 'npm run synth, first after npm ci (empty caches)', times: Array.from({ length: RUNS }, () => {
+      const caches = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-bench-cache-'));
+      try {
+        return run(['npm', 'run', '-s', 'synth'], { cwd: project, env: { ...process.env, BOOKSTORE_CACHE_DIR: caches } });
+      } finally {
+        fs.rmSync(caches, { recursive: true, force: true });
+      }
+    }) });
     const bumpHere = measureBump(project, 'development', 'bookstore bump, end to end (local bare remote)');
     rows.push(bumpHere);
     rows.push(measure('cdk8s synth (the cdk8s CLI path)', [path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), 'synth', '--check-upgrade', 'false'], { cwd: project }));
