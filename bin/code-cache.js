@@ -7,6 +7,7 @@
 // that the data fits (the source, its version and flags) and refuses it otherwise: the code then
 // compiles as usual and the file is made anew. A cache that cannot be read or written only costs
 // the next run the work.
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
@@ -14,13 +15,21 @@ const vm = require('node:vm');
 /** The scripts this process compiled without usable cached code, by the file their code goes to. */
 const uncached = new Map();
 
+/**
+ * Writes `data` to `file` whole: beside it first, then renamed into place, so that concurrent
+ * commands never read half of it. Throws what the file system says.
+ */
+function writeWhole(file, data) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(temporary, data);
+  fs.renameSync(temporary, file);
+}
+
 function saveAll() {
   for (const [file, script] of uncached) {
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      const temporary = `${file}.${process.pid}`;
-      fs.writeFileSync(temporary, script.createCachedData());
-      fs.renameSync(temporary, file);
+      writeWhole(file, script.createCachedData());
     } catch {
       // see above
     }
@@ -61,4 +70,4 @@ function cacheDir(name) {
 /** The name a cache file takes after what it was made from: V8's code differs per Node version and processor. */
 const codeCacheSuffix = () => `${process.version}-${process.arch}`;
 
-module.exports = { cacheDir, compileCached, codeCacheSuffix };
+module.exports = { cacheDir, compileCached, codeCacheSuffix, writeWhole };

@@ -9,7 +9,7 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { cacheDir, codeCacheSuffix } = require('./code-cache');
+const { cacheDir, codeCacheSuffix, writeWhole } = require('./code-cache');
 // esbuild itself loads only when a file is not in the cache (20 ms a run otherwise).
 const ESBUILD_VERSION = require('esbuild/package.json').version;
 
@@ -83,10 +83,7 @@ function cached(key, produce) {
   const text = produce();
   if (file) {
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      const temporary = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
-      fs.writeFileSync(temporary, text);
-      fs.renameSync(temporary, file);
+      writeWhole(file, text);
     } catch {
       // see above
     }

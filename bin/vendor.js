@@ -58,10 +58,7 @@ function bundleDir() {
 function loadBundle(file) {
   if (require.cache[file]) return require.cache[file].exports;
   const run = compileCached(Module.wrap(fs.readFileSync(file, 'utf8')), file, `${file}.${codeCacheSuffix()}.code`);
-  const module = new Module(file, null);
-  module.filename = file;
-  module.paths = Module._nodeModulePaths(path.dirname(file));
-  require.cache[file] = module;
+  const module = cachedModule(file);
   // The bundle's own files (`./yaml.js`) load the same way; anything else (Node's modules) as usual.
   const localRequire = (id) => (id.startsWith('./') ? loadBundle(path.join(path.dirname(file), id)) : module.require(id));
   try {
@@ -72,6 +69,15 @@ function loadBundle(file) {
   }
   module.loaded = true;
   return module.exports;
+}
+
+/** A module of `file` in Node's module cache, as Node's loader would put it there: every `require` of the file gets it. */
+function cachedModule(file) {
+  const module = new Module(file, null);
+  module.filename = file;
+  module.paths = Module._nodeModulePaths(path.dirname(file));
+  require.cache[file] = module;
+  return module;
 }
 
 /**
@@ -91,12 +97,9 @@ function loadVendor() {
     return false;
   }
   for (const [name, resolved] of entries) {
-    const module = new Module(resolved, null);
-    module.filename = resolved;
-    module.paths = Module._nodeModulePaths(path.dirname(resolved));
+    const module = cachedModule(resolved);
     module.exports = libraries[name];
     module.loaded = true;
-    require.cache[resolved] = module;
   }
   return true;
 }
@@ -176,8 +179,6 @@ async function build(dir) {
   }
 }
 
-module.exports = { loadVendor, LIBRARIES };
-
 /**
  * Runs what every render runs (constructs, a cdk8s-plus workload and its Service, toJson, YAML out
  * and in) on the bundle just built, so that the code cache saved when this process exits holds
@@ -196,6 +197,8 @@ function warm(dir) {
   yaml.parseAllDocuments(text).map((doc) => doc.toJS());
   yaml.stringify(yaml.parseDocument('images:\n  web: 1.0.abcdef12\n').toJS());
 }
+
+module.exports = { loadVendor, LIBRARIES };
 
 // `node bin/vendor.js <folder>`: builds the bundle into that folder (see bundleDir) and warms its code cache.
 if (require.main === module) {

@@ -44,6 +44,14 @@ export function kubernetesVersionOf(project: Project, file: string): string {
   return cluster.kubernetesVersion;
 }
 
+/** `dist/<file>: <Kind/name>: <what the schema says>` for every object of `files` that fails its schema. */
+function schemaFindingsOf(project: Project, files: readonly RenderedFile[]): string[] {
+  return files.filter((f) => f.schema === 'kubernetes').flatMap((file) => {
+    const version = kubernetesVersionOf(project, file.path);
+    return file.objects.flatMap((o) => validateObject(o, version).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`));
+  });
+}
+
 /**
  * Loads and renders the project below `root` and checks every object, reporting all findings.
  * With `scope`, only the folders it picks from the loaded project are rendered and checked.
@@ -52,10 +60,7 @@ export function inspect(root: string, timings?: Record<string, number>, scope?: 
   const phase = timed(timings);
   const project = phase('load sources', () => loadProject(root, load));
   const rendered = phase('construct tree', () => renderProject(project, scope?.(project)));
-  const schemaFindings = phase('validation', () => rendered.filter((f) => f.schema === 'kubernetes').flatMap((file: RenderedFile) => {
-    const version = kubernetesVersionOf(project, file.path);
-    return file.objects.flatMap((o) => validateObject(o, version).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`));
-  }));
+  const schemaFindings = phase('validation', () => schemaFindingsOf(project, rendered));
   const policyFindings = phase('policy', () => checkPolicy(project, rendered));
   return { project, rendered, schemaFindings, policyFindings };
 }
@@ -144,29 +149,19 @@ function renderTagChange(root: string, outdir: string, envName: string, before: 
   // The services whose files are as they were: a tag that did not move (no tag at all, for a public image).
   const was = imagesIn(before);
   const still = new Set(was ? project.services.filter((s) => was[s.name] === environment.images[s.name]).map((s) => `${s.name}.yaml`) : []);
-  const moved = rendered.filter((f) => !still.has(nameOf(f.path)) || !onDisk.has(nameOf(f.path)));
-
-  const schemaFindings = moved.filter((f) => f.schema === 'kubernetes').flatMap((file) => {
-    const version = kubernetesVersionOf(project, file.path);
-    return file.objects.flatMap((o) => validateObject(o, version).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`));
-  });
-  const unchanged = new Set(rendered.filter((f) => !moved.includes(f)).map((f) => f.path));
-  refuseFindings(schemaFindings, checkPolicy(project, rendered, RULES, unchanged));
+  const unchanged = new Set(rendered.map((f) => f.path).filter((file) => still.has(nameOf(file)) && onDisk.has(nameOf(file))));
+  const moved = rendered.filter((f) => !unchanged.has(f.path));
+  refuseFindings(schemaFindingsOf(project, moved), checkPolicy(project, rendered, RULES, unchanged));
 
   const pictures = renderPictures(project, folders);
   const texts = new Map<string, string>([...moved.map((f): [string, string] => [f.path, toYaml(f)]), ...pictures]);
   const keep = new Set([...rendered.map((f) => nameOf(f.path)), ...[...pictures.keys()].map(nameOf)]);
   const writes = new Map([...texts].filter(([file, text]) => readIfFile(path.join(target, nameOf(file))) !== text));
   // What the folder holds beyond the render goes, as a full synth would drop it; so does what a killed write left.
-  const removals = [...onDisk].filter((name) => !keep.has(name) && (!name.startsWith('.') || leftover(name))).map((name) => `${folder}/${name}`);
+  const removals = [...onDisk].filter((name) => !keep.has(name) && (!name.startsWith('.') || (name.includes('.new-') && abandoned(name.slice(name.indexOf('.new-') + 5)))))
+    .map((name) => `${folder}/${name}`);
   writeFiles(outdir, writes, removals);
   return [...writes.keys(), ...removals].sort();
-}
-
-/** Whether `name` is a file staged by `writeFiles` in a process that no longer runs. */
-function leftover(name: string): boolean {
-  const pid = Number(/\.new-(\d+)-\d+$/.exec(name)?.[1]);
-  return pid > 0 && pid !== process.pid && !alive(pid);
 }
 
 /** A file's text, or undefined when there is none. */
@@ -227,9 +222,17 @@ function removeLeftovers(target: string): void {
   const prefix = `.${path.basename(target)}.new-`;
   for (const entry of fs.readdirSync(parent)) {
     if (!entry.startsWith(prefix)) continue;
-    const pid = Number(/^(\d+)-/.exec(entry.slice(prefix.length))?.[1]);
-    if (!pid || !alive(pid) || pid === process.pid) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+    if (abandoned(entry.slice(prefix.length))) fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
   }
+}
+
+/**
+ * Whether what a write staged as `.<name>.new-<pid>-…` (`rest` is what follows `.new-`) was left
+ * by a process that no longer runs, or by this one (which has nothing staged between its writes).
+ */
+function abandoned(rest: string): boolean {
+  const pid = Number(/^(\d+)-/.exec(rest)?.[1]);
+  return !pid || pid === process.pid || !alive(pid);
 }
 
 /** The mode a new folder gets here: that of the folder it replaces, else 0777 less the umask (mkdtemp makes 0700). */

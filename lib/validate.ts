@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { compileFunction } from 'node:vm';
 import { gunzipSync } from 'node:zlib';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { UserError } from './errors';
@@ -73,21 +72,16 @@ function load(file: string): ValidateFunction {
 
 type ModuleFunction = (module: unknown, exports: unknown, require: NodeJS.Require) => void;
 
-/** CommonJS code compiled as the function Node wraps a module in, through V8's code cache kept under `key` (bin/code-cache.js). */
-function compileCached(code: string, filename: string, key: string): ModuleFunction {
-  const cacheFile = path.join(CODE_CACHE, `${key}-${codeCache.codeCacheSuffix()}.bin`);
-  return codeCache.compileCached(`(function (module, exports, require) {${code}\n})`, filename, cacheFile) as ModuleFunction;
-}
-
 /**
  * Runs CommonJS code that is not a file of its own (compressed, or cached elsewhere) as if it were
  * `filename`, and returns its exports. Its `require` resolves from that place: ajv's standalone
- * validators require ajv's small runtime helpers, not ajv itself. With `cacheKey` (a digest of
- * the code), the code V8 makes for it is kept between processes (see CODE_CACHE above).
+ * validators require ajv's small runtime helpers, not ajv itself. The code V8 makes for it is kept
+ * between processes under `cacheKey`, a digest of the code (bin/code-cache.js).
  */
-export function runModule(code: string, filename: string, cacheKey?: string): unknown {
+export function runModule(code: string, filename: string, cacheKey: string): unknown {
+  const cacheFile = path.join(CODE_CACHE, `${cacheKey}-${codeCache.codeCacheSuffix()}.bin`);
+  const moduleFunction = codeCache.compileCached(`(function (module, exports, require) {${code}\n})`, filename, cacheFile) as ModuleFunction;
   const module = { exports: {} as unknown };
-  const moduleFunction: ModuleFunction = cacheKey ? compileCached(code, filename, cacheKey) : compileFunction(code, ['module', 'exports', 'require'], { filename }) as ModuleFunction;
   moduleFunction(module, module.exports, createRequire(filename));
   return module.exports;
 }
