@@ -13,6 +13,8 @@ export default defineCluster({
   targetRevision: 'main',
   vpcCidr: '10.0.0.0/16',
   endpointPublicAccess: true,
-  // The course's Fargate profile: development pods run serverless.
-  fargateNamespaces: ['development'],
+  // The course's cheap option for development: the spot node group. (The course ran development on
+  // Fargate; Istio ambient's node agents do not run there. fargateNamespaces stays a cluster option
+  // for an environment on lattice or none.)
+  spotNamespaces: ['development'],
 });

@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import { HelmApplication, type WebhookCertificate } from './constructs/helm-application';
+import { HelmApplication, type LiveField, type WebhookCertificate } from './constructs/helm-application';
 import type { IrsaRole } from './iam';
 import type { Cluster, Environment } from './model';
 import type { ServiceDefinition } from './service';
@@ -86,13 +86,17 @@ export interface HelmAddOnSpec extends Omit<PlatformAddOn, 'render' | 'chart'> {
   readonly chart: HelmChart;
   /** The webhook certificate its chart generates on every render, which Argo CD must leave as created. */
   readonly webhookCertificate?: WebhookCertificate;
+  /** Fields its controller rewrites on live objects, which Argo CD leaves as they are. */
+  readonly liveFields?: readonly LiveField[];
+  /** Objects rendered beside its Application (a namespace with its Pod Security labels, say). */
+  renderExtra?(scope: Construct, cluster: Cluster, workloads: ClusterWorkloads): void;
   /** Helm values computed from cluster facts and the ARN of the add-on's IRSA role (if it has one). */
   values(cluster: Cluster, roleArn: string | undefined, workloads: ClusterWorkloads): Record<string, unknown>;
 }
 
 /** An add-on installed from its Helm chart by an Argo CD Application (dist/<cluster>/platform/<name>.yaml). */
 export function defineHelmAddOn(spec: HelmAddOnSpec): PlatformAddOn {
-  const { values, webhookCertificate, ...addOn } = spec;
+  const { values, webhookCertificate, liveFields, renderExtra, ...addOn } = spec;
   return {
     ...addOn,
     render(scope, cluster, workloads) {
@@ -104,7 +108,9 @@ export function defineHelmAddOn(spec: HelmAddOnSpec): PlatformAddOn {
         syncWave: spec.syncWave,
         values: values(cluster, role ? roleArn(cluster, role.roleName) : undefined, workloads),
         webhookCertificate,
+        liveFields,
       });
+      renderExtra?.(scope, cluster, workloads);
     },
   };
 }

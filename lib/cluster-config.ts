@@ -1,7 +1,7 @@
 import type { PlatformAddOn } from './addon';
 import type { IrsaRole } from './iam';
 import type { Cluster, Environment } from './model';
-import { roleArn, vpcCidrOf } from './naming';
+import { roleArn, SPOT_NODE_LABELS, vpcCidrOf } from './naming';
 import type { ServiceDefinition } from './service';
 
 /** Node group sizes and types: the course's cluster. */
@@ -94,7 +94,11 @@ export function clusterConfig(cluster: Cluster, roles: readonly IrsaRole[]): Rec
       { name: 'coredns' },
       { name: 'kube-proxy' },
       // EKS add-ons an add-on file asks for (platform/cloudwatch-observability.ts), each with its role.
-      ...roles.filter((role) => role.eksAddOn).map((role) => ({ name: role.eksAddOn!, serviceAccountRoleARN: roleArn(cluster, role.roleName) })),
+      ...roles.filter((role) => role.eksAddOn).map((role) => ({
+        name: role.eksAddOn!,
+        ...(role.eksAddOnVersion ? { version: role.eksAddOnVersion } : {}),
+        serviceAccountRoleARN: roleArn(cluster, role.roleName),
+      })),
     ],
     managedNodeGroups: [{
       name: 'eks-node-group-managed-nodes',
@@ -122,7 +126,7 @@ export function clusterConfig(cluster: Cluster, roles: readonly IrsaRole[]): Rec
         onDemandPercentageAboveBaseCapacity: 0,
         spotAllocationStrategy: 'price-capacity-optimized',
       },
-      labels: { lifecycle: 'Ec2Spot' },
+      labels: { ...SPOT_NODE_LABELS },
     }],
     ...((cluster.fargateNamespaces ?? []).length > 0 ? {
       fargateProfiles: [{

@@ -49,6 +49,8 @@ export interface IrsaRole {
   readonly wellKnownPolicies?: Readonly<Record<string, boolean>>;
   /** The EKS add-on whose service account this is: eksctl installs that add-on with this role. */
   readonly eksAddOn?: string;
+  /** The add-on version eksctl installs (`latest`, or an exact one), where its default version is not enough. @default EKS's default version */
+  readonly eksAddOnVersion?: string;
 }
 
 export function policy(...statements: PolicyStatement[]): PolicyDocument {

@@ -4,6 +4,7 @@ import { parseContext } from './context';
 import { UserError } from './errors';
 import type { PlatformAddOn } from './addon';
 import type { Cluster, ClusterDefinition, Environment } from './model';
+import { MESH_PROVIDERS } from './mesh';
 import { parseOverlay } from './overlay';
 import { checkService, checkServices } from './service-check';
 import { kubernetesVersions, noSchemaFor } from './validate';
@@ -190,6 +191,28 @@ export function environmentNamed(project: Project, name: string): Environment {
 }
 
 /**
+ * Where the cluster file puts a namespace must suit its environment's mesh: a provider whose data
+ * plane cannot serve Fargate pods is refused on a Fargate namespace; a namespace is on Fargate or
+ * on the spot nodes, not both.
+ */
+export function checkPlacement(clusters: readonly Cluster[], environments: readonly Environment[]): void {
+  for (const cluster of clusters) {
+    const where = `clusters/${cluster.name}.ts`;
+    const mine = environments.filter((e) => e.cluster === cluster.name);
+    const fargate = cluster.fargateNamespaces ?? [];
+    const spot = cluster.spotNamespaces ?? [];
+    const both = fargate.filter((n) => spot.includes(n));
+    if (both.length > 0) throw new UserError(`${where}: namespace "${both[0]}" is in both fargateNamespaces and spotNamespaces; its pods run on one or the other`);
+    for (const environment of mine.filter((e) => fargate.includes(e.namespace))) {
+      const refusal = MESH_PROVIDERS[environment.mesh]?.notOnFargate;
+      if (refusal) {
+        throw new UserError(`${where}: fargateNamespaces: ${environment.namespace} is environment ${environment.name}, whose mesh ${environment.mesh} (environments/${environment.name}.yaml) cannot run on Fargate: ${refusal}; take the namespace off Fargate (spotNamespaces, or the managed nodes) or choose mesh lattice or none`);
+      }
+    }
+  }
+}
+
+/**
  * Reads the project below `root` (with `scope`, only the overlays it names and the files of their
  * clusters: see LoadScope). Throws a UserError naming the file at the first problem.
  */
@@ -197,10 +220,13 @@ export function loadProject(root: string, scope?: LoadScope): Project {
   const services = loadServices(root);
   if (!scope) {
     const clusters = loadClusters(root);
-    return { root, clusters, services, environments: loadEnvironments(root, services, clusters.map((c) => c.name)), addOns: loadAddOns(root) };
+    const environments = loadEnvironments(root, services, clusters.map((c) => c.name));
+    checkPlacement(clusters, environments);
+    return { root, clusters, services, environments, addOns: loadAddOns(root) };
   }
   // Scoped: the clusters the chosen overlays run on are the only cluster files loaded.
   const environments = loadEnvironments(root, services, clusterNames(root), scope);
   const clusters = loadClusters(root, new Set(environments.map((e) => e.cluster)));
+  checkPlacement(clusters, environments);
   return { root, clusters, services, environments, addOns: loadAddOns(root) };
 }

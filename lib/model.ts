@@ -31,8 +31,18 @@ export interface ClusterDefinition {
    * turn this off after bootstrap for the private cluster the course recommends. @default true
    */
   readonly endpointPublicAccess?: boolean;
-  /** Namespaces whose pods run on Fargate. @default [] */
+  /**
+   * Namespaces whose pods run on Fargate (a Fargate profile selects them). Their environments'
+   * mesh must run there: `lattice` or `none`, not `istio` (its node agents are DaemonSets) — synth
+   * refuses that pair. @default []
+   */
   readonly fargateNamespaces?: readonly string[];
+  /**
+   * Namespaces whose pods run on the spot node group (the course's cheap option: a nodeSelector on
+   * its `lifecycle: Ec2Spot` label; the termination handler drains a node before AWS reclaims it).
+   * Other namespaces' pods go wherever the scheduler puts them. @default []
+   */
+  readonly spotNamespaces?: readonly string[];
 }
 
 /** Facts that exist only in the AWS account, cached from SSM in clusters/<cluster>.context.json. */

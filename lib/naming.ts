@@ -76,3 +76,11 @@ export function publicHost(cluster: Cluster, environment: Environment, hostLabel
 export function vpcCidrOf(cluster: Cluster): string {
   return cluster.vpcCidr ?? '10.0.0.0/16';
 }
+
+/** The Kubernetes service account of a Bookstore service's pods: its IRSA role trusts it, and it is the pods' mesh identity. */
+export function serviceAccountOf(service: string): string {
+  return `${service}-iam-service-account`;
+}
+
+/** The label of the spot node group's nodes (lib/cluster-config.ts), which a spot namespace's pods select. */
+export const SPOT_NODE_LABELS: Readonly<Record<string, string>> = { lifecycle: 'Ec2Spot' };

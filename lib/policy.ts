@@ -7,8 +7,8 @@ import { meshProviderOf } from './mesh';
 import { PRODUCTION_MIN_REPLICAS } from './model';
 import { atLeast, auditLevel, baselineViolations, containersOf, podSecurityLevel, POD_SECURITY_EXCEPTION_ANNOTATION, weakest } from './pod-security';
 import { SYNC_OPTIONS } from './addon';
-import { ecrRegistry } from './naming';
-import { callersOf } from './service';
+import { ecrRegistry, serviceAccountOf } from './naming';
+import { callersOf, serviceNameOf } from './service';
 
 /** One broken rule: where (file below dist/, kind/name) and which rule, with what is wrong. */
 export interface Finding {
@@ -193,9 +193,24 @@ export const NETWORK_DEFAULT_DENY: Rule = {
     ? [] : ['has no default-deny ingress NetworkPolicy (podSelector: {}, policyTypes: [Ingress], no rules)']),
 };
 
+/**
+ * The Bookstore services whose identities (service accounts) an ALLOW AuthorizationPolicy on this
+ * Service admits, sorted; undefined where no AuthorizationPolicy targets the Service. Principals of
+ * anything else (an ingress gateway) are not services' and are left out.
+ */
+function identityCallers(namespace: string | undefined, serviceName: string, context: RuleContext): string[] | undefined {
+  const policies = context.siblings.filter((o) => o.kind === 'AuthorizationPolicy' && o.metadata?.namespace === namespace
+    && (o.spec?.targetRefs ?? []).some((t: any) => t.kind === 'Service' && t.name === serviceName));
+  if (policies.length === 0) return undefined;
+  const principals = policies.filter((p) => (p.spec.action ?? 'ALLOW') === 'ALLOW')
+    .flatMap((p) => (p.spec.rules ?? []).flatMap((r: any) => (r.from ?? []).flatMap((f: any) => f.source?.principals ?? [])));
+  const accounts = new Set(principals.filter((p: string) => p.startsWith(`cluster.local/ns/${namespace}/sa/`)).map((p: string) => p.slice(p.lastIndexOf('/') + 1)));
+  return context.project.services.filter((s) => accounts.has(serviceAccountOf(s.name))).map((s) => s.name).sort();
+}
+
 export const NETWORK_ALLOW: Rule = {
   id: 'network-allow',
-  description: "each workload admits exactly the callers its service's declared backends imply, plus the VPC (ALB, kubelet); never everyone",
+  description: "each workload admits exactly the callers its service's declared backends imply (by pod in its NetworkPolicy, or by identity in its mesh's AuthorizationPolicy), plus its data plane's sources; never everyone",
   acrossObjects: true,
   applies: (object, context) => isWorkload(object) && context.environment !== undefined,
   check(object, context) {
@@ -215,8 +230,17 @@ export const NETWORK_ALLOW: Rule = {
     }
     const admitted = rules.flatMap((r: any) => r.from ?? []).map((p: any) => p.podSelector?.matchLabels?.['app.kubernetes.io/name']).filter(Boolean).sort();
     const name = object.metadata?.name;
+    const service = serviceOf(object, context);
+    if (!service) return out;
     const declared = callersOf(context.project.services, name).sort();
-    if (serviceOf(object, context) && admitted.join() !== declared.join()) {
+    // Where a mesh admits callers by identity (an AuthorizationPolicy on the service's Service), the
+    // identities it admits must be the declared callers, and the network may admit no other caller's pods.
+    const byIdentity = identityCallers(object.metadata?.namespace, serviceNameOf(service), context);
+    if (byIdentity) {
+      if (byIdentity.join() !== declared.join()) out.push(`its AuthorizationPolicy admits the identities of [${byIdentity.join(', ')}] but the services declaring it as a backend are [${declared.join(', ')}]`);
+      const extra = admitted.filter((a: string) => !declared.includes(a));
+      if (extra.length > 0) out.push(`admits pods of [${extra.join(', ')}], which do not declare it as a backend`);
+    } else if (admitted.join() !== declared.join()) {
       out.push(`admits pods of [${admitted.join(', ')}] but the services declaring it as a backend are [${declared.join(', ')}]`);
     }
     return out;

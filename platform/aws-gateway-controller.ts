@@ -1,7 +1,5 @@
-import * as argo from '../imports/argoproj.io';
 import * as gateway from '../imports/gateway.networking.k8s.io';
 import { CLUSTER_RBAC, CRDS, CUSTOM_RESOURCE_SYNC, WEBHOOKS, defineAddOn, type HelmChart } from '../lib/addon';
-import { ARGOCD_NAMESPACE } from '../lib/charts/argocd';
 import { HelmApplication } from '../lib/constructs/helm-application';
 import { policy } from '../lib/iam';
 import { usesMesh } from '../lib/mesh';
@@ -14,11 +12,6 @@ export const defaultProps = {
   chart: { repository: 'public.ecr.aws/aws-application-networking-k8s', chart: 'aws-gateway-controller-chart', version: 'v2.1.3' } satisfies HelmChart,
   namespace: 'aws-application-networking-system',
   serviceAccount: 'gateway-api-controller',
-  /**
-   * The Gateway API standard CRDs the controller v2.1 is built against (v1.5; "not compatible with
-   * prior versions"): installed from the upstream tag by their own Application, not copied here.
-   */
-  gatewayApi: { repository: 'https://github.com/kubernetes-sigs/gateway-api', version: 'v1.5.1', path: 'config/crd/standard' },
 } as const;
 
 /** The controller's name in Gateway API objects (its GatewayClass). */
@@ -69,24 +62,20 @@ export function controllerPolicy(cluster: Cluster) {
 
 /**
  * The AWS Gateway API Controller (Amazon VPC Lattice), App Mesh's successor on EKS: rendered only
- * on a cluster where some environment chose `mesh: lattice`. Its Gateway API CRDs come first (their
- * own Application, wave 0), then the chart (its own CRDs, the controller) and the GatewayClass.
+ * on a cluster where some environment chose `mesh: lattice`. The Gateway API CRDs it is built against
+ * come first (platform/gateway-api-crds.ts, wave 0), then the chart (its own CRDs, the controller) and the GatewayClass.
  */
 export default defineAddOn({
   name: 'aws-gateway-controller',
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
-  sourceRepositories: [defaultProps.gatewayApi.repository],
   // After ExternalDNS (wave 2): the controller writes DNSEndpoints only if their CRD exists when it starts.
   syncWave: 3,
-  // The Gateway API CRDs (their own Application, wave 0) and the controller's CRDs (its chart).
-  crdGroups: ['gateway.networking.k8s.io', 'application-networking.k8s.aws'],
+  // The controller's CRDs (its chart); the Gateway API CRDs are platform/gateway-api-crds.ts's.
+  crdGroups: ['application-networking.k8s.aws'],
   appliesTo: ({ environments }) => usesMesh(environments, 'lattice'),
   clusterKinds: [
     CRDS, ...CLUSTER_RBAC, ...WEBHOOKS,
-    // The Gateway API bundle's safe-upgrades admission policy.
-    { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' },
-    { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' },
     { group: 'gateway.networking.k8s.io', kind: 'GatewayClass' },
   ],
   irsa: (cluster) => ({
@@ -96,21 +85,6 @@ export default defineAddOn({
     policy: controllerPolicy(cluster),
   }),
   render(scope, cluster) {
-    const { gatewayApi } = defaultProps;
-    new argo.Application(scope, 'gateway-api-crds', {
-      metadata: { name: 'gateway-api-crds', namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': '0' } },
-      spec: {
-        project: 'platform',
-        source: { repoUrl: gatewayApi.repository, targetRevision: gatewayApi.version, path: gatewayApi.path },
-        destination: { server: 'https://kubernetes.default.svc', namespace: defaultProps.namespace },
-        syncPolicy: {
-          // CRDs are kept when the Application goes: deleting them would delete every Gateway and route.
-          automated: { prune: false, selfHeal: true },
-          syncOptions: ['ServerSideApply=true'],
-          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
-        },
-      },
-    });
     new HelmApplication(scope, 'application', {
       name: 'aws-gateway-controller',
       namespace: defaultProps.namespace,

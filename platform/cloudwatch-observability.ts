@@ -1,4 +1,5 @@
 import { defineAddOn } from '../lib/addon';
+import { usesMesh } from '../lib/mesh';
 
 /** The namespace and service account of the add-on's CloudWatch agent (the add-on creates both). */
 const NAMESPACE = 'amazon-cloudwatch';
@@ -11,7 +12,9 @@ const SERVICE_ACCOUNT = 'cloudwatch-agent';
  * (a service's `tracing` field), and the agent sends their traces to X-Ray. The EKS add-on, not the
  * Helm chart: the add-on takes an IRSA role (`serviceAccountRoleARN`), the chart's agent service
  * account takes no annotation. eksctl installs it with the cluster, so nothing of it is synced by
- * Argo CD. Only on a cluster where some service declares `tracing`.
+ * Argo CD. Its agent also serves OTLP (port 4317, from add-on 8.0.0), where Istio's waypoints send
+ * their spans (lib/mesh/istio.ts). Only on a cluster where some service declares `tracing` or some
+ * environment uses `mesh: istio`.
  */
 export default defineAddOn({
   name: 'cloudwatch-observability',
@@ -20,14 +23,17 @@ export default defineAddOn({
   // The operator's CRDs come with the EKS add-on; nothing here uses them (the operator brings its own Instrumentation).
   crdGroups: [],
   clusterKinds: [],
-  appliesTo: ({ environments, services }) => environments.length > 0 && services.some((s) => s.tracing !== undefined),
-  irsa: (cluster) => ({
+  appliesTo: ({ environments, services }) => environments.length > 0 && (services.some((s) => s.tracing !== undefined) || usesMesh(environments, 'istio')),
+  irsa: (cluster, { environments }) => ({
     namespace: NAMESPACE,
     serviceAccount: SERVICE_ACCOUNT,
     roleName: `${cluster.name}-cloudwatch-agent`,
     // The two AWS managed policies the add-on's documentation names for Container Insights and Application Signals.
     managedPolicyArns: ['arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy', 'arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess'],
     eksAddOn: 'amazon-cloudwatch-observability',
+    // The agent's OTLP endpoint, where Istio's waypoints send spans, is in add-on 8.0.0 and later
+    // (CloudWatch user guide, "OTLP ingestion"); EKS's default add-on version may be older.
+    ...(usesMesh(environments, 'istio') ? { eksAddOnVersion: 'latest' } : {}),
   }),
   render() {
     // An EKS add-on: eksctl installs it (dist/<cluster>/cluster/cluster.yaml); no object of it is synced.

@@ -31,6 +31,8 @@ export interface ChartValues {
 /** Maps the chart fills with free-form entries although values.yaml gives some: every key is allowed below them. */
 export const FREE_FORM: Readonly<Record<string, readonly string[]>> = {
   'argo-cd': ['configs.cm', 'configs.params', 'configs.rbac', 'configs.repositories'],
+  // templates/configmap.yaml writes meshConfig as it is into the mesh config (Istio's MeshConfig, istio.mesh.v1alpha1).
+  'istiod': ['meshConfig'],
 };
 
 export function helmApplications(files: readonly RenderedFile[]): ChartValues[] {
@@ -70,13 +72,39 @@ function chartFolder(chartsDir: string, chart: string, version: string): string 
   return dir;
 }
 
+/**
+ * Keys every Istio chart reads although its values.yaml does not list them (templates/zzz_profile.yaml):
+ * `profile` loads files/profile-<name>.yaml, which must exist.
+ */
+const PROFILE_KEY = 'profile';
+
+/**
+ * The chart's defaults as a user sets them. Istio's charts nest theirs under
+ * `_internal_defaults_do_not_set` (templates/zzz_profile.yaml merges a profile, then the user's values,
+ * over them): a real key is one below it, set at the top level, plus `profile`.
+ */
+function chartDefaults(dir: string): Values {
+  const values = (YAML.parse(fs.readFileSync(path.join(dir, 'values.yaml'), 'utf8')) ?? {}) as Values;
+  const nested = values._internal_defaults_do_not_set;
+  if (!isMap(nested)) return values;
+  return { ...nested, [PROFILE_KEY]: null };
+}
+
+/** `profile: <name>` of an Istio chart names one of its files/profile-<name>.yaml. */
+function profileFindings(app: ChartValues, dir: string, where: string): string[] {
+  const profile = app.values[PROFILE_KEY];
+  if (profile === undefined || !isMap((YAML.parse(fs.readFileSync(path.join(dir, 'values.yaml'), 'utf8')) ?? {})._internal_defaults_do_not_set)) return [];
+  return fs.existsSync(path.join(dir, 'files', `profile-${String(profile)}.yaml`)) ? [] : [`${app.application}: profile: ${String(profile)} is not a profile of ${where} (files/profile-*.yaml)`];
+}
+
 /** Findings for one Application's values: `<application>: <path>: …`. */
 export function checkValues(app: ChartValues, chartsDir: string): string[] {
   const dir = chartFolder(chartsDir, app.chart, app.version);
-  const defaults = (YAML.parse(fs.readFileSync(path.join(dir, 'values.yaml'), 'utf8')) ?? {}) as Values;
+  const defaults = chartDefaults(dir);
   const where = `${app.chart}-${app.version}`;
   const findings = unknownPaths(app.values, defaults, '', FREE_FORM[app.chart] ?? [])
     .map((p) => `${app.application}: ${p}: not a key of ${where}/values.yaml`);
+  findings.push(...profileFindings(app, dir, where));
   const schemaFile = path.join(dir, 'values.schema.json');
   if (fs.existsSync(schemaFile)) {
     const { $schema: _draft, ...schema } = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));

@@ -92,6 +92,9 @@ function crdSchemas(): Array<{ key: string; schema: Schema }> {
         // Status is written by controllers, never by us; metadata gets the real ObjectMeta schema.
         delete schema.properties.status;
         schema.properties.metadata = { $ref: OBJECT_META };
+        // Some CRDs (Istio's) list only spec and status: every object has these two.
+        schema.properties.apiVersion ??= { type: 'string' };
+        schema.properties.kind ??= { type: 'string' };
         out.push({ key: `${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, schema });
       }
     }

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WAVES } from '../lib/charts/argocd';
+import { meshProviderOf } from '../lib/mesh';
+import { addOnsOf } from '../lib/render';
 import { synthesize } from '../lib/synth';
 import { allObjects, find, linkProject, rendered } from './helpers';
 
@@ -53,14 +55,16 @@ describe('Argo CD objects of eks-acg', () => {
     }
   });
 
-  it('the bookstore project allows only this repository, the environment namespaces and their Namespace and their mesh provider\'s ServiceNetwork', () => {
+  it('the bookstore project allows only this repository, the environment namespaces and their Namespace and their mesh providers\' cluster-scoped kinds', () => {
     const project = find(argocd('projects'), 'AppProject', 'bookstore');
     expect(project.spec.sourceRepos).toEqual([REPO]);
     expect(project.spec.destinations).toEqual([
       { server: 'https://kubernetes.default.svc', namespace: 'development' },
       { server: 'https://kubernetes.default.svc', namespace: 'production' },
     ]);
-    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }, { group: 'application-networking.k8s.aws', kind: 'ServiceNetwork' }]);
+    const kinds = rendered().project.environments.filter((e) => e.cluster === 'eks-acg').flatMap((e) => meshProviderOf(e).clusterKinds)
+      .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i);
+    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }, ...kinds]);
   });
 
   it('every cluster-scoped object an environment renders is allowed by the bookstore project', () => {
@@ -141,7 +145,7 @@ describe('Argo CD manages itself', () => {
 
   it('declares every OCI chart repository the add-ons use, public: no credentials', () => {
     const { project } = rendered();
-    const oci = project.addOns.flatMap((a) => (a.chart && !a.chart.repository.startsWith('https://') ? [a.chart.repository] : []));
+    const oci = addOnsOf(project, 'eks-acg').flatMap((a) => (a.chart && !a.chart.repository.startsWith('https://') ? [a.chart.repository] : []));
     expect(oci.length).toBeGreaterThan(0);
     const repositories = Object.values(app().spec.source.helm.valuesObject.configs.repositories) as any[];
     for (const url of oci) expect(repositories).toContainEqual({ url, name: url, type: 'helm', enableOCI: 'true' });

@@ -86,6 +86,12 @@ describe.each(PROVIDERS)('mesh provider %s', (name) => {
             expect(listener.port).toBe(containerPort);
             expect(route.spec.rules[0].backendRefs).toEqual([{ name: svc.metadata.name, kind: 'Service', port: svcPort.port }]);
             expect(one(env, 'TargetGroupPolicy', target.name).spec.healthCheck.port).toBe(containerPort);
+          } else if (name === 'istio') {
+            // The caller names the Service; the waypoint applies the VirtualService of its FQDN at the same port.
+            expect(hostname).toBe(svc.metadata.name);
+            const route = one(env, 'VirtualService', target.name);
+            expect(route.spec.hosts).toEqual([`${svc.metadata.name}.${env}.svc.cluster.local`]);
+            expect(route.spec.http[0].route).toEqual([{ destination: { host: route.spec.hosts[0], port: { number: containerPort } } }]);
           } else {
             expect(hostname).toBe(svc.metadata.name);
           }
@@ -137,16 +143,27 @@ describe.each(PROVIDERS)('mesh provider %s', (name) => {
 
   it('reports each declared behaviour it does not enforce, one line per environment', () => {
     const missing = notEnforced(MESH_PROVIDERS[name], project.services);
-    const lines = meshReport(project).filter((l) => l.startsWith('synth: '));
+    const lines = meshReport(project).filter((l) => l.startsWith('synth: ') && l.includes(' does not enforce: '));
     if (missing.length === 0) expect(lines).toEqual([]);
     else expect(lines).toEqual(project.environments.map((e) => `synth: ${e.name} (${name}) does not enforce: ${missing.join(', ')}`));
     if (name === 'lattice') expect(missing).toEqual(expect.arrayContaining(['retries', 'request timeout']));
+    if (name === 'istio') expect(missing).toEqual([]);
   });
 
-  it('renders the Gateway API controller only under lattice, and the App Mesh controller only under appmesh', () => {
+  it('reports what it enforces, each behaviour with the object that does it, one line per environment', () => {
+    const provider = MESH_PROVIDERS[name];
+    const lines = meshReport(project).filter((l) => l.startsWith('synth: ') && l.includes(' enforces: '));
+    expect(lines).toHaveLength(project.environments.length);
+    for (const [behaviour, how] of Object.entries(provider.enforces)) for (const line of lines) expect(line).toContain(`${behaviour} (${how})`);
+    if (name === 'istio') expect(Object.keys(provider.enforces).sort()).toEqual(['mTLS', 'per-caller authorization', 'request timeout', 'retries', 'routing', 'tracing']);
+  });
+
+  it('renders the Gateway API controller only under lattice, the App Mesh controller only under appmesh, Istio only under istio', () => {
     const addOns = new Set(objects.filter(({ file }) => /\/platform\//.test(file)).map(({ file }) => path.basename(file, '.yaml')));
     expect(addOns.has('aws-gateway-controller')).toBe(name === 'lattice');
     expect(addOns.has('appmesh-controller')).toBe(name === 'appmesh');
+    for (const istio of ['istio-base', 'istiod', 'istio-cni', 'ztunnel']) expect([istio, addOns.has(istio)]).toEqual([istio, name === 'istio']);
+    expect(addOns.has('gateway-api-crds')).toBe(name === 'lattice' || name === 'istio');
     const roles = objects.find(({ file }) => file.endsWith('cluster/cluster.yaml'))!.object.iam.serviceAccounts.map((sa: any) => sa.roleName);
     expect(roles.includes('eks-acg-aws-gateway-controller')).toBe(name === 'lattice');
     expect(roles.includes('eks-acg-appmesh-controller')).toBe(name === 'appmesh');

@@ -44,10 +44,11 @@ describe('schema validation of dist/', () => {
   });
 
   it('catches a value outside a CRD enum', () => {
-    const policy = structuredClone(find('eks-acg/development/clients-api.yaml', 'TargetGroupPolicy', 'clients-api'));
-    policy.spec.healthCheck.protocol = 'HTPP';
+    const policy = { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'development' }, spec: { mtls: { mode: 'STRICT' } } };
+    expect(validateObject(policy, version())).toEqual([]);
+    policy.spec.mtls.mode = 'STRICTER';
     expect(validateObject(policy, version()).map((f) => f.message)).toEqual([
-      '/spec/healthCheck/protocol: must be one of HTTP, HTTPS',
+      '/spec/mtls/mode: must be one of UNSET, DISABLE, PERMISSIVE, STRICT',
     ]);
   });
 

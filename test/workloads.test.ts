@@ -2,6 +2,8 @@ import { loadProject } from '../lib/load';
 import { callersOf, serviceNameOf } from '../lib/service';
 import { ALB_READINESS_GATE_LABEL } from '../lib/charts/environment';
 import { LATTICE_CIDRS, LATTICE_READINESS_GATE_LABEL, latticeHost, serviceNetworkName } from '../lib/mesh/lattice';
+import { HBONE_PORT, KUBELET_PROBE_SOURCE, WAYPOINT } from '../lib/mesh/istio';
+import { meshProviderOf } from '../lib/mesh';
 import { allObjects, find, objectsIn, ROOT } from './helpers';
 
 // Everything expected here comes from the project model, so a service, environment or cluster added
@@ -91,10 +93,15 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
     it(`is published at https://${host}${suffix}.<base domain> through the environment's shared ALB`, () => {
       const ingress = find(file(name), 'Ingress', name);
       expect(ingress.spec.ingressClassName).toBe('alb');
-      expect(ingress.spec.rules).toEqual([{
-        host: `${host}${suffix}.${domain}`,
-        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: service, port: { name: 'http' } } } }] },
-      }]);
+      // Straight to the service's pods, or through the mesh provider's ingress gateway (Istio's, into the mesh over mTLS).
+      const gateway = meshProviderOf(environment).ingressGateway;
+      const backend = gateway ? { service: { name: gateway.serviceName, port: { number: gateway.port } } } : { service: { name: service, port: { name: 'http' } } };
+      expect(ingress.spec.rules).toEqual([{ host: `${host}${suffix}.${domain}`, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }]);
+      if (gateway) {
+        expect(ingress.metadata.annotations).toMatchObject({
+          'alb.ingress.kubernetes.io/healthcheck-port': String(gateway.healthCheckPort), 'alb.ingress.kubernetes.io/healthcheck-path': gateway.healthCheckPath,
+        });
+      }
       expect(ingress.metadata.annotations).toMatchObject({
         'alb.ingress.kubernetes.io/group.name': env,
         'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
@@ -161,7 +168,7 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
     }
   });
 
-  it(`admits to each service the pods of the services that declare it as a backend, the VPC${environment.mesh === 'lattice' ? ' and VPC Lattice' : ''}`, () => {
+  (environment.mesh === 'istio' ? it.skip : it)(`admits to each service the pods of the services that declare it as a backend, the VPC${environment.mesh === 'lattice' ? ' and VPC Lattice' : ''}`, () => {
     for (const { name, port } of SERVICES) {
       const policy = find(file(name), 'NetworkPolicy', name);
       expect(policy.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': name } });
@@ -173,6 +180,20 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
       expect(policy.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: cluster.vpcCidr ?? '10.0.0.0/16' } }, ...peers], ports: [{ port, protocol: 'TCP' }] });
       for (const rule of policy.spec.ingress) expect(rule.ports).toEqual([{ port, protocol: 'TCP' }]);
     }
+  });
+
+  whenMesh('istio')('admits to each service HBONE from the waypoint only, and the kubelet\'s probes from istio-cni\'s address on its port (callers are admitted by identity)', () => {
+    for (const { name, port } of SERVICES) {
+      const policy = find(file(name), 'NetworkPolicy', name);
+      expect(policy.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': name } });
+      expect(policy.spec.ingress).toEqual([
+        { from: [{ podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': WAYPOINT } } }], ports: [{ port: HBONE_PORT, protocol: 'TCP' }] },
+        { from: [{ ipBlock: { cidr: KUBELET_PROBE_SOURCE } }], ports: [{ port, protocol: 'TCP' }] },
+      ]);
+    }
+  });
+
+  it('denies every other ingress to the namespace\'s pods', () => {
     expect(find(file('namespace'), 'NetworkPolicy', 'default-deny-ingress').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
   });
 

@@ -5,7 +5,7 @@ import * as kplus from 'cdk8s-plus-29';
 import { k8s } from 'cdk8s-plus-29';
 import { UserError } from '../errors';
 import type { ServiceContext } from '../model';
-import { ecrImage, serviceLabels, serviceRoleArn, tableName, vpcCidrOf } from '../naming';
+import { ecrImage, serviceAccountOf, serviceLabels, serviceRoleArn, SPOT_NODE_LABELS, tableName } from '../naming';
 import type { ServiceDefinition } from '../service';
 import type { MeshProvider, MeshScope } from '../mesh';
 import { ServiceRole } from './service-role';
@@ -51,7 +51,7 @@ export class BookstoreService extends Construct {
 
     // Its AWS side first: Argo CD creates the table and the role (wave -1) before the pods that use them.
     if (service.table) new ServiceTable(this, 'table', { service: service.name, table: service.table, environment, labels });
-    const serviceAccountName = `${service.name}-iam-service-account`;
+    const serviceAccountName = serviceAccountOf(service.name);
     new ServiceRole(this, 'role', { cluster, environment, service, serviceAccount: serviceAccountName, labels });
 
     // The pods call AWS (DynamoDB, and whatever their mesh provider's sidecars call) with that role (IRSA).
@@ -124,6 +124,10 @@ export class BookstoreService extends Construct {
       }],
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: podLabels }));
+    // A spot namespace's pods run on the spot node group only.
+    if ((cluster.spotNamespaces ?? []).includes(namespace)) {
+      ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', { ...SPOT_NODE_LABELS }));
+    }
     const container = this.deployment.containers[0];
     // Spread over zones (hard in production: a zone outage takes at most a third) and nodes (soft).
     // pod-template-hash: each rollout's new pods are spread among themselves.
@@ -174,10 +178,18 @@ export class BookstoreService extends Construct {
     });
 
     const host = context.hostOf(service.name);
-    const healthCheck = 'httpPath' in service.health
-      ? { 'alb.ingress.kubernetes.io/healthcheck-path': service.health.httpPath, 'alb.ingress.kubernetes.io/success-codes': '200' }
-      // No path answers 200 without data: any HTTP answer shows the process serves.
-      : { 'alb.ingress.kubernetes.io/healthcheck-path': '/', 'alb.ingress.kubernetes.io/success-codes': '200-499' };
+    // Under a provider with an ingress gateway the ALB targets the gateway's pods and checks their
+    // readiness port; otherwise the service's pods and their path.
+    const gateway = provider.ingressGateway;
+    const healthCheck: Record<string, string> = gateway
+      ? { 'alb.ingress.kubernetes.io/healthcheck-port': String(gateway.healthCheckPort), 'alb.ingress.kubernetes.io/healthcheck-path': gateway.healthCheckPath, 'alb.ingress.kubernetes.io/success-codes': '200' }
+      : 'httpPath' in service.health
+        ? { 'alb.ingress.kubernetes.io/healthcheck-path': service.health.httpPath, 'alb.ingress.kubernetes.io/success-codes': '200' }
+        // No path answers 200 without data: any HTTP answer shows the process serves.
+        : { 'alb.ingress.kubernetes.io/healthcheck-path': '/', 'alb.ingress.kubernetes.io/success-codes': '200-499' };
+    const backend = gateway
+      ? { service: { name: gateway.serviceName, port: { number: gateway.port } } }
+      : { service: { name: this.serviceName, port: { name: 'http' } } };
     new k8s.KubeIngress(this, 'ingress', {
       metadata: metadata(service.name, {
         annotations: {
@@ -197,30 +209,25 @@ export class BookstoreService extends Construct {
         ingressClassName: 'alb',
         rules: [{
           host,
-          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: this.serviceName, port: { name: 'http' } } } }] },
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend }] },
         }],
       },
     });
 
     // Who may connect, from the same declarations that feed the mesh and the env vars: the pods of
-    // the services that name this one as a backend, the VPC (the ALB's targets are these pods'
-    // IPs; the kubelet's probes come from the nodes), and the mesh provider's data plane (VPC Lattice
-    // connects from its own addresses). Envoy-to-envoy traffic uses the same port.
-    const callers = context.callersOf(service.name);
-    const ports = [{ port: k8s.IntOrString.fromNumber(service.port), protocol: 'TCP' }];
+    // the services that name this one as a backend, and what the mesh provider's data plane connects
+    // from (the VPC for the ALB and the kubelet, VPC Lattice's addresses, a waypoint's HBONE port).
+    const callers = context.callersOf(service.name).map((caller) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': caller } } }));
     new k8s.KubeNetworkPolicy(this, 'network-policy', {
       metadata: metadata(service.name),
       spec: {
         podSelector: { matchLabels: podLabels },
         policyTypes: ['Ingress'],
-        ingress: [
-          ...(callers.length > 0 ? [{ from: callers.map((caller) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': caller } } })), ports }] : []),
-          { from: [{ ipBlock: { cidr: vpcCidrOf(cluster) } }, ...provider.dataPlanePeers(props.mesh)], ports },
-        ],
+        ingress: provider.networkIngress(props.mesh, service, callers),
       },
     });
 
-    provider.renderService(this, props.mesh, { service, serviceName: this.serviceName, labels, podLabels });
+    provider.renderService(this, props.mesh, { service, serviceName: this.serviceName, labels, podLabels, host });
   }
 
   private image(service: ServiceDefinition, context: ServiceContext): string {

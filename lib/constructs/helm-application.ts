@@ -13,6 +13,20 @@ export interface HelmApplicationProps {
   readonly syncWave: number;
   /** The admission webhook certificate the chart generates anew on every render (see WebhookCertificate). */
   readonly webhookCertificate?: WebhookCertificate;
+  /** Fields a controller of the chart rewrites on the live objects (see LiveField), which Argo CD must leave as they are. */
+  readonly liveFields?: readonly LiveField[];
+}
+
+/**
+ * A field of a chart's object that its controller sets at run time (istiod patches its webhooks'
+ * `caBundle` and turns their `failurePolicy` to Fail once it serves): without an ignoreDifferences
+ * entry, self-heal would put the rendered value back on every sync.
+ */
+export interface LiveField {
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly jqPathExpressions: readonly string[];
 }
 
 /**
@@ -48,6 +62,10 @@ export function webhookCertificateDifferences(certificate: WebhookCertificate, n
 export class HelmApplication extends Construct {
   constructor(scope: Construct, id: string, props: HelmApplicationProps) {
     super(scope, id);
+    const ignored = [
+      ...(props.webhookCertificate ? webhookCertificateDifferences(props.webhookCertificate, props.namespace) : []),
+      ...(props.liveFields ?? []).map((f) => ({ ...f, jqPathExpressions: [...f.jqPathExpressions] })),
+    ];
     new argo.Application(this, 'application', {
       metadata: {
         name: props.name,
@@ -63,11 +81,11 @@ export class HelmApplication extends Construct {
           helm: { releaseName: props.name, valuesObject: props.values },
         },
         destination: { server: 'https://kubernetes.default.svc', namespace: props.namespace },
-        ...(props.webhookCertificate ? { ignoreDifferences: webhookCertificateDifferences(props.webhookCertificate, props.namespace) } : {}),
+        ...(ignored.length > 0 ? { ignoreDifferences: ignored } : {}),
         syncPolicy: {
           automated: { prune: true, selfHeal: true },
           // Server-side apply: controller CRDs are larger than client-side apply's annotation limit.
-          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true', ...(props.webhookCertificate ? ['RespectIgnoreDifferences=true'] : [])],
+          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true', ...(ignored.length > 0 ? ['RespectIgnoreDifferences=true'] : [])],
           retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
         },
       },

@@ -2,9 +2,9 @@ import type * as AppMesh from '../../imports/appmesh.k8s.aws';
 import { CUSTOM_RESOURCE_SYNC } from '../addon';
 import { XRAY_WRITE } from '../iam';
 import type { Environment } from '../model';
-import { meshName } from '../naming';
+import { meshName, vpcCidrOf } from '../naming';
 import { callPolicyOf, type CallPolicy } from '../service';
-import { OPENTELEMETRY_TRACING, type MeshProvider } from './provider';
+import { directIngress, OPENTELEMETRY_TRACING, type MeshProvider } from './provider';
 
 /** The namespace label that turns on App Mesh's sidecar injection. */
 export const MESH_INJECTION_LABEL = 'appmesh.k8s.aws/sidecarInjectorWebhook';
@@ -71,7 +71,7 @@ const provider: MeshProvider = {
 
   endpoint: ({ serviceNameOf }, service) => ({ host: serviceNameOf(service.name), port: service.port }),
 
-  dataPlanePeers: () => [],
+  networkIngress: ({ cluster }, service, callers) => directIngress(vpcCidrOf(cluster), service, callers),
 
   // The controller names the App Mesh virtual node `<name>_<namespace>`; the X-Ray daemon sidecar writes traces.
   podStatements: (cluster, environment, service) => [

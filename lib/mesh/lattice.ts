@@ -3,7 +3,8 @@ import * as lattice from '../../imports/application-networking.k8s.aws';
 import { CUSTOM_RESOURCE_SYNC } from '../addon';
 import type { Cluster, Environment } from '../model';
 import type { ServiceDefinition } from '../service';
-import { OPENTELEMETRY_TRACING, type MeshProvider } from './provider';
+import { vpcCidrOf } from '../naming';
+import { directIngress, OPENTELEMETRY_TRACING, type MeshProvider } from './provider';
 
 /** The GatewayClass the AWS Gateway API Controller serves (platform/aws-gateway-controller.ts renders it). */
 export const LATTICE_GATEWAY_CLASS = 'amazon-vpc-lattice';
@@ -83,7 +84,7 @@ const provider: MeshProvider = {
 
   endpoint: ({ cluster, environment }, service) => ({ host: latticeHost(cluster, environment, service.name), port: service.port }),
 
-  dataPlanePeers: () => LATTICE_CIDRS.map((cidr) => ({ ipBlock: { cidr } })),
+  networkIngress: ({ cluster }, service, callers) => directIngress(vpcCidrOf(cluster), service, callers, LATTICE_CIDRS.map((cidr) => ({ ipBlock: { cidr } }))),
 
   podStatements: () => [],
 

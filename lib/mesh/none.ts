@@ -1,4 +1,5 @@
-import { OPENTELEMETRY_TRACING, type MeshProvider } from './provider';
+import { vpcCidrOf } from '../naming';
+import { directIngress, OPENTELEMETRY_TRACING, type MeshProvider } from './provider';
 
 /**
  * No mesh: callers reach a service's ClusterIP Service directly, kube-proxy balances, and the
@@ -17,7 +18,7 @@ const provider: MeshProvider = {
   podSecurityCeiling: 'restricted',
   namespaceLabels: () => ({}),
   endpoint: ({ serviceNameOf }, service) => ({ host: serviceNameOf(service.name), port: service.port }),
-  dataPlanePeers: () => [],
+  networkIngress: ({ cluster }, service, callers) => directIngress(vpcCidrOf(cluster), service, callers),
   podStatements: () => [],
   renderEnvironment: () => undefined,
   renderService: () => undefined,

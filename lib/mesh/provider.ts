@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import type { ClusterKind } from '../addon';
-import type { k8s } from 'cdk8s-plus-29';
+import { k8s } from 'cdk8s-plus-29';
 import type { PolicyStatement } from '../iam';
 import type { Cluster, Environment } from '../model';
 import type { PodSecurityLevel } from '../pod-security';
@@ -33,6 +33,8 @@ export interface RenderedService {
   readonly labels: Record<string, string>;
   /** The Deployment's selector labels. */
   readonly podLabels: Record<string, string>;
+  /** Its public host name (the ALB Ingress rule's host). */
+  readonly host: string;
 }
 
 /**
@@ -48,6 +50,17 @@ export interface MeshProvider {
   readonly enforces: Readonly<Partial<Record<Behaviour, string>>>;
   /** Whether its data plane runs on Fargate pods, and how. */
   readonly fargate: string;
+  /**
+   * Why its data plane cannot serve pods that run on Fargate, if it cannot (a node agent that runs
+   * as a DaemonSet, say): synth refuses the provider on a namespace the cluster schedules on Fargate.
+   */
+  readonly notOnFargate?: string;
+  /**
+   * Where the environment's ALB sends a service's requests instead of the service's own pods (an
+   * ingress gateway that carries them into the mesh), and how the ALB checks that target's health.
+   * Absent: the ALB targets the service's pods.
+   */
+  readonly ingressGateway?: IngressGateway;
   /** The strictest Pod Security level the namespace can enforce under it. */
   readonly podSecurityCeiling: PodSecurityLevel;
   /** Why the namespace enforces less than baseline under it (written on the namespace), if it must. */
@@ -58,14 +71,38 @@ export interface MeshProvider {
   namespaceLabels(scope: MeshScope): Record<string, string>;
   /** Where callers reach a service. */
   endpoint(scope: MeshScope, service: ServiceDefinition): Endpoint;
-  /** Sources its data plane connects from, which a service's NetworkPolicy admits besides its callers' pods. */
-  dataPlanePeers(scope: MeshScope): k8s.NetworkPolicyPeer[];
+  /**
+   * What a service's NetworkPolicy admits under it: its declared callers' pods (`callers`, one peer
+   * each) and whatever its data plane connects from (see `directIngress` for the plain case).
+   */
+  networkIngress(scope: MeshScope, service: ServiceDefinition, callers: readonly k8s.NetworkPolicyPeer[]): k8s.NetworkPolicyIngressRule[];
   /** IAM statements a service's pods need for it (the sidecar's configuration stream, say). */
   podStatements(cluster: Cluster, environment: Environment, service: ServiceDefinition): PolicyStatement[];
   /** Its objects of the whole environment (in dist/<cluster>/<env>/namespace.yaml). */
   renderEnvironment(scope: Construct, mesh: MeshScope): void;
   /** Its objects of one service (in the service's file). */
   renderService(scope: Construct, mesh: MeshScope, service: RenderedService): void;
+}
+
+/** The Service the ALB targets instead of a service's pods, and the health check it gets there. */
+export interface IngressGateway {
+  readonly serviceName: string;
+  readonly port: number;
+  readonly healthCheckPort: number;
+  readonly healthCheckPath: string;
+}
+
+/**
+ * The NetworkPolicy rules of a service whose callers connect to its pods directly: the callers'
+ * pods, then the VPC (the ALB's targets are these pods' IPs; the kubelet's probes come from the
+ * nodes) and `peers` (a data plane's own addresses), all on the container port.
+ */
+export function directIngress(vpcCidr: string, service: ServiceDefinition, callers: readonly k8s.NetworkPolicyPeer[], peers: readonly k8s.NetworkPolicyPeer[] = []): k8s.NetworkPolicyIngressRule[] {
+  const ports = [{ port: k8s.IntOrString.fromNumber(service.port), protocol: 'TCP' }];
+  return [
+    ...(callers.length > 0 ? [{ from: [...callers], ports }] : []),
+    { from: [{ ipBlock: { cidr: vpcCidr } }, ...peers], ports },
+  ];
 }
 
 /** The behaviours the service files declare: routing and callers from backends, retries and timeouts from call policies, tracing from runtimes. */
