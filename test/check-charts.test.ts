@@ -34,6 +34,19 @@ withCharts('npm run check:charts', () => {
     expect(checkValues({ ...dns, values: { ...dns.values, policy: 'delete-everything' } }, CHARTS).join('\n')).toMatch(/^external-dns: policy: must be equal to one of the allowed values/m);
   });
 
+  it('reads an Istio chart\'s keys below _internal_defaults_do_not_set, set at the top level, and checks its profile', () => {
+    const istiod = apps().find((a) => a.chart === 'istiod')!;
+    expect(checkValues(istiod, CHARTS)).toEqual([]);
+    expect(checkValues({ ...istiod, values: { ...istiod.values, gateways: { seccompProfil: {} } } }, CHARTS))
+      .toEqual([`istiod: gateways.seccompProfil: not a key of istiod-${istiod.version}/values.yaml`]);
+    expect(checkValues({ ...istiod, values: { ...istiod.values, _internal_defaults_do_not_set: { env: {} } } }, CHARTS))
+      .toEqual([`istiod: _internal_defaults_do_not_set: not a key of istiod-${istiod.version}/values.yaml`]);
+    expect(checkValues({ ...istiod, values: { ...istiod.values, platform: 'eks' } }, CHARTS))
+      .toEqual([`istiod: platform: not a key of istiod-${istiod.version}/values.yaml`]);
+    expect(checkValues({ ...istiod, values: { ...istiod.values, profile: 'ambiant' } }, CHARTS))
+      .toEqual([`istiod: profile: ambiant is not a profile of istiod-${istiod.version} (files/profile-*.yaml)`]);
+  });
+
   it('a missing chart folder is one line naming it', () => {
     const dns = apps().find((a) => a.chart === 'external-dns')!;
     expect(() => checkValues({ ...dns, version: '9.9.9' }, CHARTS)).toThrow(`${path.join(CHARTS, 'external-dns-9.9.9')}: no such chart folder`);
