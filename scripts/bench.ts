@@ -156,6 +156,48 @@ function measureBump(project: string, environment: string, what: string): Row {
   }
 }
 
+/** Runs of the fresh path (each is a clone and a whole `npm ci`: tens of seconds). */
+const FRESH_RUNS = Math.max(1, Number(process.env.BENCH_FRESH_RUNS ?? 3));
+
+/**
+ * What CI pays on every build (CodeBuild's bump): a fresh clone of the remote, `npm ci`, and the
+ * first command after the install, `bookstore bump`, which renders, commits and pushes to the bare
+ * remote. npm's download cache (~/.npm) is kept, as on a developer's machine or a CodeBuild project
+ * with a local cache; node_modules is new every run.
+ */
+function measureFreshPath(project: string): Row[] {
+  const { clone: seed, cleanup } = bumpClone(project);
+  const remote = path.join(path.dirname(seed), 'remote.git');
+  const identity = { GIT_AUTHOR_NAME: 'ci', GIT_AUTHOR_EMAIL: 'ci@example.com', GIT_COMMITTER_NAME: 'ci', GIT_COMMITTER_EMAIL: 'ci@example.com' };
+  const phases = { clone: [] as number[], install: [] as number[], bump: [] as number[], total: [] as number[] };
+  try {
+    for (let n = 1; n <= FRESH_RUNS; n++) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-bench-fresh-'));
+      const clone = path.join(dir, 'clone');
+      try {
+        const env = { ...process.env, ...identity };
+        const cloneMs = run(['git', 'clone', '--quiet', remote, clone], { cwd: dir, env });
+        const installMs = run(['npm', 'ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: clone, env });
+        const bumpMs = run(['npx', 'bookstore', 'bump', 'development', 'clients-api', `1.0.${(0x20000000 + n).toString(16)}`], { cwd: clone, env });
+        phases.clone.push(cloneMs);
+        phases.install.push(installMs);
+        phases.bump.push(bumpMs);
+        phases.total.push(cloneMs + installMs + bumpMs);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    cleanup();
+  }
+  return [
+    { what: 'fresh path: git clone of the remote', times: phases.clone },
+    { what: 'fresh path: npm ci (npm cache warm)', times: phases.install },
+    { what: 'fresh path: first bookstore bump after npm ci (render, commit, push)', times: phases.bump },
+    { what: 'fresh path: clone + npm ci + bump + push, end to end', times: phases.total },
+  ];
+}
+
 function main() {
   const rows: Row[] = [];
   const project = copyProject();
@@ -174,6 +216,7 @@ function main() {
     }) });
     const bumpHere = measureBump(project, 'development', 'bookstore bump, end to end (local bare remote)');
     rows.push(bumpHere);
+    if (process.env.BENCH_FRESH !== '0') rows.push(...measureFreshPath(project));
     rows.push(measure('cdk8s synth (the cdk8s CLI path)', [path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), 'synth', '--check-upgrade', 'false'], { cwd: project }));
 
     // What no Node program can go below: starting Node, and starting npm.
