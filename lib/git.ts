@@ -15,9 +15,15 @@ const options = (cwd: string, env: Record<string, string>) => ({
   maxBuffer: 64 * 1024 * 1024,
 });
 
-/** A git failure as one line: the last line git wrote to stderr (for anything else, its message). */
+/**
+ * A git failure as one line: the first line git marked `fatal:` or `error:` (the cause; the lines
+ * after it are advice such as "Please make sure you have the correct access rights"), else the last
+ * line it wrote to stderr; for anything else, its message.
+ */
 export function gitLine(err: unknown): string {
-  return err instanceof GitError ? err.stderr.trim().split('\n').filter(Boolean).pop() ?? err.message : String(err);
+  if (!(err instanceof GitError)) return String(err);
+  const lines = err.stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^(fatal|error): /.test(l)) ?? lines.pop() ?? err.message;
 }
 
 /** Runs git (the CLI itself: the well-kept implementation of the protocol) in a folder and returns its stdout. */

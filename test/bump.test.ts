@@ -135,12 +135,92 @@ describe('bookstore bump', () => {
       try {
         const before = fixture.state(clone);
         const error = await bump(['development', 'clients-api', '1.0.abcdef12'], { root: clone, log: () => undefined }).catch((e) => e);
-        expect(error.message).toBe('uncommitted changes in environments/development.yaml: commit or discard them first');
+        expect(error.message).toBe('uncommitted changes in environments/development.yaml: a bump renders and commits what is committed; commit or discard them first');
         expect(fixture.state(clone)).toEqual(before);
       } finally {
         git(clone, ['checkout', '--', 'environments/development.yaml']);
       }
     });
+  });
+
+  it.each([
+    ['an edited service file', (clone: string) => fs.appendFileSync(path.join(clone, 'services', 'clients-api.ts'), '// local edit\n'), 'services/clients-api.ts'],
+    ['a new file not committed', (clone: string) => fs.writeFileSync(path.join(clone, 'lib', 'scratch.ts'), 'export {};\n'), 'lib/scratch.ts'],
+    ['an edited add-on', (clone: string) => fs.appendFileSync(path.join(clone, 'platform', 'external-dns.ts'), '// local edit\n'), 'platform/external-dns.ts'],
+  ])('renders only what is committed: refuses %s, nothing changed', async (_what, edit, file) => {
+    const clone = fixture.clone();
+    edit(clone);
+    const before = fixture.state(clone);
+    const refs = fixture.refs();
+    const error = await bump(['development', 'clients-api', '1.0.abcdef12'], { root: clone, log: () => undefined }).catch((e) => e);
+    expect(error.message).toBe(`uncommitted changes in ${file}: a bump renders and commits what is committed; commit or discard them first`);
+    expect(fixture.state(clone)).toEqual(before);
+    expect(fixture.refs()).toBe(refs);
+  });
+
+  it('from a branch with commits of its own: refuses to push them, names one, changes nothing', async () => {
+    const clone = fixture.clone();
+    git(clone, ['checkout', '--quiet', '-b', 'feature']);
+    fs.appendFileSync(path.join(clone, 'services', 'clients-api.ts'), '// unreviewed\n');
+    git(clone, ['commit', '--quiet', '-am', 'unreviewed change']);
+    const subject = git(clone, ['log', '-1', '--format=%h %s']).trim();
+    const before = fixture.state(clone);
+    const refs = fixture.refs();
+    const error = await bump(['development', 'clients-api', '1.0.abcdef12'], { root: clone, log: () => undefined }).catch((e) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.message).toBe(`HEAD has 1 commit(s) that are not on origin/main (${subject}): a bump would push them unreviewed; run it on a checkout of origin/main`);
+    expect(fixture.state(clone)).toEqual(before);
+    expect(fixture.refs()).toBe(refs);
+  });
+
+  it('a push that fails for another reason than a race: one whole line with git\'s cause, no commit left, overlay and dist/ as they were', async () => {
+    const clone = fixture.clone();
+    const before = fixture.state(clone);
+    const head = git(clone, ['rev-parse', 'HEAD']).trim();
+    git(clone, ['remote', 'set-url', 'origin', path.join(fixture.dir, 'no-such-remote.git')]);
+    git(clone, ['update-ref', '-d', 'refs/remotes/origin/main']);
+    const error = await bump(['development', 'clients-api', '1.0.abcdef12'], { root: clone, log: () => undefined }).catch((e) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.message).toMatch(/^fetch of origin\/main failed: fatal: '.*no-such-remote\.git' does not appear to be a git repository; nothing was changed$/);
+    expect(git(clone, ['rev-parse', 'HEAD']).trim()).toBe(head);
+    expect(fixture.state(clone)).toEqual(before);
+  });
+
+  it('a push refused by the remote (not a race): the cause in one line, the local commit undone', async () => {
+    const clone = fixture.clone();
+    const before = fixture.state(clone);
+    const head = git(clone, ['rev-parse', 'HEAD']).trim();
+    const hook = path.join(fixture.remote, 'hooks', 'pre-receive');
+    fs.writeFileSync(hook, '#!/bin/sh\necho "pushes are closed for maintenance" >&2\nexit 1\n', { mode: 0o755 });
+    try {
+      const error = await bump(['development', 'clients-api', '1.0.abcdef12'], { root: clone, log: () => undefined }).catch((e) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.message).toMatch(/^push to origin\/main failed: .+; nothing was changed \(the checkout is back at [0-9a-f]{12}\)$/);
+      expect(error.message).not.toMatch(/failed: and the repository exists/);
+      expect(git(clone, ['rev-parse', 'HEAD']).trim()).toBe(head);
+      expect(fixture.state(clone)).toEqual(before);
+    } finally {
+      fs.rmSync(hook);
+    }
+  });
+
+  it('without a git identity: the commit fails in one line and the overlay and dist/ are put back', async () => {
+    const clone = fixture.clone();
+    git(clone, ['config', '--unset', 'user.name']);
+    git(clone, ['config', '--unset', 'user.email']);
+    git(clone, ['config', 'user.useConfigOnly', 'true']);
+    const before = fixture.state(clone);
+    const saved = { GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM: process.env.GIT_CONFIG_NOSYSTEM };
+    process.env.GIT_CONFIG_GLOBAL = '/dev/null';
+    process.env.GIT_CONFIG_NOSYSTEM = '1';
+    try {
+      const error = await bump(['development', 'clients-api', '1.0.abcdef12'], { root: clone, log: () => undefined }).catch((e) => e);
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.message).toMatch(/^git commit failed: .+; nothing was changed \(the checkout is back at [0-9a-f]{12}\)$/);
+      expect(fixture.state(clone)).toEqual(before);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key]; else process.env[key] = value;
+    }
   });
 
   it('outside a git checkout: one line naming the folder and what git said, nothing written', async () => {

@@ -59,6 +59,39 @@ async function applyAndCommit(root: string, envName: string, service: string, ta
   return commitDeploy(root, ['--all', '--', `environments/${envName}.yaml`, ...rendered], envName, service, tag);
 }
 
+/**
+ * What a bump renders from: it must be what is committed, so that its commit matches its sources.
+ * (The sources of a render: test/helpers.ts SOURCES; dist/ is what the bump writes.)
+ */
+export const BUMP_SOURCES = ['environments', 'dist', 'services', 'clusters', 'platform', 'lib', 'imports', 'bin', 'main.ts', 'package.json', 'package-lock.json', 'tsconfig.json', 'cdk8s.yaml'] as const;
+
+/**
+ * The commits of HEAD that are not on `<remote>/<branch>` (its remote-tracking ref, then, if HEAD is
+ * ahead of that, freshly fetched): a bump pushes HEAD, so each of them would land unreviewed.
+ */
+async function commitsNotOnRemote(root: string, remote: string, branch: string): Promise<string[]> {
+  const ahead = async (ref: string) => (await gitAsync(root, ['log', '--format=%h %s', 'HEAD', '--not', ref, '--'])).split('\n').filter(Boolean);
+  const tracking = `refs/remotes/${remote}/${branch}`;
+  try {
+    const found = await ahead(tracking);
+    if (found.length === 0) return found;
+  } catch {
+    // No remote-tracking ref (a clone of a single branch, a URL as the remote): fetch below.
+  }
+  try {
+    await gitAsync(root, ['fetch', '--quiet', '--no-tags', '--no-auto-maintenance', remote, branch]);
+  } catch (err) {
+    throw new UserError(`fetch of ${remote}/${branch} failed: ${gitLine(err)}; nothing was changed`);
+  }
+  return ahead('FETCH_HEAD');
+}
+
+/** Puts the checkout back at `start` and removes what the bump wrote (the sources were clean, so nothing else goes). */
+async function restore(root: string, start: string): Promise<void> {
+  await gitAsync(root, ['reset', '--quiet', '--hard', start]);
+  await gitAsync(root, ['clean', '-fdq', '--', 'dist', 'environments']);
+}
+
 /** Stages `paths` (arguments of `git add`), commits `deploy(<env>): <service> <tag>` and returns the short commit. */
 async function commitDeploy(root: string, paths: readonly string[], envName: string, service: string, tag: string): Promise<string> {
   await gitAsync(root, ['add', ...paths]);
@@ -146,16 +179,56 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
 
   // git's status runs while the project loads; it is awaited before anything is written. (Bad
   // arguments are reported first; the status's own error, if any, is then not reported twice.)
-  const status = uncommitted(root, ['environments', 'dist']).catch((err: unknown) => {
+  const status = uncommitted(root, [...BUMP_SOURCES]).catch((err: unknown) => {
     throw err instanceof GitError ? new UserError(`git status failed in ${root}: ${gitLine(err)}`) : err;
   });
   status.catch(() => undefined);
+  const head = gitAsync(root, ['rev-parse', 'HEAD']);
+  head.catch(() => undefined);
   // Only the overlays on the bumped environment's cluster: a bump renders nothing else.
   const project = loadProject(root, { around: [envName] });
   const environment = validateBump(project, envName, service, tag);
   const dirty = await status;
-  if (dirty.length > 0) throw new UserError(`uncommitted changes in ${dirty.join(', ')}: commit or discard them first`);
+  if (dirty.length > 0) throw new UserError(`uncommitted changes in ${dirty.join(', ')}: a bump renders and commits what is committed; commit or discard them first`);
+  const start = (await head).trim();
+  if (push) {
+    // A bump pushes HEAD: it must carry its own change only, on top of what the remote has.
+    const unreviewed = await commitsNotOnRemote(root, remote, branch);
+    if (unreviewed.length > 0) {
+      throw new UserError(`HEAD has ${unreviewed.length} commit(s) that are not on ${remote}/${branch} (${unreviewed[0]}${unreviewed.length > 1 ? ', …' : ''}): a bump would push them unreviewed; run it on a checkout of ${remote}/${branch}`);
+    }
+  }
   const overlay = `environments/${envName}.yaml`;
+  try {
+    await bumpLoop({ root, log, sleep, project, environment, envName, service, tag, remote, branch, maxTries, backoff, push, overlay });
+  } catch (err) {
+    // Whatever stopped it (a commit without a git identity, a push that failed), nothing is left changed.
+    if (!(err instanceof UserError)) throw err;
+    await restore(root, start).catch(() => undefined);
+    throw new UserError(`${err.message}; nothing was changed (the checkout is back at ${start.slice(0, 12)})`);
+  }
+}
+
+interface BumpRun {
+  readonly root: string;
+  readonly log: (line: string) => void;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly project: Project;
+  readonly environment: ReturnType<typeof validateBump>;
+  readonly envName: string;
+  readonly service: string;
+  readonly tag: string;
+  readonly remote: string;
+  readonly branch: string;
+  readonly maxTries: number;
+  readonly backoff: number;
+  readonly push: boolean;
+  readonly overlay: string;
+}
+
+/** Commit and push, again on top of the remote's head after each rejected push. */
+async function bumpLoop(run: BumpRun): Promise<void> {
+  const { root, log, sleep, project, environment, envName, service, tag, remote, branch, maxTries, backoff, push, overlay } = run;
 
   // After a rejected push, the last render is reused when only other services' tags moved meanwhile.
   let render: Render | undefined;
@@ -194,5 +267,5 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
     await gitAsync(root, ['fetch', '--quiet', '--no-tags', '--no-auto-maintenance', remote, branch]);
     await gitAsync(root, ['reset', '--quiet', '--hard', `${remote}/${branch}`]);
   }
-  throw new UserError(`push to ${remote}/${branch} still rejected after ${maxTries} tries; the clone is reset to ${remote}/${branch}`);
+  throw new UserError(`push to ${remote}/${branch} still rejected after ${maxTries} tries`);
 }
