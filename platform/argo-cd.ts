@@ -13,11 +13,20 @@ export const defaultProps = {
 
 /**
  * Health of a child Application = the health it reports. Argo CD stopped assessing Application
- * health in 1.8; without this, a sync wave of Applications waits for nothing.
+ * health in 1.8; without this, a sync wave of Applications waits for nothing. A child synced by
+ * hand (no `automated` sync policy: production) counts as Healthy whatever it reports, with its own
+ * health in the message: until a person syncs it, it stays Missing or OutOfSync, and the root's
+ * sync would wait on it for ever, so nothing later under argocd/ would ever be applied.
  */
 export const APPLICATION_HEALTH_LUA = [
   'local health = nil',
   'if obj.status ~= nil then health = obj.status.health end',
+  'local manual = obj.spec == nil or obj.spec.syncPolicy == nil or obj.spec.syncPolicy.automated == nil',
+  'if manual then',
+  '  local own = "unknown"',
+  '  if health ~= nil and health.status ~= nil then own = health.status end',
+  '  return { status = "Healthy", message = "synced by hand, not waited for (its own health: " .. own .. ")" }',
+  'end',
   'if health == nil or health.status == nil then',
   '  return { status = "Progressing", message = "waiting for the Application to report its health" }',
   'end',
