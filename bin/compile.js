@@ -115,5 +115,23 @@ function codeCacheFile(key) {
   return CACHE && path.join(CACHE, key.slice(0, 2), `${key.slice(2)}.${codeCacheSuffix()}.code`);
 }
 
+/**
+ * Where a position of `filename`'s compiled code (1-based line and column, as a stack trace gives
+ * them) is in its TypeScript, through the compile's inline source map; undefined when it cannot say.
+ * Only for errors: it compiles the file again if the cache has lost it.
+ */
+function sourcePosition(filename, line, column) {
+  try {
+    const code = compile(fs.readFileSync(filename, 'utf8'), filename);
+    const inline = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(code);
+    if (!inline) return undefined;
+    const map = new (require('node:module').SourceMap)(JSON.parse(Buffer.from(inline[1], 'base64').toString('utf8')));
+    const entry = map.findEntry(line - 1, column - 1);
+    return entry && typeof entry.originalLine === 'number' ? { line: entry.originalLine + 1, column: entry.originalColumn + 1 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // The key changes whenever compile's output for the source could: jest keys its transform cache with it.
-module.exports = { cached, codeCacheFile, compile, compileKey: cacheKey };
+module.exports = { cached, codeCacheFile, compile, compileKey: cacheKey, sourcePosition };

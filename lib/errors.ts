@@ -35,3 +35,35 @@ export function runCommand(name: string, main: () => Promise<void> | void): void
       process.exitCode = 1;
     });
 }
+
+type SourcePosition = (file: string, line: number, column: number) => { line: number; column: number } | undefined;
+
+/**
+ * The line of `file` (an absolute path) where `err` was thrown, in the TypeScript: from the first
+ * frame of its stack in that file, mapped through bin/ts.js's compile where the trace shows compiled
+ * lines (it registers the mapping; under jest or with source maps on, the trace is already mapped).
+ */
+export function sourceLine(err: unknown, file: string): number | undefined {
+  const stack = err instanceof Error ? String(err.stack ?? '') : '';
+  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
+  if (!frame) return undefined;
+  const [line, column] = [Number(frame[1]), Number(frame[2])];
+  const map = (globalThis as Record<symbol, unknown>)[Symbol.for('bookstore.sourcePosition')] as SourcePosition | undefined;
+  return map ? (map(file, line, column)?.line ?? undefined) : line;
+}
+
+/**
+ * Runs a function a user's file declares (a service's `env`, `configFiles`, `awsAccess`): an error
+ * it throws is the user's to fix, reported as one line naming the file, the line and the field.
+ */
+export function callUserCode<T>(file: { readonly path: string; readonly name: string }, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    const line = sourceLine(err, file.path);
+    const message = err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err);
+    throw new UserError(`${file.name}${line ? `:${line}` : ''}: ${what} threw ${message}`);
+  }
+}

@@ -2,7 +2,7 @@ import { UserError } from './errors';
 import { environmentOf, type Cluster, type Environment } from './model';
 import { meshProviderOf } from './mesh';
 import { serviceRolePath, tableName } from './naming';
-import type { ServiceDefinition } from './service';
+import { callServiceFile, type ServiceDefinition } from './service';
 
 /** IAM condition operators over keys and values, e.g. `{ StringEquals: { 'iam:PermissionsBoundary': arn } }`. */
 export type Condition = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
@@ -87,7 +87,7 @@ export function servicePolicy(cluster: Cluster, environment: Environment, servic
     const arn = tableArn(cluster, tableName(environment, service.table.name));
     statements.push({ Effect: 'Allow', Action: TABLE_ACTIONS, Resource: [arn, `${arn}/index/*`] });
   }
-  for (const access of service.awsAccess?.({ cluster, environment }) ?? []) {
+  for (const access of callServiceFile(service, `awsAccess (${environment.name})`, () => service.awsAccess?.({ cluster, environment }) ?? [])) {
     statements.push({ Effect: 'Allow', Action: [...access.actions], Resource: [...access.resources] });
   }
   return policy(...statements, ...meshStatements);

@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseContext } from './context';
-import { UserError } from './errors';
+import { sourceLine, UserError } from './errors';
 import type { PlatformAddOn } from './addon';
 import type { Cluster, ClusterDefinition, Environment } from './model';
 import { MESH_PROVIDERS } from './mesh';
 import { parseOverlay } from './overlay';
 import { checkService, checkServices } from './service-check';
 import { kubernetesVersions, noSchemaFor } from './validate';
-import type { ServiceDefinition } from './service';
+import { SERVICE_FILES, type ServiceDefinition } from './service';
 
 /** Everything synth renders from: read once at the edge, then passed down as props. */
 export interface Project {
@@ -42,7 +42,8 @@ function loadDefault<T>(file: string): T {
     // Anything else that stops the file loading (a missing import, an error thrown while it runs, a
     // syntax error in a file it imports) is the user's to fix too: the file and the error's first line.
     const first = String((err as Error).message).split('\n').map((l) => l.trim()).find(Boolean);
-    throw new UserError(`${relative}: cannot be loaded: ${first ?? String(err)}`);
+    const line = sourceLine(err, fs.realpathSync(file));
+    throw new UserError(`${relative}${line ? `:${line}` : ''}: cannot be loaded: ${first ?? String(err)}`);
   }
   if (!mod?.default) throw new UserError(`${relative}: has no default export`);
   return mod.default as T;
@@ -73,7 +74,9 @@ export function loadServices(root: string): ServiceDefinition[] {
     const name = (service as { name?: unknown })?.name;
     if (typeof name === 'string' && `${name}.ts` !== file) throw new UserError(`services/${file}: name: declares service "${name}"; the file must be named ${name}.ts`);
     if (typeof name === 'string' && !NAME.test(name)) throw new UserError(`services/${file}: name: "${name}" is not a DNS-1123 name`);
-    return checkService(file, service);
+    const checked = checkService(file, service);
+    SERVICE_FILES.set(checked, fs.realpathSync(path.join(root, 'services', file)));
+    return checked;
   });
   checkServices(services);
   for (const service of services) checkTable(service, services);

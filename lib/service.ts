@@ -1,3 +1,4 @@
+import { callUserCode } from './errors';
 import type { Cluster, Environment, ServiceContext } from './model';
 
 /** AWS access a service needs beyond its own table, X-Ray and the mesh. */
@@ -166,4 +167,12 @@ export function callersOf(services: readonly ServiceDefinition[], name: string):
 /** How calls to a service behave: its own policy or the default. */
 export function callPolicyOf(service: ServiceDefinition): CallPolicy {
   return service.calls ?? DEFAULT_CALL_POLICY;
+}
+
+/** Where each loaded service was declared (lib/load.ts fills it): the file an error in its functions names. */
+export const SERVICE_FILES = new WeakMap<ServiceDefinition, string>();
+
+/** Calls one of a service file's functions (`env`, `configFiles`, `awsAccess`): what it throws is the user's error, at its line. */
+export function callServiceFile<T>(service: ServiceDefinition, what: string, fn: () => T): T {
+  return callUserCode({ path: SERVICE_FILES.get(service) ?? '', name: `services/${service.name}.ts` }, what, fn);
 }

@@ -6,7 +6,7 @@ import { k8s } from 'cdk8s-plus-29';
 import { UserError } from '../errors';
 import type { ServiceContext } from '../model';
 import { ecrImage, serviceAccountOf, serviceLabels, serviceRoleArn, SPOT_NODE_LABELS, tableName } from '../naming';
-import type { ServiceDefinition } from '../service';
+import { callServiceFile, type ServiceDefinition } from '../service';
 import type { MeshProvider, MeshScope } from '../mesh';
 import { ServiceRole } from './service-role';
 import { ServiceTable } from './table';
@@ -148,7 +148,7 @@ export class BookstoreService extends Construct {
     for (const [index, path] of (security.scratchPaths ?? []).entries()) {
       container.mount(path, kplus.Volume.fromEmptyDir(this, `scratch-${index}`, `scratch-${index}`));
     }
-    const files = service.configFiles?.(context) ?? [];
+    const files = callServiceFile(service, `configFiles (${environment.name})`, () => service.configFiles?.(context) ?? []);
     for (const f of files) {
       // A key or value that resolved to nothing reads as the word "undefined" in the rendered file.
       if (typeof f.content !== 'string' || /\bundefined\b/.test(f.content)) {
@@ -249,7 +249,7 @@ export class BookstoreService extends Construct {
     for (const backend of service.backends ?? []) {
       if (backend.envVar) set(backend.envVar, context.urlOf(backend.service));
     }
-    for (const [name, value] of Object.entries(service.env?.(context) ?? {})) set(name, value);
+    for (const [name, value] of Object.entries(callServiceFile(service, `env (${context.environment.name})`, () => service.env?.(context) ?? {}))) set(name, value);
     return variables;
   }
 }
