@@ -5,18 +5,22 @@
  * empties before the app runs), so that the CLI can never leave dist/ missing or partial.
  */
 import * as path from 'node:path';
-import { runCommand } from './lib/errors';
+import { runCommand, UserError } from './lib/errors';
 import { findRoot } from './lib/root';
 import { updateReadme } from './lib/readme';
-import { synthesize, writeTree } from './lib/synth';
+import { oneTimeChanges, synthesize, writeTree } from './lib/synth';
 import { meshReport } from './lib/mesh/report';
 
 runCommand('synth', () => {
+  // It renders every cluster and environment, always: an argument (`--env x`) would be ignored, so it is refused.
+  const extra = process.argv.slice(2);
+  if (extra.length > 0) throw new UserError(`takes no arguments (got ${extra.join(' ')}): it renders every cluster and environment; \`bookstore diff\` shows one change`);
   const root = findRoot(__dirname);
   const outdir = path.join(root, 'dist');
   const timings: Record<string, number> = { 'module loading': performance.now() };
   const { project, files } = synthesize(root, timings);
   const writeStart = performance.now();
+  const oneTime = oneTimeChanges(outdir, files);
   writeTree(outdir, files);
   // The README's picture of an environment is the rendered one (README, "Bookstore GitOps").
   updateReadme(root, files);
@@ -26,5 +30,7 @@ runCommand('synth', () => {
   // BOOKSTORE_TIMINGS=1 (used by `npm run bench`): where the time of one synth goes, in ms.
   if (process.env.BOOKSTORE_TIMINGS) console.error(`timings: ${JSON.stringify(timings)}`);
   for (const line of meshReport(project)) console.warn(line);
+  // dist/<cluster>/cluster/ is applied by a person, never by Argo CD: say so when it moved.
+  for (const line of oneTime) console.warn(line);
   console.log(`synth: ${files.size} files for ${project.clusters.length} cluster(s), ${project.environments.length} environment(s) in ${path.relative(process.cwd(), outdir) || '.'}`);
 });

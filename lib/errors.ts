@@ -42,11 +42,13 @@ type SourcePosition = (file: string, line: number, column: number) => { line: nu
  * The line of `file` (an absolute path) where `err` was thrown, in the TypeScript: from the first
  * frame of its stack in that file, mapped through bin/ts.js's compile where the trace shows compiled
  * lines (it registers the mapping; under jest or with source maps on, the trace is already mapped).
+ * A frame is matched by the file's folder and name: a script V8 restored from its code cache may
+ * carry the path of the checkout that first compiled the same text.
  */
 export function sourceLine(err: unknown, file: string): number | undefined {
   const stack = err instanceof Error ? String(err.stack ?? '') : '';
-  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
+  const tail = file.split(/[\\/]/).slice(-2).join('/').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const frame = new RegExp(`[\\\\/]${tail}:(\\d+):(\\d+)`).exec(stack);
   if (!frame) return undefined;
   const [line, column] = [Number(frame[1]), Number(frame[2])];
   const map = (globalThis as Record<symbol, unknown>)[Symbol.for('bookstore.sourcePosition')] as SourcePosition | undefined;

@@ -5,6 +5,7 @@ import { sourceLine, UserError } from './errors';
 import type { PlatformAddOn } from './addon';
 import type { Cluster, ClusterDefinition, Environment } from './model';
 import { MESH_PROVIDERS } from './mesh';
+import { publicHost } from './naming';
 import { parseOverlay } from './overlay';
 import { checkService, checkServices } from './service-check';
 import { kubernetesVersions, noSchemaFor } from './validate';
@@ -21,12 +22,16 @@ export interface Project {
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** The TypeScript modules of a folder (one thing each), sorted by name. */
+/**
+ * The TypeScript modules of a folder (one thing each), sorted by name. A JavaScript file there is a
+ * mistake (a compiled copy, or a file written in the wrong language) that would otherwise be ignored.
+ */
 function modulesIn(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
-    .sort();
+  const entries = fs.readdirSync(dir);
+  const script = entries.find((f) => /\.(js|mjs|cjs)$/.test(f));
+  if (script) throw new UserError(`${path.basename(dir)}/${script}: the files of ${path.basename(dir)}/ are TypeScript (.ts); rename or remove it`);
+  return entries.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts')).sort();
 }
 
 function loadDefault<T>(file: string): T {
@@ -92,7 +97,19 @@ function checkKubernetesVersion(where: string, version: unknown): void {
     throw new UserError(`${where}: kubernetesVersion ${JSON.stringify(version)} is not a Kubernetes minor version such as '1.35'`);
   }
   if (!kubernetesVersions().includes(version)) throw new UserError(`${where}: kubernetesVersion: ${noSchemaFor(version)}`);
+  const ended = EKS_ENDED[version] ?? (Number(version.split('.')[1]) < OLDEST_ENDED ? 'before 2026' : undefined);
+  if (ended) throw new UserError(`${where}: kubernetesVersion: EKS creates no ${version} cluster (its extended support ended ${ended}); choose one of ${EKS_CREATES.join(', ')}`);
 }
+
+/**
+ * The Kubernetes versions EKS still creates clusters on, as of 2026-12-06, and when extended support
+ * ended for the newest ones it no longer does (EKS user guide, "Understand the Kubernetes version
+ * lifecycle on EKS"; ../shared/reference/platform-2026.md). On that day EKS refuses to create a
+ * cluster of the version. Renovate's endoflife-date manager proposes moving on as versions age.
+ */
+const EKS_CREATES = ['1.32', '1.33', '1.34', '1.35', '1.36'];
+const EKS_ENDED: Readonly<Record<string, string>> = { '1.29': '2026-03-23', '1.30': '2026-07-23', '1.31': '2026-11-26' };
+const OLDEST_ENDED = 29;
 
 /** The names of the clusters in clusters/ (one file each), without loading them. */
 export function clusterNames(root: string): string[] {
@@ -105,6 +122,7 @@ export function loadClusterDefinitions(root: string, names?: ReadonlySet<string>
     const definition = loadDefault<ClusterDefinition>(path.join(root, 'clusters', file));
     if (`${definition.name}.ts` !== file) throw new UserError(`clusters/${file}: declares cluster "${definition.name}"; the file must be named ${definition.name}.ts`);
     checkKubernetesVersion(`clusters/${file}`, definition.kubernetesVersion);
+    checkVpcCidr(`clusters/${file}`, definition.vpcCidr);
     return definition;
   });
 }
@@ -141,7 +159,11 @@ const CLUSTER_LINE = /^cluster:[ \t]*(["']?)([a-z0-9]([-a-z0-9]*[a-z0-9])?)\1[ \
 
 export function loadEnvironments(root: string, services: readonly ServiceDefinition[], clusters: readonly string[], scope?: LoadScope): Environment[] {
   const dir = path.join(root, 'environments');
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort() : [];
+  const entries = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  // An overlay with another extension would be left out without a word: its environment would silently not exist.
+  const misnamed = entries.find((f) => /\.(yml|json)$/.test(f));
+  if (misnamed) throw new UserError(`environments/${misnamed}: overlays end in .yaml; rename it to ${misnamed.replace(/\.(yml|json)$/, '.yaml')}`);
+  const files = entries.filter((f) => f.endsWith('.yaml')).sort();
   const parsed = new Map<string, Environment>();
   const parse = (file: string): Environment => {
     let environment = parsed.get(file);
@@ -193,6 +215,37 @@ export function environmentNamed(project: Project, name: string): Environment {
   return environment;
 }
 
+/** A cluster file's VPC range: an IPv4 CIDR eksctl can create (a /16 to /28, as a VPC takes). */
+function checkVpcCidr(where: string, cidr: unknown): void {
+  if (cidr === undefined) return;
+  const match = typeof cidr === 'string' ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr) : null;
+  const octets = match ? match.slice(1, 5).map(Number) : [];
+  const bits = match ? Number(match[5]) : NaN;
+  if (!match || octets.some((o) => o > 255) || bits < 16 || bits > 28) {
+    throw new UserError(`${where}: vpcCidr ${JSON.stringify(cidr)} is not an IPv4 range a VPC can have (a.b.c.d/16 to /28)`);
+  }
+  const address = octets.reduce((a, o) => a * 256 + o, 0);
+  if (address % 2 ** (32 - bits) !== 0) throw new UserError(`${where}: vpcCidr ${cidr} has host bits set (its network is ${[24, 16, 8, 0].map((s) => Math.floor((address - (address % 2 ** (32 - bits))) / 2 ** s) % 256).join('.')}/${bits})`);
+}
+
+/**
+ * One public host names one service in one environment: two environments (on one cluster or two)
+ * rendering the same host would fight over its DNS record and certificate.
+ */
+export function checkPublicHosts(clusters: readonly Cluster[], environments: readonly Environment[], services: readonly ServiceDefinition[]): void {
+  const seen = new Map<string, string>();
+  for (const environment of environments) {
+    const cluster = clusters.find((c) => c.name === environment.cluster);
+    if (!cluster) continue;
+    for (const service of services) {
+      const host = publicHost(cluster, environment, service.host);
+      const other = seen.get(host);
+      if (other) throw new UserError(`environments/${environment.name}.yaml: ${service.name} would be published at ${host}, which ${other} already is (give the environment its own hostSuffix, or its cluster its own base domain)`);
+      seen.set(host, `${service.name} in ${environment.name}`);
+    }
+  }
+}
+
 /**
  * Where the cluster file puts a namespace must suit its environment's mesh: a provider whose data
  * plane cannot serve Fargate pods is refused on a Fargate namespace; a namespace is on Fargate or
@@ -204,6 +257,10 @@ export function checkPlacement(clusters: readonly Cluster[], environments: reado
     const mine = environments.filter((e) => e.cluster === cluster.name);
     const fargate = cluster.fargateNamespaces ?? [];
     const spot = cluster.spotNamespaces ?? [];
+    if (mine.length > 0) {
+      const unused = fargate.find((n) => !mine.some((e) => e.namespace === n));
+      if (unused) throw new UserError(`${where}: fargateNamespaces: no environment on ${cluster.name} uses namespace "${unused}" (its namespaces: ${mine.map((e) => e.namespace).join(', ')}); a Fargate profile for it would select nothing`);
+    }
     const both = fargate.filter((n) => spot.includes(n));
     if (both.length > 0) throw new UserError(`${where}: namespace "${both[0]}" is in both fargateNamespaces and spotNamespaces; its pods run on one or the other`);
     for (const environment of mine.filter((e) => fargate.includes(e.namespace))) {
@@ -225,11 +282,13 @@ export function loadProject(root: string, scope?: LoadScope): Project {
     const clusters = loadClusters(root);
     const environments = loadEnvironments(root, services, clusters.map((c) => c.name));
     checkPlacement(clusters, environments);
+    checkPublicHosts(clusters, environments, services);
     return { root, clusters, services, environments, addOns: loadAddOns(root) };
   }
   // Scoped: the clusters the chosen overlays run on are the only cluster files loaded.
   const environments = loadEnvironments(root, services, clusterNames(root), scope);
   const clusters = loadClusters(root, new Set(environments.map((e) => e.cluster)));
   checkPlacement(clusters, environments);
+  checkPublicHosts(clusters, environments, services);
   return { root, clusters, services, environments, addOns: loadAddOns(root) };
 }

@@ -94,6 +94,8 @@ function checkFields(service: Record<string, any>, fail: Fail): void {
   unknownFields(security, SECURITY_FIELDS, 'security', fail);
   if (security.runAsUser !== undefined && (!Number.isInteger(security.runAsUser) || security.runAsUser < 0)) fail('security.runAsUser', 'must be a whole number');
   for (const key of ['root', 'writableRootFilesystem']) if (security[key] !== undefined) reason(security[key], `security.${key}`, fail);
+  // uid 0 is root: with runAsNonRoot (what every pod gets unless `root` is declared) the kubelet would refuse to start it.
+  if (security.runAsUser === 0 && security.root === undefined) fail('security.runAsUser', '0 is root, which runAsNonRoot refuses at start-up: use a non-zero uid, or declare security.root with the reason');
   if (security.addCapabilities !== undefined) {
     const caps = security.addCapabilities;
     if (!isObject(caps) || !Array.isArray(caps.names) || !caps.names.every((n: unknown) => typeof n === 'string' && CAPABILITY.test(n))) {

@@ -313,6 +313,26 @@ function holdsExactly(dir: string, files: ReadonlyMap<string, string>): boolean 
 }
 
 /** Reads a rendered tree back: relative path → text (for the drift gate and diffs). */
+/**
+ * What a person must apply outside Argo CD after this render: one line per file of
+ * dist/<cluster>/cluster/ whose text changes (the eksctl ClusterConfig, the bootstrap stack), with
+ * the command that applies it. A new cluster's files are its bootstrap, not a change.
+ */
+export function oneTimeChanges(outdir: string, files: ReadonlyMap<string, string>): string[] {
+  const lines: string[] = [];
+  for (const [file, text] of files) {
+    const match = /^([^/]+)\/cluster\/(cluster|bootstrap)\.yaml$/.exec(file);
+    if (!match) continue;
+    const existing = path.join(outdir, file);
+    if (!fs.existsSync(existing) || fs.readFileSync(existing, 'utf8') === text) continue;
+    const [, cluster, kind] = match;
+    lines.push(kind === 'cluster'
+      ? `note: dist/${file} changed: Argo CD does not apply it; after merging, apply it with eksctl (e.g. \`eksctl create iamserviceaccount -f dist/${file} --approve\`, \`eksctl create addon -f dist/${file}\`, \`eksctl create nodegroup -f dist/${file}\` for what is new; README, "The cluster")`
+      : `note: dist/${file} changed: Argo CD does not apply it; after merging, deploy it: \`aws cloudformation deploy --stack-name bookstore-${cluster}-bootstrap --template-file dist/${file} --capabilities CAPABILITY_NAMED_IAM\``);
+  }
+  return lines;
+}
+
 export function readTree(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   if (!fs.existsSync(dir)) return out;

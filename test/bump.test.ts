@@ -307,7 +307,9 @@ describe('bump renders only the environment it changes', () => {
       fs.copyFileSync(path.join(dir, 'clusters', `${cluster.name}.context.json`), path.join(dir, 'clusters', `${other}.context.json`));
       for (const environment of project.environments) {
         const text = fs.readFileSync(path.join(dir, 'environments', `${environment.name}.yaml`), 'utf8');
-        fs.writeFileSync(path.join(dir, 'environments', `${environment.name}-second.yaml`), text.replace(`cluster: ${cluster.name}`, `cluster: ${other}`));
+        // Its own public hosts: two environments may not publish the same one.
+        const copy = text.replace(`cluster: ${cluster.name}`, `cluster: ${other}`).replace(/^hostSuffix: .*$/m, `hostSuffix: -second-${environment.name}`);
+        fs.writeFileSync(path.join(dir, 'environments', `${environment.name}-second.yaml`), copy);
       }
       const full = synthesize(dir);
       expect(full.project.clusters.map((c) => c.name).sort()).toEqual([cluster.name, other].sort());
@@ -337,7 +339,7 @@ describe('bump renders only the environment it changes', () => {
       const service = project.services.find((s) => s.image.kind === 'ecr')!.name;
       fs.writeFileSync(path.join(dir, 'clusters', `${other}.ts`), "throw new Error('this cluster file is broken');\n");
       const node = (script: string) => spawnSync(process.execPath, ['--require', path.join(dir, 'bin', 'ts.js'), '-e', script], { cwd: dir, encoding: 'utf8' });
-      expect(synthInProcess(dir)).toEqual({ status: 1, stderr: `synth: clusters/${other}.ts: cannot be loaded: this cluster file is broken` });
+      expect(synthInProcess(dir)).toEqual({ status: 1, stderr: `synth: clusters/${other}.ts:1: cannot be loaded: this cluster file is broken` });
       const retagged = node(`
         const fs = require('fs'), path = require('path');
         const { setImageTag } = require('./lib/overlay.ts');

@@ -35,7 +35,7 @@ export default defineCluster({
   name: 'eks-eu',
   region: 'eu-west-1',
   availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
-  kubernetesVersion: '1.29',
+  kubernetesVersion: '1.36',
   ssmPrefix: '/bookstore/eks-eu/',
   repoUrl: 'https://github.com/example-org/bookstore-gitops.git',
   targetRevision: 'main',

@@ -99,7 +99,7 @@ describe('run as a user runs it: node main.ts, the cdk8s CLI path and the README
     ['a syntax error', (d) => edit(d, 'services/renting-api.ts', 'port: 5004', 'port: 5004 5005'),
       `synth: services/renting-api.ts:${fs.readFileSync(path.join(ROOT, 'services/renting-api.ts'), 'utf8').split('\n').findIndex((l) => l.includes('port: 5004')) + 1}:${'  port: 5004 '.length + 1}: Expected "}" but found "5005"`],
     ['an import that does not resolve', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/service';", "import { defineService } from '../lib/service';\nimport '../lib/no-such-module';"),
-      "synth: services/resource-api.ts: cannot be loaded: Cannot find module '../lib/no-such-module'"],
+      "synth: services/resource-api.ts:2: cannot be loaded: Cannot find module '../lib/no-such-module'"],
     // A bug in the user's own code is the user's error: the file and its line in the TypeScript, not an internal error.
     ['an error thrown while the file loads', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/service';", "import { defineService } from '../lib/service';\nconst region = (undefined as any).region;"),
       "synth: services/resource-api.ts:2: cannot be loaded: Cannot read properties of undefined (reading 'region')"],

@@ -148,6 +148,9 @@ function renderIn(dir: string, what: string, environment: string, overlayBefore:
  * will change. Running it again reuses or replaces the branch and reports an open pull request
  * instead of opening a second. `--dry-run` prints the title and body and pushes nothing.
  */
+/** The pull-request providers promote speaks to. */
+const PROVIDER_KINDS = ['github', 'codecommit'];
+
 export async function promote(argv: readonly string[], options: CommandOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
   const args = parseArgs(argv, { values: ['remote', 'base', 'provider', 'repo', 'region', 'api-url'], booleans: ['dry-run'] }, USAGE);
@@ -157,6 +160,11 @@ export async function promote(argv: readonly string[], options: CommandOptions):
   const base = String(args.flags.get('base') ?? 'main');
   const dryRun = args.flags.has('dry-run');
   const { root } = options;
+  // Checked before anything else, on a dry run too: a provider it cannot open a pull request with is never silently ignored.
+  const providerFlag = args.flags.get('provider');
+  if (providerFlag !== undefined && !PROVIDER_KINDS.includes(String(providerFlag))) {
+    throw new UserError(`--provider: unknown provider "${String(providerFlag)}" (${PROVIDER_KINDS.join(', ')})`);
+  }
 
   let remoteUrl: string;
   try {
