@@ -69,10 +69,73 @@ describe.each(rendered().project.clusters.map((c) => [c.name]))('bookstore boots
 describe('bookstore bootstrap: bad arguments', () => {
   it.each([
     [['argocd', 'no-such-cluster'], 'dist/no-such-cluster/argocd/argo-cd.yaml not found'],
-    [['argocd'], 'usage: bookstore bootstrap argocd <cluster> [--print]'],
-    [['cluster', 'eks-acg'], 'usage: bookstore bootstrap argocd <cluster> [--print]'],
+    [['argocd'], 'usage: bookstore bootstrap cluster|argocd <cluster> [--print]'],
+    [['cluster'], 'usage: bookstore bootstrap cluster|argocd <cluster> [--print]'],
+    [['nodes', 'eks-acg'], 'usage: bookstore bootstrap cluster|argocd <cluster> [--print]'],
+    [['cluster', 'no-such-cluster'], 'dist/no-such-cluster/cluster/cluster.yaml not found'],
     [['argocd', 'eks-acg', '--force'], 'unknown option --force'],
   ])('%j', async (argv, message) => {
     await expect(bootstrap(argv, { root: ROOT, log: () => undefined })).rejects.toThrow(message);
+  });
+});
+
+/** `eksctl` and `kubectl` on PATH that append their command lines to one log; `failing` exits 1. */
+function fakeTools(failing?: string): { log: () => string[]; restore: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-tools-'));
+  for (const tool of ['eksctl', 'kubectl']) {
+    fs.writeFileSync(path.join(dir, tool), `#!/bin/sh\necho "${tool} $*" >> "${dir}/log"\nexit ${tool === failing ? 1 : 0}\n`, { mode: 0o755 });
+  }
+  const path0 = process.env.PATH;
+  process.env.PATH = `${dir}${path.delimiter}${path0}`;
+  return {
+    log: () => (fs.existsSync(path.join(dir, 'log')) ? fs.readFileSync(path.join(dir, 'log'), 'utf8').trim().split('\n') : []),
+    restore: () => { process.env.PATH = path0; fs.rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+describe.each(rendered().project.clusters.map((c) => [c.name]))('bookstore bootstrap cluster %s', (cluster) => {
+  const config = `dist/${cluster}/cluster/cluster.yaml`;
+  const eni = `dist/${cluster}/platform/vpc-cni.yaml`;
+
+  it('creates the cluster without nodes, applies its ENIConfigs, then creates the node groups: no pod starts without an IP', async () => {
+    const tools = fakeTools();
+    const lines: string[] = [];
+    try {
+      await bootstrap(['cluster', cluster], { root: ROOT, log: (l) => lines.push(l) });
+      expect(tools.log()).toEqual([`eksctl create cluster -f ${config} --without-nodegroup`, `kubectl apply -f ${eni}`, `eksctl create nodegroup -f ${config}`]);
+      expect(lines.at(-1)).toContain(`bookstore bootstrap argocd ${cluster}`);
+    } finally {
+      tools.restore();
+    }
+    // What it applies before the nodes are exactly the ENIConfigs, one per zone of the cluster.
+    const objects = YAML.parseAllDocuments(fs.readFileSync(path.join(ROOT, eni), 'utf8')).map((d) => d.toJS());
+    const definition = rendered().project.clusters.find((c) => c.name === cluster)!;
+    expect(objects.map((o) => [o.kind, o.metadata.name])).toEqual(definition.availabilityZones.map((z) => ['ENIConfig', z]));
+    // The node groups it creates last are the ones the config declares.
+    const clusterConfig = YAML.parse(fs.readFileSync(path.join(ROOT, config), 'utf8'));
+    expect((clusterConfig.nodeGroups ?? []).length + (clusterConfig.managedNodeGroups ?? []).length).toBeGreaterThan(0);
+  });
+
+  it('stops at the first step that fails, in one line saying what is done', async () => {
+    const tools = fakeTools('kubectl');
+    try {
+      const error = await bootstrap(['cluster', cluster], { root: ROOT, log: () => undefined }).catch((e) => e);
+      expect(error.message).toBe('step 2 (kubectl apply -f) exited with 1; steps 1-1 are done, the later ones were not run');
+      expect(tools.log()).toHaveLength(2);
+    } finally {
+      tools.restore();
+    }
+  });
+
+  it('--print prints the three commands and runs none', async () => {
+    const tools = fakeTools();
+    const lines: string[] = [];
+    try {
+      await bootstrap(['cluster', cluster, '--print'], { root: ROOT, log: (l) => lines.push(l) });
+      expect(lines).toEqual([`eksctl create cluster -f ${config} --without-nodegroup`, `kubectl apply -f ${eni}`, `eksctl create nodegroup -f ${config}`]);
+      expect(tools.log()).toEqual([]);
+    } finally {
+      tools.restore();
+    }
   });
 });

@@ -46,8 +46,47 @@ export function helmArgs(install: HelmInstall, valuesFile: string): string[] {
     '--namespace', install.namespace, '--create-namespace', '--values', valuesFile, '--wait'];
 }
 
+/** One command of the cluster's creation, and why it comes where it does. */
+export interface Step {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly why: string;
+}
+
 /**
- * `bookstore bootstrap argocd <cluster>`: installs Argo CD once with helm from the chart, version
+ * How a cluster with VPC CNI custom networking comes up without a deadlock: its nodes' pods take
+ * their IPs from the ENIConfig named after the node's zone, and without one they get none, so
+ * CoreDNS and Argo CD (which would sync the ENIConfigs) never start. So: the cluster without its
+ * node groups, then its ENIConfigs (the objects of dist/<cluster>/platform/vpc-cni.yaml, which Argo
+ * CD adopts later), then the node groups (the order of the EKS user guide's custom networking tutorial).
+ */
+export function clusterSteps(root: string, cluster: string): Step[] {
+  const config = `dist/${cluster}/cluster/cluster.yaml`;
+  const eniConfigs = `dist/${cluster}/platform/vpc-cni.yaml`;
+  for (const file of [config, eniConfigs]) {
+    if (!fs.existsSync(path.join(root, file))) throw new UserError(`${file} not found: is "${cluster}" a cluster, and was \`npm run synth\` run?`);
+  }
+  return [
+    { command: 'eksctl', args: ['create', 'cluster', '-f', config, '--without-nodegroup'], why: 'the control plane, VPC, OIDC, add-ons and IRSA roles; no nodes yet' },
+    { command: 'kubectl', args: ['apply', '-f', eniConfigs], why: 'the ENIConfigs, before any node joins (custom networking gives pods no IP without them)' },
+    { command: 'eksctl', args: ['create', 'nodegroup', '-f', config], why: 'the node groups, whose pods now get IPs from the pod subnets' },
+  ];
+}
+
+/** Runs the steps in order in `root`; the first that fails stops the rest, with one line saying what is done. */
+function runSteps(root: string, steps: readonly Step[], log: (line: string) => void): void {
+  steps.forEach((step, index) => {
+    log(`bootstrap: ${index + 1}/${steps.length} ${step.command} ${step.args.join(' ')}   (${step.why})`);
+    const result = spawnSync(step.command, step.args, { cwd: root, stdio: 'inherit', env: process.env });
+    const done = index === 0 ? 'nothing before it was run' : `steps 1-${index} are done`;
+    if (result.error) throw new UserError(`cannot run ${step.command} (${(result.error as NodeJS.ErrnoException).code ?? result.error.message}): install it and put it on PATH; ${done}`);
+    if (result.status !== 0) throw new UserError(`step ${index + 1} (${step.command} ${step.args.slice(0, 2).join(' ')}) exited with ${result.status ?? result.signal}; ${done}, the later ones were not run`);
+  });
+}
+
+/**
+ * `bookstore bootstrap cluster <cluster>`: creates the cluster from dist/ in the order that lets its
+ * nodes start (clusterSteps). `bookstore bootstrap argocd <cluster>`: installs Argo CD once with helm from the chart, version
  * and values its Application in dist/ names, so the Application adopts exactly what was installed.
  * `--print` writes the values file and prints the command instead of running it.
  */
@@ -55,7 +94,17 @@ export async function bootstrap(argv: readonly string[], options: CommandOptions
   const log = options.log ?? ((line: string) => console.log(line));
   const args = parseArgs(argv, { booleans: ['print'] }, USAGE);
   const [what, cluster, ...rest] = args.positionals;
-  if (what !== 'argocd' || !cluster || rest.length > 0) throw new UserError(USAGE);
+  if (!['cluster', 'argocd'].includes(what) || !cluster || rest.length > 0) throw new UserError(USAGE);
+  if (what === 'cluster') {
+    const steps = clusterSteps(options.root, cluster);
+    if (args.flags.has('print')) {
+      for (const step of steps) log(`${step.command} ${step.args.join(' ')}`);
+      return;
+    }
+    runSteps(options.root, steps, log);
+    log(`bootstrap: cluster ${cluster} created; next: the permissions boundary and the account facts (README, "Bootstrap a cluster"), then bookstore bootstrap argocd ${cluster}`);
+    return;
+  }
   const install = readArgoCdInstall(options.root, cluster);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bookstore-argocd-${cluster}-`));
   const valuesFile = path.join(dir, 'values.yaml');
