@@ -4,7 +4,7 @@
 //
 // Compiled files are cached on disk by their content, not by their path. tsx, which we used before,
 // keys its cache by path, so every fresh clone and every promote worktree compiled all ~65 source
-// files again: 1.1 s more per command (README "Performance"). Here a checkout whose files are the
+// files again: 1.1 s more per command (docs/performance.md). Here a checkout whose files are the
 // same as one compiled before costs nothing to compile, wherever it is.
 const crypto = require('node:crypto');
 const fs = require('node:fs');

@@ -12,7 +12,7 @@ export const defaultProps = {
 /**
  * App Mesh controller with X-Ray tracing (an X-Ray daemon sidecar next to each envoy).
  * AWS ended support for App Mesh on 2026-09-30: rendered only on a cluster where some environment
- * still chose `mesh: appmesh` (README, "Migrating off App Mesh").
+ * still chose `mesh: appmesh` (docs/mesh.md, "Migrating off App Mesh").
  */
 export default defineHelmAddOn({
   name: 'appmesh-controller',

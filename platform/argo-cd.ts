@@ -62,7 +62,7 @@ export default defineHelmAddOn({
       repositories: Object.fromEntries(ociRepositories(addOns).map((url) => [url.replace(/[^a-z0-9]+/g, '-'), {
         url, name: url, type: 'helm', enableOCI: 'true',
       }])),
-      // No admin password in Git: Argo CD generates one into argocd-initial-admin-secret (README, "Argo CD").
+      // No admin password in Git: Argo CD generates one into argocd-initial-admin-secret (docs/argocd.md).
     },
     // The chart's HA setup: Redis with Sentinel and HAProxy, two of each stateless component, budgets.
     // One application controller: a second replica helps only by sharding several clusters.

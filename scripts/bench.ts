@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: synth speed, scaling and bump latency, measured side by side in one run so that
  * ratios hold on a noisy machine. Each figure is the median of RUNS runs, with min and max.
- * Nothing here is asserted; the README's Performance section quotes its output.
+ * Nothing here is asserted; docs/performance.md quotes its output.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import * as fs from 'node:fs';

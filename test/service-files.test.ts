@@ -130,8 +130,8 @@ describe('run as a user runs it: node main.ts, the cdk8s CLI path and the README
     edit(project, 'services/renting-api.ts', 'port: 0', 'port: 5004');
   });
 
-  it('prints the README\'s example overlay error, as written', () => {
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  it('prints the documented example overlay error, as written (docs/rendering.md)', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'docs', 'rendering.md'), 'utf8');
     const line = /^synth: environments\/development\.yaml:\d+:\d+: images\.clients-api: tag is not .*$/m.exec(readme)?.[0];
     expect(line).toBeDefined();
     const overlay = 'environments/development.yaml';

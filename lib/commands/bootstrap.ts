@@ -102,7 +102,7 @@ export async function bootstrap(argv: readonly string[], options: CommandOptions
       return;
     }
     runSteps(options.root, steps, log);
-    log(`bootstrap: cluster ${cluster} created; next: the permissions boundary and the account facts (README, "Bootstrap a cluster"), then bookstore bootstrap argocd ${cluster}`);
+    log(`bootstrap: cluster ${cluster} created; next: the permissions boundary and the account facts (docs/clusters.md, "Bootstrap a cluster"), then bookstore bootstrap argocd ${cluster}`);
     return;
   }
   const install = readArgoCdInstall(options.root, cluster);

@@ -27,7 +27,7 @@ export async function status(argv: readonly string[], options: CommandOptions): 
   const services = builtServices(project.services);
   if (services.length === 0) throw new UserError('no service in services/ has an image built into ECR: nothing to show');
   const clusters = project.clusters.map((c) => c.name).filter((name) => project.environments.some((e) => e.cluster === name));
-  if (clusters.length === 0) throw new UserError('no environment in environments/: nothing runs anywhere yet (README, "Environment overlays")');
+  if (clusters.length === 0) throw new UserError('no environment in environments/: nothing runs anywhere yet (docs/rendering.md, "Environment overlays")');
   let behind = 0;
   for (const [index, cluster] of clusters.entries()) {
     const order = promotionOrder(project.environments.filter((e) => e.cluster === cluster));

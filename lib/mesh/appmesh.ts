@@ -50,7 +50,7 @@ const meshLabel = (environment: Environment) => ({ mesh: meshName(environment) }
  * a VirtualRouter with the service's retry policy and timeout, and a VirtualService. Listener,
  * router, Service and callers all use the container port, so calls match the router; the request
  * timeout is set on the node's listener too (App Mesh's 15 s default would win otherwise).
- * AWS discontinued App Mesh on 2026-09-30: see the README, "Migrating off App Mesh".
+ * AWS discontinued App Mesh on 2026-09-30: see docs/mesh.md, "Migrating off App Mesh".
  */
 const provider: MeshProvider = {
   name: 'appmesh',

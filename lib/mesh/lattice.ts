@@ -13,7 +13,7 @@ export const LATTICE_GATEWAY_CLASS = 'amazon-vpc-lattice';
  * The IPv4 range of the VPC Lattice managed prefix list (com.amazonaws.<region>.vpc-lattice):
  * Lattice connects to targets from these link-local addresses, so a target's NetworkPolicy admits
  * them (a NetworkPolicy cannot name a prefix list). Check with
- * `aws ec2 get-managed-prefix-list-entries` (README, "VPC Lattice bootstrap") and add any other entry.
+ * `aws ec2 get-managed-prefix-list-entries` (docs/mesh.md, "VPC Lattice") and add any other entry.
  */
 export const LATTICE_CIDRS = ['169.254.171.0/24'] as const;
 
@@ -35,7 +35,7 @@ export function latticeHost(cluster: Cluster, environment: Environment, service:
   return `${service}.${environment.namespace}.lattice.${cluster.baseDomain}`;
 }
 
-/** Where VPC Lattice writes an environment's access logs: a CloudWatch Logs group made at bootstrap (README). */
+/** Where VPC Lattice writes an environment's access logs: a CloudWatch Logs group made at bootstrap (docs/mesh.md). */
 export function accessLogGroup(cluster: Cluster, environment: Environment): string {
   return `/aws/vpc-lattice/${cluster.name}/${environment.name}`;
 }

@@ -17,10 +17,10 @@ export function meshReport(project: Project): string[] {
     ];
   });
   if (usesMesh(project.environments, 'appmesh')) {
-    lines.push('warning: AWS App Mesh reached end of support on 2026-09-30; see README, "Migrating off App Mesh".');
+    lines.push('warning: AWS App Mesh reached end of support on 2026-09-30; see docs/mesh.md, "Migrating off App Mesh".');
   }
   if (usesMesh(project.environments, 'istio')) {
-    lines.push('note: Istio\'s spans reach X-Ray once Transaction Search is on in each cluster\'s account and region; see README, "The mesh".');
+    lines.push('note: Istio\'s spans reach X-Ray once Transaction Search is on in each cluster\'s account and region; see docs/mesh.md, "Tracing".');
   }
   return lines;
 }
