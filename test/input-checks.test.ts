@@ -100,4 +100,15 @@ describe('promote', () => {
     expect(fixture.state(clone)).toEqual(before);
     expect(fixture.refs()).toBe(refs);
   });
+
+  it('says --branch like bump (the branch the change lands on); --base, its older name, still works, and two different ones are refused', async () => {
+    const clone = fixture.clone();
+    for (const flag of ['--branch', '--base']) {
+      const lines: string[] = [];
+      await promote(['development', 'production', flag, 'main', '--dry-run'], { root: clone, log: (l) => lines.push(l) });
+      expect(lines.join('\n')).toMatch(/from origin\/main|on origin\/main/);
+    }
+    const error = await promote(['development', 'production', '--branch', 'main', '--base', 'release', '--dry-run'], { root: clone, log: () => undefined }).catch((e) => e);
+    expect(error.message).toBe('--branch main and --base release name two branches; --base is the older name of --branch: give one');
+  });
 });

@@ -153,11 +153,15 @@ const PROVIDER_KINDS = ['github', 'codecommit'];
 
 export async function promote(argv: readonly string[], options: CommandOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const args = parseArgs(argv, { values: ['remote', 'base', 'provider', 'repo', 'region', 'api-url'], booleans: ['dry-run'] }, USAGE);
+  const args = parseArgs(argv, { values: ['remote', 'branch', 'base', 'provider', 'repo', 'region', 'api-url'], booleans: ['dry-run'] }, USAGE);
   if (args.positionals.length < 2) throw new UserError(USAGE);
   const [fromName, toName, ...named] = args.positionals;
   const remote = String(args.flags.get('remote') ?? 'origin');
-  const base = String(args.flags.get('base') ?? 'main');
+  // `--branch`, as bump says it: the branch the change lands on. `--base` (its older name) still works.
+  const branchFlag = args.flags.get('branch');
+  const baseFlag = args.flags.get('base');
+  if (branchFlag !== undefined && baseFlag !== undefined && branchFlag !== baseFlag) throw new UserError(`--branch ${String(branchFlag)} and --base ${String(baseFlag)} name two branches; --base is the older name of --branch: give one`);
+  const base = String(branchFlag ?? baseFlag ?? 'main');
   const dryRun = args.flags.has('dry-run');
   const { root } = options;
   // Checked before anything else, on a dry run too: a provider it cannot open a pull request with is never silently ignored.
