@@ -67,7 +67,7 @@ describe('delivery/buildspec.yml', () => {
     expect(calls.slice(2)).toEqual([
       `docker build --tag ${image} .`,
       `docker push ${image}`,
-      'npm ci --no-audit --no-fund',
+      'npm ci --omit=dev --no-audit --no-fund',
     ]);
     expect(output).toContain('bump: pushed to origin/main');
     expect(fixture.history().pop()).toBe('deploy(development): clients-api 1.0.0123abcd');
