@@ -75,11 +75,7 @@ export function defineAddOn(addOn: PlatformAddOn): PlatformAddOn {
   return addOn;
 }
 
-/** Argo CD annotations of a custom resource whose CRD a controller of the same sync installs. */
-export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
-/** Apply a custom resource even while its CRD is missing at dry-run (the controller brings it). */
-export const SKIP_DRY_RUN = 'SkipDryRunOnMissingResource=true';
-export const CUSTOM_RESOURCE_SYNC = { [SYNC_OPTIONS]: SKIP_DRY_RUN } as const;
+export { CUSTOM_RESOURCE_SYNC, SKIP_DRY_RUN, SYNC_OPTIONS } from './argocd-conventions';
 
 /** What a Helm add-on file declares; its render is the Argo CD Application with these values. */
 export interface HelmAddOnSpec extends Omit<PlatformAddOn, 'render' | 'chart'> {

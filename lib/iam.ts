@@ -1,6 +1,8 @@
 import { UserError } from './errors';
 import { environmentOf, type Cluster, type Environment } from './model';
-import { meshProviderOf } from './mesh';
+import { meshProviderOf, XRAY_WRITE } from './mesh';
+
+export { XRAY_WRITE };
 import { serviceRolePath, tableName } from './naming';
 import { callServiceFile, type ServiceDefinition } from './service';
 
@@ -56,13 +58,6 @@ export interface IrsaRole {
 export function policy(...statements: PolicyStatement[]): PolicyDocument {
   return { Version: '2012-10-17', Statement: statements };
 }
-
-/** X-Ray writes and sampling reads: X-Ray has no resource-level permissions, so `*` is what AWS requires. */
-export const XRAY_WRITE: PolicyStatement = {
-  Effect: 'Allow',
-  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'],
-  Resource: '*',
-};
 
 /** The DynamoDB actions the Bookstore APIs use. */
 export const TABLE_ACTIONS = [

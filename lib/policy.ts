@@ -6,7 +6,7 @@ import { boundaryArn, iamPath, oidcProviderArn } from './iam';
 import { meshProviderOf } from './mesh';
 import { PRODUCTION_MIN_REPLICAS } from './model';
 import { atLeast, auditLevel, baselineViolations, containersOf, podSecurityLevel, POD_SECURITY_EXCEPTION_ANNOTATION, weakest } from './pod-security';
-import { SYNC_OPTIONS } from './addon';
+import { SYNC_OPTIONS } from './argocd-conventions';
 import { ecrRegistry, serviceAccountOf } from './naming';
 import { callersOf, serviceNameOf } from './service';
 

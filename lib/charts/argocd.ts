@@ -6,16 +6,11 @@ import type { Cluster, Environment } from '../model';
 import { COMMON_LABELS, REGISTRY_NAMESPACE } from '../naming';
 import { meshProviderOf } from '../mesh';
 
-/** Where Argo CD itself runs; its Applications and AppProjects live here. */
-export const ARGOCD_NAMESPACE = 'argocd';
+import { ARGOCD_NAMESPACE, WAVES } from '../argocd-conventions';
+
+export { ARGOCD_NAMESPACE, WAVES };
 const IN_CLUSTER = 'https://kubernetes.default.svc';
 
-/**
- * Sync waves of what the root app syncs: projects, Argo CD itself, then the platform, then the
- * registry (ECR repositories), then the environments. Argo CD's Application health check makes each
- * wave wait for the one before to be healthy.
- */
-export const WAVES = { projects: -10, argocd: -5, platform: 0, registry: 5, environments: 10 } as const;
 
 /** What the platform add-ons need from the `platform` project. */
 export interface PlatformSources {

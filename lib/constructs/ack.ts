@@ -1,4 +1,4 @@
-import { SKIP_DRY_RUN, SYNC_OPTIONS } from '../addon';
+import { SKIP_DRY_RUN, SYNC_OPTIONS } from '../argocd-conventions';
 
 /** ACK's annotation: `retain` leaves the AWS resource in place when the Kubernetes object is deleted. */
 export const ACK_DELETION_POLICY = 'services.k8s.aws/deletion-policy';

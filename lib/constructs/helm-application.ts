@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as argo from '../../imports/argoproj.io';
 import type { HelmChart } from '../addon';
-import { ARGOCD_NAMESPACE } from '../charts/argocd';
+import { ARGOCD_NAMESPACE } from '../argocd-conventions';
 
 export interface HelmApplicationProps {
   /** The Application's name and the Helm release name. */

@@ -1,10 +1,9 @@
 import type * as AppMesh from '../../imports/appmesh.k8s.aws';
-import { CUSTOM_RESOURCE_SYNC } from '../addon';
-import { XRAY_WRITE } from '../iam';
+import { CUSTOM_RESOURCE_SYNC } from '../argocd-conventions';
 import type { Environment } from '../model';
 import { meshName, vpcCidrOf } from '../naming';
 import { callPolicyOf, type CallPolicy } from '../service';
-import { directIngress, OPENTELEMETRY_TRACING, type MeshProvider } from './provider';
+import { directIngress, OPENTELEMETRY_TRACING, XRAY_WRITE, type MeshProvider } from './provider';
 
 /** The namespace label that turns on App Mesh's sidecar injection. */
 export const MESH_INJECTION_LABEL = 'appmesh.k8s.aws/sidecarInjectorWebhook';

@@ -3,7 +3,7 @@ import * as gateway from '../../imports/gateway.networking.k8s.io';
 import type * as IstioNetworking from '../../imports/networking.istio.io';
 import type * as IstioSecurity from '../../imports/security.istio.io';
 import type * as IstioTelemetry from '../../imports/telemetry.istio.io';
-import { CUSTOM_RESOURCE_SYNC } from '../addon';
+import { CUSTOM_RESOURCE_SYNC } from '../argocd-conventions';
 import type { Environment } from '../model';
 import { serviceAccountOf, vpcCidrOf } from '../naming';
 import { callPolicyOf, type CallPolicy, type RetryEvent, type ServiceDefinition } from '../service';
@@ -91,7 +91,6 @@ export function istioPodIngress(service: ServiceDefinition): k8s.NetworkPolicyIn
   ];
 }
 
-// A function, not a constant: lib/addon.ts and this file import each other through the Argo CD chart.
 const sync = () => ({ annotations: { ...CUSTOM_RESOURCE_SYNC } });
 const fqdn = (serviceName: string, environment: Environment) => `${serviceName}.${environment.namespace}.svc.cluster.local`;
 

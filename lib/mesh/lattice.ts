@@ -1,6 +1,6 @@
 import * as gateway from '../../imports/gateway.networking.k8s.io';
 import * as lattice from '../../imports/application-networking.k8s.aws';
-import { CUSTOM_RESOURCE_SYNC } from '../addon';
+import { CUSTOM_RESOURCE_SYNC } from '../argocd-conventions';
 import type { Cluster, Environment } from '../model';
 import type { ServiceDefinition } from '../service';
 import { vpcCidrOf } from '../naming';
@@ -41,7 +41,6 @@ export function accessLogGroup(cluster: Cluster, environment: Environment): stri
 }
 
 const listenerName = (port: number) => `http-${port}`;
-// A function, not a constant: lib/addon.ts and this file import each other through the Argo CD chart.
 const sync = () => ({ annotations: { ...CUSTOM_RESOURCE_SYNC } });
 
 function healthCheck(service: ServiceDefinition): lattice.TargetGroupPolicySpecHealthCheck {

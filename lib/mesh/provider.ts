@@ -105,6 +105,13 @@ export function directIngress(vpcCidr: string, service: ServiceDefinition, calle
   ];
 }
 
+/** X-Ray writes and sampling reads: X-Ray has no resource-level permissions, so `*` is what AWS requires. */
+export const XRAY_WRITE: PolicyStatement = {
+  Effect: 'Allow',
+  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'],
+  Resource: '*',
+};
+
 /** The behaviours the service files declare: routing and callers from backends, retries and timeouts from call policies, tracing from runtimes. */
 export function declaredBehaviours(services: readonly ServiceDefinition[]): Behaviour[] {
   const backends = services.some((s) => (s.backends ?? []).length > 0);
