@@ -82,7 +82,8 @@ function scaleFixture(services: number): string {
   for (const cluster of ['eks-acg', 'eks-bench']) {
     for (const env of ['development', 'staging', 'production']) {
       const overlay = {
-        ...base, cluster, namespace: env, hostSuffix: env === 'production' ? '' : `-${env}`,
+        // Each environment its own public hosts (synth refuses one host in two environments).
+        ...base, cluster, namespace: env, hostSuffix: `-${env}-${cluster}`,
         images: Object.fromEntries(ecr.map((s) => [s, '1.0.af873c03'])),
       };
       fs.writeFileSync(path.join(dir, 'environments', `${env === 'production' ? 'prod' : env}-${cluster}.yaml`), YAML.stringify(overlay));
@@ -107,7 +108,7 @@ function fleetFixture(clusters = 20, services = 50): string {
     fs.writeFileSync(path.join(dir, 'clusters', `${name}.context.json`), context);
     for (const overlay of overlays) {
       const text = fs.readFileSync(path.join(dir, 'environments', overlay), 'utf8');
-      fs.writeFileSync(path.join(dir, 'environments', overlay.replace('eks-acg', name)), text.replace(/cluster: eks-acg/, `cluster: ${name}`));
+      fs.writeFileSync(path.join(dir, 'environments', overlay.replace('eks-acg', name)), text.replace(/cluster: eks-acg/, `cluster: ${name}`).replace(/^(hostSuffix: .*)-eks-acg$/m, `$1-${name}`));
     }
   }
   for (const bench of ['eks-bench.ts', 'eks-bench.context.json']) fs.rmSync(path.join(dir, 'clusters', bench));
