@@ -145,3 +145,12 @@ export function snapshotDir(dir: string, skip: readonly string[] = []): Map<stri
   }
   return out;
 }
+
+/** Replaces text in a file of a copy; fails when the text is not there (the mistake a test makes must be made). */
+export function editFile(dir: string, file: string, from: string | RegExp, to: string): void {
+  const full = path.join(dir, file);
+  const text = fs.readFileSync(full, 'utf8');
+  const next = text.replace(from, to);
+  if (next === text) throw new Error(`${file}: ${from} not found`);
+  fs.writeFileSync(full, next);
+}

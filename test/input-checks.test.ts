@@ -7,16 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promote } from '../lib/commands/promote';
 import { GitFixture } from './git-fixture';
-import { copyProject, linkProject, snapshotDir, synthInProcess } from './helpers';
+import { copyProject, editFile, linkProject, snapshotDir, synthInProcess } from './helpers';
 
-/** Replaces text in a file of the copy; fails when the text is not there (the mistake must be made). */
-function edit(dir: string, file: string, from: string | RegExp, to: string): void {
-  const full = path.join(dir, file);
-  const text = fs.readFileSync(full, 'utf8');
-  const next = text.replace(from, to);
-  if (next === text) throw new Error(`${file}: ${from} not found`);
-  fs.writeFileSync(full, next);
-}
+const edit = editFile;
 
 describe('synth refuses what it would otherwise get wrong silently', () => {
   it.each<[string, readonly string[], (dir: string) => void, string]>([

@@ -5,7 +5,7 @@ import * as YAML from 'yaml';
 import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/constructs/bookstore-service';
 import { loadServices } from '../lib/load';
 import { synthesize } from '../lib/synth';
-import { ROOT, copyProject, linkProject, rendered, snapshotDir, synthInProcess } from './helpers';
+import { ROOT, copyProject, editFile, linkProject, rendered, snapshotDir, synthInProcess } from './helpers';
 
 /** Runs synth in a folder as a user would. */
 function synth(cwd: string) {
@@ -13,14 +13,7 @@ function synth(cwd: string) {
   return { status: run.status, stderr: run.stderr.trim() };
 }
 
-/** Replaces text in a file of the copy; fails when the text is not there (the mistake must be made). */
-function edit(dir: string, file: string, from: string | RegExp, to: string): void {
-  const full = path.join(dir, file);
-  const text = fs.readFileSync(full, 'utf8');
-  const next = text.replace(from, to);
-  if (next === text) throw new Error(`${file}: ${from} not found`);
-  fs.writeFileSync(full, next);
-}
+const edit = editFile;
 
 describe('service files are checked on load', () => {
   // A mistake in a service's fields is found by the loader's checks: run in this process, on a
