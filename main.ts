@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { runCommand, UserError } from './lib/errors';
 import { findRoot } from './lib/root';
 import { updateReadme } from './lib/readme';
-import { oneTimeChanges, synthesize, writeTree } from './lib/synth';
+import { oneTimeChanges, pendingReport, synthesize, writeTree } from './lib/synth';
 import { meshReport } from './lib/mesh/report';
 
 runCommand('synth', () => {
@@ -32,5 +32,7 @@ runCommand('synth', () => {
   for (const line of meshReport(project)) console.warn(line);
   // dist/<cluster>/cluster/ is applied by a person, never by Argo CD: say so when it moved.
   for (const line of oneTime) console.warn(line);
+  // A cluster being added: what of it is rendered, and which account facts it still waits for.
+  for (const line of pendingReport(project)) console.warn(line);
   console.log(`synth: ${files.size} files for ${project.clusters.length} cluster(s), ${project.environments.length} environment(s) in ${path.relative(process.cwd(), outdir) || '.'}`);
 });

@@ -1,4 +1,4 @@
-import type { ClusterContext, ClusterDefinition } from './model';
+import type { Cluster, ClusterContext, ClusterDefinition } from './model';
 import { UserError } from './errors';
 
 /**
@@ -36,27 +36,84 @@ export function parameterSpecs(cluster: ClusterDefinition): ParameterSpec[] {
 }
 
 /**
- * Checks the cached parameter values of a cluster and turns them into typed facts.
- * Every missing or malformed value is named in one error; none becomes an empty string in YAML.
+ * The facts of a cluster's cache, each checked: a malformed one is a UserError (all named in one
+ * line, none becomes an empty string in YAML); a missing one is listed in `missing`, since a new
+ * cluster's cache fills in two steps (docs/clusters.md, "Adding a cluster"): the account's own
+ * facts before `eksctl create cluster`, the cluster's (VPC, OIDC issuer, pod subnets) after it.
  */
-export function parseContext(cluster: ClusterDefinition, values: Readonly<Record<string, string>>, source: string): ClusterContext {
+export interface ContextReading {
+  /** The facts that are there. */
+  readonly context: Partial<ClusterContext>;
+  /** The parameters (names below the SSM prefix) that are not there yet, in the order of parameterSpecs. */
+  readonly missing: readonly string[];
+}
+
+export function readContext(cluster: ClusterDefinition, values: Readonly<Record<string, string>>, source: string): ContextReading {
   const specs = parameterSpecs(cluster);
-  const missing = specs.filter((s) => values[s.name] === undefined || values[s.name] === '').map((s) => s.name);
-  if (missing.length > 0) {
-    throw new UserError(`${source}: missing ${missing.map((m) => cluster.ssmPrefix + m).join(', ')}`);
-  }
-  const malformed = specs.filter((s) => !s.pattern.test(values[s.name]));
+  const present = (name: string) => values[name] !== undefined && values[name] !== '';
+  const missing = specs.filter((s) => !present(s.name)).map((s) => s.name);
+  const malformed = specs.filter((s) => present(s.name) && !s.pattern.test(values[s.name]));
   if (malformed.length > 0) {
     throw new UserError(`${source}: ${malformed.map((s) => `${s.name} "${values[s.name]}" is not ${s.format}`).join('; ')}`);
   }
-  return {
-    accountId: values['account-id'],
-    baseDomain: values['base-domain'],
-    certificateArn: values['certificate-arn'],
-    hostedZoneId: values['hosted-zone-id'],
-    oidcIssuer: values['oidc-issuer'],
-    podSubnets: Object.fromEntries(cluster.availabilityZones.map((az) => [az, values[`pod-subnets/${az}`]])),
-    securityGroupIds: values['security-group-ids'].split(','),
-    vpcId: values['vpc-id'],
+  const fact = <T>(name: string, value: (text: string) => T): T | undefined => (present(name) ? value(values[name]) : undefined);
+  const subnets = cluster.availabilityZones.map((az) => [az, values[`pod-subnets/${az}`]] as const);
+  const context: Partial<Record<keyof ClusterContext, unknown>> = {
+    accountId: fact('account-id', String),
+    baseDomain: fact('base-domain', String),
+    certificateArn: fact('certificate-arn', String),
+    hostedZoneId: fact('hosted-zone-id', String),
+    oidcIssuer: fact('oidc-issuer', String),
+    podSubnets: subnets.every(([az]) => present(`pod-subnets/${az}`)) ? Object.fromEntries(subnets) : undefined,
+    securityGroupIds: fact('security-group-ids', (text) => text.split(',')),
+    vpcId: fact('vpc-id', String),
   };
+  for (const key of Object.keys(context) as (keyof ClusterContext)[]) if (context[key] === undefined) delete context[key];
+  return { context: context as Partial<ClusterContext>, missing };
+}
+
+/** The SSM parameters (names below the prefix) a fact of the model comes from. */
+export function parametersOf(cluster: ClusterDefinition, fact: keyof ClusterContext): string[] {
+  if (fact === 'podSubnets') return cluster.availabilityZones.map((az) => `pod-subnets/${az}`);
+  return [FACT_PARAMETERS[fact]];
+}
+
+const FACT_PARAMETERS: Readonly<Record<Exclude<keyof ClusterContext, 'podSubnets'>, string>> = {
+  accountId: 'account-id',
+  baseDomain: 'base-domain',
+  certificateArn: 'certificate-arn',
+  hostedZoneId: 'hosted-zone-id',
+  oidcIssuer: 'oidc-issuer',
+  securityGroupIds: 'security-group-ids',
+  vpcId: 'vpc-id',
+};
+
+/** The names of the facts a cluster's cache holds, as the model calls them. */
+export const FACTS: readonly (keyof ClusterContext)[] = [...Object.keys(FACT_PARAMETERS) as (keyof ClusterContext)[], 'podSubnets'];
+
+/**
+ * Thrown when a render reads a fact a pending cluster does not have yet: the part of the render
+ * that needs it is then not written (see `pendingCluster`), and no placeholder ever reaches YAML.
+ */
+export class MissingFact extends Error {
+  constructor(readonly fact: keyof ClusterContext) {
+    super(`account fact ${fact} is not there yet`);
+    this.name = 'MissingFact';
+  }
+}
+
+/**
+ * The cluster as far as its cache goes: the definition and the facts there are. Reading a fact that
+ * is not there throws MissingFact; `assume` gives stand-ins for some (to find what else a render
+ * reads: see lib/render.ts, `renderPending`).
+ */
+export function pendingCluster(definition: ClusterDefinition, context: Partial<ClusterContext>, assume: Partial<ClusterContext> = {}): Cluster {
+  const known = new Set<string>(FACTS);
+  const target: Record<string, unknown> = { ...definition, ...assume, ...context };
+  return new Proxy(target, {
+    get(object, key) {
+      if (typeof key === 'string' && known.has(key) && !(key in object)) throw new MissingFact(key as keyof ClusterContext);
+      return object[key as string];
+    },
+  }) as unknown as Cluster;
 }

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseContext } from './context';
+import { pendingCluster, readContext } from './context';
 import { sourceLine, UserError } from './errors';
 import type { PlatformAddOn } from './addon';
 import type { Cluster, ClusterDefinition, Environment } from './model';
@@ -18,6 +18,23 @@ export interface Project {
   readonly services: readonly ServiceDefinition[];
   readonly environments: readonly Environment[];
   readonly addOns: readonly PlatformAddOn[];
+  /**
+   * The clusters whose account facts are not all cached yet (a cluster being added): none of their
+   * environments is in `environments`, and of what they render only what their facts allow is
+   * written (dist/<cluster>/cluster/, for eksctl, once the account's own facts are there).
+   */
+  readonly pending: readonly PendingCluster[];
+}
+
+/** A cluster file whose clusters/<cluster>.context.json is missing or lacks some facts. */
+export interface PendingCluster {
+  /** The cluster with the facts there are; reading a missing one throws MissingFact (lib/context.ts). */
+  readonly cluster: Cluster;
+  readonly contextFile: string;
+  /** The parameters (names below the cluster's SSM prefix) not there yet. */
+  readonly missing: readonly string[];
+  /** Its environments, loaded and checked like the others, rendered once the facts are there. */
+  readonly environments: readonly Environment[];
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -127,20 +144,29 @@ export function loadClusterDefinitions(root: string, names?: ReadonlySet<string>
   });
 }
 
-export function loadClusters(root: string, names?: ReadonlySet<string>): Cluster[] {
+/** A cluster file and what its cache holds: the complete cluster, or what is still missing. */
+type LoadedCluster = { readonly cluster: Cluster; readonly missing: readonly string[]; readonly contextFile: string };
+
+export function loadClusters(root: string, names?: ReadonlySet<string>): LoadedCluster[] {
   return loadClusterDefinitions(root, names).map((definition) => {
     const contextFile = `clusters/${definition.name}.context.json`;
     const contextPath = path.join(root, contextFile);
-    if (!fs.existsSync(contextPath)) {
-      throw new UserError(`${contextFile} not found: run \`npm run context -- ${definition.name}\` to read it from SSM`);
+    let values: Record<string, string> = {};
+    if (fs.existsSync(contextPath)) {
+      try {
+        values = JSON.parse(fs.readFileSync(contextPath, 'utf8'));
+      } catch (err) {
+        throw new UserError(`${contextFile}: not valid JSON (${(err as Error).message})`);
+      }
     }
-    let values: Record<string, string>;
-    try {
-      values = JSON.parse(fs.readFileSync(contextPath, 'utf8'));
-    } catch (err) {
-      throw new UserError(`${contextFile}: not valid JSON (${(err as Error).message})`);
+    const { context, missing } = readContext(definition, values, contextFile);
+    // Facts missing are a cluster on its way in; for one already rendered whole they are a mistake,
+    // and rendering without them would take its objects out of Git, for Argo CD to prune.
+    if (missing.length > 0 && fs.existsSync(path.join(root, 'dist', definition.name, 'argocd'))) {
+      throw new UserError(`${contextFile}: missing ${missing.map((m) => definition.ssmPrefix + m).join(', ')} (dist/${definition.name}/ holds the whole cluster: restore them, e.g. \`npm run context -- ${definition.name}\`)`);
     }
-    return { ...definition, ...parseContext(definition, values, contextFile) };
+    const cluster = missing.length === 0 ? { ...definition, ...context } as Cluster : pendingCluster(definition, context);
+    return { cluster, missing, contextFile };
   });
 }
 
@@ -211,6 +237,10 @@ export function loadAddOns(root: string): PlatformAddOn[] {
 /** The environment of that name, or a UserError listing the known ones. */
 export function environmentNamed(project: Project, name: string): Environment {
   const environment = project.environments.find((e) => e.name === name);
+  const pending = project.pending.find((p) => p.environments.some((e) => e.name === name));
+  if (pending) {
+    throw new UserError(`environments/${name}.yaml: its cluster ${pending.cluster.name} has no account facts yet (${pending.contextFile} lacks ${pending.missing.join(', ')}), so nothing of it is rendered: \`npm run context -- ${pending.cluster.name}\` once they are in SSM (docs/clusters.md, "Adding a cluster")`);
+  }
   if (!environment) throw new UserError(`unknown environment "${name}" (known: ${project.environments.map((e) => e.name).join(', ')})`);
   return environment;
 }
@@ -278,17 +308,15 @@ export function checkPlacement(clusters: readonly Cluster[], environments: reado
  */
 export function loadProject(root: string, scope?: LoadScope): Project {
   const services = loadServices(root);
-  if (!scope) {
-    const clusters = loadClusters(root);
-    const environments = loadEnvironments(root, services, clusters.map((c) => c.name));
-    checkPlacement(clusters, environments);
-    checkPublicHosts(clusters, environments, services);
-    return { root, clusters, services, environments, addOns: loadAddOns(root) };
-  }
   // Scoped: the clusters the chosen overlays run on are the only cluster files loaded.
-  const environments = loadEnvironments(root, services, clusterNames(root), scope);
-  const clusters = loadClusters(root, new Set(environments.map((e) => e.cluster)));
-  checkPlacement(clusters, environments);
-  checkPublicHosts(clusters, environments, services);
-  return { root, clusters, services, environments, addOns: loadAddOns(root) };
+  const environments = scope ? loadEnvironments(root, services, clusterNames(root), scope) : undefined;
+  const loaded = loadClusters(root, environments && new Set(environments.map((e) => e.cluster)));
+  const all = environments ?? loadEnvironments(root, services, loaded.map((c) => c.cluster.name));
+  checkPlacement(loaded.map((c) => c.cluster), all);
+  const complete = loaded.filter((c) => c.missing.length === 0).map((c) => c.cluster);
+  const ready = all.filter((e) => complete.some((c) => c.name === e.cluster));
+  checkPublicHosts(complete, ready, services);
+  const pending = loaded.filter((c) => c.missing.length > 0).map(({ cluster, missing, contextFile }) => (
+    { cluster, missing, contextFile, environments: all.filter((e) => e.cluster === cluster.name) }));
+  return { root, clusters: complete, services, environments: ready, addOns: loadAddOns(root), pending };
 }

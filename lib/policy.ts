@@ -430,7 +430,8 @@ export function checkPolicy(project: Project, files: readonly RenderedFile[], ru
   }
   for (const file of files) {
     const [clusterName, folder] = file.path.split('/');
-    const cluster = project.clusters.find((c) => c.name === clusterName);
+    // A pending cluster renders only its cluster/ folder, whose rules read no fact it lacks.
+    const cluster = project.clusters.find((c) => c.name === clusterName) ?? project.pending.find((p) => p.cluster.name === clusterName)?.cluster;
     if (!cluster) continue;
     const environment = project.environments.find((e) => e.cluster === clusterName && e.name === folder);
     const siblings = byFolder.get(folderOf(file))!;

@@ -8,8 +8,9 @@ import { bootstrapTemplate } from './bootstrap';
 import { clusterConfig, irsaRoles } from './cluster-config';
 import { checkServiceAccess } from './iam';
 import type { PlatformAddOn } from './addon';
-import type { Project } from './load';
-import type { Environment } from './model';
+import { MissingFact, parametersOf, pendingCluster } from './context';
+import type { PendingCluster, Project } from './load';
+import type { Cluster, ClusterContext, ClusterDefinition, Environment } from './model';
 import { builtServices, callPolicyOf, type ServiceDefinition } from './service';
 import { meshProviderOf, type MeshProvider } from './mesh';
 import { publicHost } from './naming';
@@ -101,16 +102,56 @@ export function renderProject(project: Project, folders?: Folders): RenderedFile
     }
   }
   for (const cluster of project.clusters) {
-    if (!wanted(cluster.name, 'cluster')) continue;
-    const environments = project.environments.filter((e) => e.cluster === cluster.name);
-    const roles = irsaRoles(cluster, environments, project.services, project.addOns);
-    // A JSON round trip unshares repeated values, which YAML would otherwise print as anchors and aliases.
-    const config = JSON.parse(JSON.stringify(clusterConfig(cluster, roles)));
-    files.push({ path: `${cluster.name}/cluster/cluster.yaml`, objects: [config], schema: 'eksctl' });
-    const template = JSON.parse(JSON.stringify(bootstrapTemplate(cluster, environments)));
-    files.push({ path: `${cluster.name}/cluster/bootstrap.yaml`, objects: [template], schema: 'cloudformation' });
+    if (wanted(cluster.name, 'cluster')) files.push(...clusterFiles(project, cluster, project.environments));
+  }
+  for (const pending of project.pending) {
+    if (wanted(pending.cluster.name, 'cluster')) files.push(...pendingClusterFiles(project, pending).files);
   }
   return files;
+}
+
+/** dist/<cluster>/cluster/: the eksctl config and the bootstrap template, applied by a person. */
+function clusterFiles(project: Project, cluster: Cluster, all: readonly Environment[]): RenderedFile[] {
+  const environments = all.filter((e) => e.cluster === cluster.name);
+  const roles = irsaRoles(cluster, environments, project.services, project.addOns);
+  // A JSON round trip unshares repeated values, which YAML would otherwise print as anchors and aliases.
+  const config = JSON.parse(JSON.stringify(clusterConfig(cluster, roles)));
+  const template = JSON.parse(JSON.stringify(bootstrapTemplate(cluster, environments)));
+  return [
+    { path: `${cluster.name}/cluster/cluster.yaml`, objects: [config], schema: 'eksctl' },
+    { path: `${cluster.name}/cluster/bootstrap.yaml`, objects: [template], schema: 'cloudformation' },
+  ];
+}
+
+/** Stand-ins of the right shape for facts a pending cluster lacks: only to find out what a render reads, never written. */
+const STAND_INS: Readonly<Record<keyof ClusterContext, (cluster: ClusterDefinition) => unknown>> = {
+  accountId: () => '000000000000',
+  baseDomain: () => 'example.invalid',
+  certificateArn: (c) => `arn:aws:acm:${c.region}:000000000000:certificate/0`,
+  hostedZoneId: () => 'Z0',
+  oidcIssuer: (c) => `oidc.eks.${c.region}.amazonaws.com/id/0`,
+  podSubnets: (c) => Object.fromEntries(c.availabilityZones.map((az) => [az, 'subnet-0'])),
+  securityGroupIds: () => ['sg-0'],
+  vpcId: () => 'vpc-0',
+};
+
+/**
+ * A pending cluster's dist/<cluster>/cluster/ (what eksctl needs to create it), when its facts
+ * allow it; else no files, and `needs`: the parameters that render reads and the cache lacks.
+ */
+export function pendingClusterFiles(project: Project, pending: PendingCluster): { files: RenderedFile[]; needs: string[] } {
+  const definition = { ...pending.cluster } as ClusterDefinition;
+  const assumed: Partial<Record<keyof ClusterContext, unknown>> = {};
+  for (;;) {
+    try {
+      const files = clusterFiles(project, pendingCluster(definition, {}, assumed as Partial<ClusterContext>), pending.environments);
+      const needs = (Object.keys(assumed) as (keyof ClusterContext)[]).flatMap((fact) => parametersOf(definition, fact));
+      return needs.length === 0 ? { files, needs } : { files: [], needs };
+    } catch (err) {
+      if (!(err instanceof MissingFact) || err.fact in assumed) throw err;
+      assumed[err.fact] = STAND_INS[err.fact](definition);
+    }
+  }
 }
 
 export const HEADER = '# Rendered by `npm run synth` from the sources of this repository. Do not edit: change the sources and re-render.\n';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { UserError } from './errors';
 import { environmentNamed, loadProject, type LoadScope, type Project } from './load';
 import { imagesIn, onlyImagesDiffer, parseOverlay } from './overlay';
-import { folderOf, renderPictures, renderProject, toYaml, type Folders, type RenderedFile } from './render';
+import { folderOf, pendingClusterFiles, renderPictures, renderProject, toYaml, type Folders, type RenderedFile } from './render';
 import { validateObject } from './validate';
 import { checkPolicy, formatFinding, RULES, type Finding } from './policy';
 
@@ -355,3 +355,19 @@ export function treeDifferences(expected: ReadonlyMap<string, string>, actual: R
 }
 
 export { UserError };
+
+/**
+ * What synth says of each cluster being added (its cache lacks facts): what it rendered of it and
+ * what it still needs, so that adding a cluster works offline and says where it stands.
+ */
+export function pendingReport(project: Project): string[] {
+  return project.pending.map((pending) => {
+    const name = pending.cluster.name;
+    const { files, needs } = pendingClusterFiles(project, pending);
+    const cache = fs.existsSync(path.join(project.root, pending.contextFile)) ? `${pending.contextFile} lacks` : `${pending.contextFile} not found: it needs`;
+    const read = `put them under ${pending.cluster.ssmPrefix} in SSM and run \`npm run context -- ${name}\` (docs/clusters.md, "Adding a cluster")`;
+    return files.length > 0
+      ? `synth: ${name}: rendered dist/${name}/cluster/ only (for eksctl): ${cache} ${pending.missing.join(', ')}; once the cluster exists, ${read}`
+      : `synth: ${name}: nothing rendered yet: ${cache} ${pending.missing.join(', ')}; dist/${name}/cluster/ (for eksctl) needs ${needs.join(', ')} first: ${read}`;
+  });
+}

@@ -22,11 +22,12 @@ function roleReferences(result: SynthResult): Array<{ file: string; object: any;
 
 /** The roles each source creates: eksctl's (bootstrap, at `/`) and the ACK Roles with their file. */
 function createdRoles(result: SynthResult) {
-  const { accountId } = result.project.clusters[0];
+  // Each file is its cluster's (`<cluster>/...`), in that cluster's account.
+  const accountOf = (file: string) => result.project.clusters.find((c) => file.startsWith(`${c.name}/`))!.accountId;
   const bootstrap = result.rendered.filter((f) => f.schema === 'eksctl')
-    .flatMap((f) => f.objects[0].iam.serviceAccounts.map((sa: any) => `arn:aws:iam::${accountId}:role/${sa.roleName}`));
+    .flatMap((f) => f.objects[0].iam.serviceAccounts.map((sa: any) => `arn:aws:iam::${accountOf(f.path)}:role/${sa.roleName}`));
   const ack = result.rendered.flatMap((file) => file.objects.filter((o) => o.kind === 'Role' && o.apiVersion.startsWith('iam.services.k8s.aws/'))
-    .map((object) => ({ file: file.path, object, arn: `arn:aws:iam::${accountId}:role${object.spec.path}${object.spec.name}` })));
+    .map((object) => ({ file: file.path, object, arn: `arn:aws:iam::${accountOf(file.path)}:role${object.spec.path}${object.spec.name}` })));
   return { bootstrap, ack };
 }
 
@@ -81,7 +82,7 @@ describe('the AWS side of the services, through ACK', () => {
     // Every service of every environment runs under an ACK Role: the services' roles left eksctl.
     for (const environment of result.project.environments) {
       for (const service of result.project.services) {
-        const arn = serviceRoleArn(result.project.clusters[0], environment, service.name);
+        const arn = serviceRoleArn(result.project.clusters.find((c) => c.name === environment.cluster)!, environment, service.name);
         expect(ack.map((r) => r.arn)).toContain(arn);
         expect(bootstrap).not.toContain(arn);
       }
@@ -97,40 +98,44 @@ describe('the AWS side of the services, through ACK', () => {
 
   it('puts each service role under the cluster path, with the boundary the bootstrap template creates', () => {
     const result = rendered();
-    const cluster = result.project.clusters[0];
-    const template = result.rendered.find((f) => f.path === `${cluster.name}/cluster/bootstrap.yaml`)!.objects[0];
-    const boundary = template.Resources.ServiceBoundary.Properties;
-    expect(`arn:aws:iam::${cluster.accountId}:policy${boundary.Path}${boundary.ManagedPolicyName}`).toBe(boundaryArn(cluster));
-    // The boundary is outside the path the IAM controller may write to.
-    expect(boundaryArn(cluster)).not.toContain(`:policy${iamPath(cluster)}`);
-    for (const { object } of createdRoles(result).ack) {
-      expect(object.spec.path).toBe(iamPath(cluster));
-      expect(object.spec.permissionsBoundary).toBe(boundaryArn(cluster));
+    for (const cluster of result.project.clusters) {
+      const template = result.rendered.find((f) => f.path === `${cluster.name}/cluster/bootstrap.yaml`)!.objects[0];
+      const boundary = template.Resources.ServiceBoundary.Properties;
+      expect(`arn:aws:iam::${cluster.accountId}:policy${boundary.Path}${boundary.ManagedPolicyName}`).toBe(boundaryArn(cluster));
+      // The boundary is outside the path the IAM controller may write to.
+      expect(boundaryArn(cluster)).not.toContain(`:policy${iamPath(cluster)}`);
+      for (const { object } of createdRoles(result).ack.filter((r) => r.file.startsWith(`${cluster.name}/`))) {
+        expect(object.spec.path).toBe(iamPath(cluster));
+        expect(object.spec.permissionsBoundary).toBe(boundaryArn(cluster));
+      }
     }
   });
 
   it('the IAM controller cannot escalate: only the cluster path, only with the boundary, never the boundary itself', () => {
     const result = rendered();
-    const cluster = result.project.clusters[0];
-    const config = result.rendered.find((f) => f.path === `${cluster.name}/cluster/cluster.yaml`)!.objects[0];
-    const statements: any[] = config.iam.serviceAccounts.find((sa: any) => sa.metadata.name === 'ack-iam-controller').attachPolicy.Statement;
-    const allows = statements.filter((s) => s.Effect === 'Allow');
-    const path = `arn:aws:iam::${cluster.accountId}:(role|policy)${iamPath(cluster)}\\*$`;
-    for (const s of allows) for (const r of [s.Resource].flat()) expect(r).toMatch(new RegExp(path));
-    const conditioned = (action: string) => allows.filter((s) => s.Action.includes(action))
-      .every((s) => s.Condition?.StringEquals?.['iam:PermissionsBoundary'] === boundaryArn(cluster));
-    for (const action of ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy', 'iam:AttachRolePolicy']) {
-      expect([action, allows.some((s) => s.Action.includes(action)), conditioned(action)]).toEqual([action, true, true]);
+    for (const cluster of result.project.clusters) {
+      const config = result.rendered.find((f) => f.path === `${cluster.name}/cluster/cluster.yaml`)!.objects[0];
+      const statements: any[] = config.iam.serviceAccounts.find((sa: any) => sa.metadata.name === 'ack-iam-controller').attachPolicy.Statement;
+      const allows = statements.filter((s) => s.Effect === 'Allow');
+      const path = `arn:aws:iam::${cluster.accountId}:(role|policy)${iamPath(cluster)}\\*$`;
+      for (const s of allows) for (const r of [s.Resource].flat()) expect(r).toMatch(new RegExp(path));
+      const conditioned = (action: string) => allows.filter((s) => s.Action.includes(action))
+        .every((s) => s.Condition?.StringEquals?.['iam:PermissionsBoundary'] === boundaryArn(cluster));
+      for (const action of ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy', 'iam:AttachRolePolicy']) {
+        expect([action, allows.some((s) => s.Action.includes(action)), conditioned(action)]).toEqual([action, true, true]);
+      }
+      expect(allows.flatMap((s) => s.Action)).not.toContain('iam:DeleteRolePermissionsBoundary');
+      const denied = statements.filter((s) => s.Effect === 'Deny' && [s.Resource].flat().includes(boundaryArn(cluster))).flatMap((s) => s.Action);
+      expect(denied).toEqual(expect.arrayContaining(['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy']));
     }
-    expect(allows.flatMap((s) => s.Action)).not.toContain('iam:DeleteRolePermissionsBoundary');
-    const denied = statements.filter((s) => s.Effect === 'Deny' && [s.Resource].flat().includes(boundaryArn(cluster))).flatMap((s) => s.Action);
-    expect(denied).toEqual(expect.arrayContaining(['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy']));
   });
 
   it('renders one retained, immutable, scanned ECR repository per built service, once per cluster, before the environments', () => {
     const result = rendered();
     const repositories = result.rendered.flatMap((f) => f.objects.filter((o) => o.kind === 'Repository').map((object) => ({ file: f.path, object })));
-    expect(repositories.map((r) => r.object.spec.name).sort()).toEqual(builtServices(result.project.services).map(ecrRepositoryName).sort());
+    // Each cluster's account has its own registry.
+    expect(repositories.map((r) => r.object.spec.name).sort())
+      .toEqual(result.project.clusters.flatMap(() => builtServices(result.project.services).map(ecrRepositoryName)).sort());
     for (const { file, object } of repositories) {
       expect(file).toMatch(/^[^/]+\/registry\//);
       expect(object.spec).toMatchObject({ imageScanningConfiguration: { scanOnPush: true }, imageTagMutability: 'IMMUTABLE' });
@@ -142,7 +147,7 @@ describe('the AWS side of the services, through ACK', () => {
         'services.k8s.aws/adoption-fields': JSON.stringify({ name: object.spec.name }),
       });
       const [registry] = syncPosition(result, file, object);
-      for (const environment of result.project.environments) {
+      for (const environment of result.project.environments.filter((e) => file.startsWith(`${e.cluster}/`))) {
         const [platform] = syncPosition(result, `${environment.cluster}/platform/x.yaml`, undefined);
         const [workloads] = syncPosition(result, `${environment.cluster}/${environment.name}/x.yaml`, undefined);
         expect(platform < registry && registry < workloads).toBe(true);

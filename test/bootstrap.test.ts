@@ -79,11 +79,15 @@ describe('bookstore bootstrap: bad arguments', () => {
   });
 });
 
-/** `eksctl` and `kubectl` on PATH that append their command lines to one log; `failing` exits 1. */
-function fakeTools(failing?: string): { log: () => string[]; restore: () => void } {
+/**
+ * `eksctl` and `kubectl` on PATH that append their command lines to one log; `failing` exits 1.
+ * `eksctl get cluster` finds the cluster only when `existing`, as on a second run.
+ */
+function fakeTools(failing?: string, existing = false): { log: () => string[]; restore: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-tools-'));
   for (const tool of ['eksctl', 'kubectl']) {
-    fs.writeFileSync(path.join(dir, tool), `#!/bin/sh\necho "${tool} $*" >> "${dir}/log"\nexit ${tool === failing ? 1 : 0}\n`, { mode: 0o755 });
+    const probe = tool === 'eksctl' ? `if [ "$1" = get ]; then exit ${existing ? 0 : 1}; fi\n` : '';
+    fs.writeFileSync(path.join(dir, tool), `#!/bin/sh\necho "${tool} $*" >> "${dir}/log"\n${probe}exit ${tool === failing ? 1 : 0}\n`, { mode: 0o755 });
   }
   const path0 = process.env.PATH;
   process.env.PATH = `${dir}${path.delimiter}${path0}`;
@@ -93,16 +97,17 @@ function fakeTools(failing?: string): { log: () => string[]; restore: () => void
   };
 }
 
-describe.each(rendered().project.clusters.map((c) => [c.name]))('bookstore bootstrap cluster %s', (cluster) => {
+describe.each(rendered().project.clusters.map((c) => [c.name, c.region]))('bookstore bootstrap cluster %s', (cluster, region) => {
   const config = `dist/${cluster}/cluster/cluster.yaml`;
   const eni = `dist/${cluster}/platform/vpc-cni.yaml`;
+  const probe = `eksctl get cluster --name ${cluster} --region ${region}`;
 
   it('creates the cluster without nodes, applies its ENIConfigs, then creates the node groups: no pod starts without an IP', async () => {
     const tools = fakeTools();
     const lines: string[] = [];
     try {
       await bootstrap(['cluster', cluster], { root: ROOT, log: (l) => lines.push(l) });
-      expect(tools.log()).toEqual([`eksctl create cluster -f ${config} --without-nodegroup`, `kubectl apply -f ${eni}`, `eksctl create nodegroup -f ${config}`]);
+      expect(tools.log()).toEqual([probe, `eksctl create cluster -f ${config} --without-nodegroup`, `kubectl apply -f ${eni}`, `eksctl create nodegroup -f ${config}`]);
       expect(lines.at(-1)).toContain(`bookstore bootstrap argocd ${cluster}`);
     } finally {
       tools.restore();
@@ -121,7 +126,19 @@ describe.each(rendered().project.clusters.map((c) => [c.name]))('bookstore boots
     try {
       const error = await bootstrap(['cluster', cluster], { root: ROOT, log: () => undefined }).catch((e) => e);
       expect(error.message).toBe('step 2 (kubectl apply -f) exited with 1; steps 1-1 are done, the later ones were not run');
-      expect(tools.log()).toHaveLength(2);
+      expect(tools.log()).toHaveLength(3);
+    } finally {
+      tools.restore();
+    }
+  });
+
+  it('run again on a cluster that exists, skips its creation and does the rest (safe to run twice)', async () => {
+    const tools = fakeTools(undefined, true);
+    const lines: string[] = [];
+    try {
+      await bootstrap(['cluster', cluster], { root: ROOT, log: (l) => lines.push(l) });
+      expect(tools.log()).toEqual([probe, `kubectl apply -f ${eni}`, `eksctl create nodegroup -f ${config}`]);
+      expect(lines[0]).toBe(`bootstrap: 1/3 already done (${probe} finds it): eksctl create cluster -f ${config} --without-nodegroup skipped`);
     } finally {
       tools.restore();
     }

@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bump } from '../lib/commands/bump';
 import { git } from '../lib/git';
+import { loadProject } from '../lib/load';
+import { builtServices } from '../lib/service';
+import { ROOT } from './helpers';
 import { readTree, synthesize, treeDifferences } from '../lib/synth';
 import { GitFixture } from './git-fixture';
 
@@ -9,14 +12,16 @@ import { GitFixture } from './git-fixture';
 // The bumps run in this process (git runs beside it), so their backoff can be injected: see VirtualClock.
 describe('20 bumps started at the same moment from 20 clones', () => {
   const SERVICES = 20;
+  // The project's own built services, then generated ones up to 20.
+  const real = builtServices(loadProject(ROOT).services);
+  const extras = Array.from({ length: SERVICES - real.length }, (_, i) => `extra-${String(i + 1).padStart(2, '0')}-api`);
   let fixture: GitFixture;
   beforeAll(() => {
-    // 20 distinct services: the real five plus generated ones shaped like resource-api.
+    // 20 distinct services: the real ones plus generated ones shaped like resource-api, in every overlay.
     fixture = new GitFixture((seed) => {
       const template = fs.readFileSync(path.join(seed, 'services', 'resource-api.ts'), 'utf8');
-      const overlays = ['development', 'production'].map((e) => path.join(seed, 'environments', `${e}.yaml`));
-      for (let i = 1; i <= SERVICES - 5; i++) {
-        const name = `extra-${String(i).padStart(2, '0')}-api`;
+      const overlays = fs.readdirSync(path.join(seed, 'environments')).map((e) => path.join(seed, 'environments', e));
+      for (const name of extras) {
         fs.writeFileSync(path.join(seed, 'services', `${name}.ts`), template
           .replace("name: 'resource-api'", `name: '${name}'`).replace("host: 'resource-api'", `host: '${name}'`).replace("table: { name: 'resources' }", `table: { name: '${name}' }`));
         for (const overlay of overlays) fs.writeFileSync(overlay, fs.readFileSync(overlay, 'utf8').replace('images:\n', `images:\n  ${name}: 1.0.00000000\n`));
@@ -32,8 +37,7 @@ describe('20 bumps started at the same moment from 20 clones', () => {
   afterAll(() => fixture.remove());
 
   it('all land, none lost, history linear', async () => {
-    const services = ['front-end', 'clients-api', 'inventory-api', 'renting-api', 'resource-api',
-      ...Array.from({ length: SERVICES - 5 }, (_, i) => `extra-${String(i + 1).padStart(2, '0')}-api`)];
+    const services = [...real, ...extras];
     const tagOf = (i: number) => `2.0.${String(i).padStart(8, 'a')}`;
     const clones = await fixture.cloneMany(services.length);
     const clock = new VirtualClock(services.length);

@@ -1,59 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { contextRefresh } from '../lib/commands/context';
 import { UserError } from '../lib/errors';
+import { clusterNames } from '../lib/load';
+import { CREDENTIALS, FakeSsm } from './fake-ssm';
 import { ROOT, copyProject } from './helpers';
-
-/** A stand-in for SSM on 127.0.0.1 speaking its JSON 1.1 protocol. */
-class FakeSsm {
-  readonly requests: any[] = [];
-  parameters: Record<string, string> = {};
-  pageSize = 3;
-  /** Answers the next n requests with this error (type, HTTP status). */
-  failures: Array<{ type: string; status: number; message: string }> = [];
-  private server = http.createServer((req, res) => this.handle(req, res));
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    let body = '';
-    req.on('data', (chunk) => { body += chunk; });
-    req.on('end', () => {
-      const request = JSON.parse(body);
-      this.requests.push({ target: req.headers['x-amz-target'], auth: req.headers.authorization, ...request });
-      const reply = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(payload));
-      };
-      const failure = this.failures.shift();
-      if (failure) return reply(failure.status, { __type: failure.type, message: failure.message });
-      if (req.headers['x-amz-target'] !== 'AmazonSSM.GetParametersByPath') return reply(400, { __type: 'InvalidAction', message: 'unexpected' });
-      const names = Object.keys(this.parameters).filter((n) => n.startsWith(`${request.Path}/`)).sort();
-      const start = request.NextToken ? Number(request.NextToken) : 0;
-      const page = names.slice(start, start + this.pageSize);
-      reply(200, {
-        Parameters: page.map((Name) => ({ Name, Type: 'String', Value: this.parameters[Name], Version: 1 })),
-        ...(start + this.pageSize < names.length ? { NextToken: String(start + this.pageSize) } : {}),
-      });
-    });
-  }
-}
 
 const PREFIX = '/bookstore/eks-acg/';
 const EXAMPLE: Record<string, string> = JSON.parse(fs.readFileSync(path.join(ROOT, 'clusters', 'eks-acg.context.json'), 'utf8'));
 /** The parameters of the example cluster, one per fact synth needs. */
 const COUNT = Object.keys(EXAMPLE).length;
-const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLETEST', AWS_SECRET_ACCESS_KEY: 'test-secret', AWS_EC2_METADATA_DISABLED: 'true' };
 
 describe('bookstore context refresh', () => {
   let ssm: FakeSsm;
@@ -145,11 +102,21 @@ describe('bookstore context refresh', () => {
     expect(ssm.requests.length).toBe(3);
   });
 
-  it('names every missing parameter in one error', async () => {
+  it('writes the facts that are there and names each missing one: a cluster being added fills its cache in two steps', async () => {
     delete ssm.parameters[`${PREFIX}certificate-arn`];
     delete ssm.parameters[`${PREFIX}pod-subnets/us-east-1c`];
-    expect(await failure(['eks-acg', '--endpoint-url', endpoint]))
-      .toBe('SSM /bookstore/eks-acg/: missing /bookstore/eks-acg/certificate-arn, /bookstore/eks-acg/pod-subnets/us-east-1c');
+    await refresh(['eks-acg', '--endpoint-url', endpoint]);
+    const written = JSON.parse(fs.readFileSync(cache, 'utf8'));
+    expect(Object.keys(written)).toHaveLength(COUNT - 2);
+    expect(written).not.toHaveProperty('certificate-arn');
+    expect(lines.filter((l) => l.startsWith('missing: '))).toEqual([`missing: ${PREFIX}certificate-arn`, `missing: ${PREFIX}pod-subnets/us-east-1c`]);
+    expect(lines.at(-1)).toMatch(/\(\d+ parameters, 2 missing: synth renders what the others allow and names the rest\)/);
+  });
+
+  it('refuses a prefix that holds none of the parameters (a wrong prefix or region), leaving the cache as it was', async () => {
+    ssm.parameters = { '/bookstore/other/account-id': '444455556666' };
+    expect(await failure(['eks-acg', '--endpoint-url', endpoint])).toMatch(/^SSM \/bookstore\/eks-acg\/ in us-east-1: none of the cluster's parameters is there \(missing \/bookstore\/eks-acg\/account-id, /);
+    expect(fs.readFileSync(cache, 'utf8')).toBe(original);
   });
 
   it('refuses a malformed value', async () => {
@@ -182,7 +149,7 @@ describe('bookstore context refresh', () => {
   });
 
   it('names an unknown cluster and a wrong call', async () => {
-    expect(await failure(['eks-nope'])).toBe('unknown cluster "eks-nope" (known: eks-acg)');
+    expect(await failure(['eks-nope'])).toBe(`unknown cluster "eks-nope" (known: ${clusterNames(ROOT).join(', ')})`);
     expect(await failure([])).toBe('usage: bookstore context refresh <cluster> [--endpoint-url URL]');
   });
 

@@ -6,11 +6,15 @@ import { checkPolicy, formatFinding, ACK_RETAINED } from '../lib/policy';
 import { synthesize } from '../lib/synth';
 import { allObjects, linkProject, objectsIn, rendered } from './helpers';
 
-const ENVIRONMENTS = ['development', 'production'];
-const TABLES: Record<string, string> = { 'clients-api': 'clients', 'inventory-api': 'inventory', 'renting-api': 'renting', 'resource-api': 'resources' };
+// From the model: a service added or an environment added keeps these expectations true.
+const ENVIRONMENTS = rendered().project.environments;
+/** Each data-owning service and its table's name (without the environment prefix). */
+const TABLES: Record<string, string> = Object.fromEntries(rendered().project.services.flatMap((s) => (s.table ? [[s.name, s.table.name]] : [])));
 
 const tables = () => allObjects().filter(({ object }) => object.kind === 'Table');
-const clusterConfig = () => objectsIn('eks-acg/cluster/cluster.yaml')[0];
+/** The environment a rendered file belongs to (`<cluster>/<environment>/...`). */
+const environmentOf = (file: string) => ENVIRONMENTS.find((e) => file.startsWith(`${e.cluster}/${e.name}/`))!;
+const clusterConfig = (cluster = 'eks-acg') => objectsIn(`${cluster}/cluster/cluster.yaml`)[0];
 const roleOf = (config: any, namespace: string, serviceAccount: string) =>
   config.iam.serviceAccounts.find((s: any) => s.metadata.namespace === namespace && s.metadata.name === serviceAccount);
 /** The inline policy statements of a service's ACK Role, as IAM reads them. */
@@ -21,12 +25,12 @@ describe('DynamoDB tables through ACK', () => {
   it('renders one Table per data-owning service and environment, in that service\'s file, and no other', () => {
     const found = tables().map(({ file, object }) => `${file} ${object.metadata.namespace}/${object.metadata.name}`).sort();
     const expected = ENVIRONMENTS.flatMap((env) => Object.entries(TABLES).map(([service, table]) =>
-      `eks-acg/${env}/${service}.yaml ${env}/${env}-${table}`)).sort();
+      `${env.cluster}/${env.name}/${service}.yaml ${env.namespace}/${env.name}-${table}`)).sort();
     expect(found).toEqual(expected);
   });
 
-  it.each(ENVIRONMENTS)('keys every %s table by the string _id, on demand', (env) => {
-    for (const { object } of tables().filter(({ object }) => object.metadata.namespace === env)) {
+  it.each(ENVIRONMENTS.map((e) => e.name))('keys every %s table by the string _id, on demand', (env) => {
+    for (const { object } of tables().filter(({ file }) => environmentOf(file).name === env)) {
       expect(object.spec).toMatchObject({
         tableName: object.metadata.name,
         keySchema: [{ attributeName: '_id', keyType: 'HASH' }],
@@ -37,16 +41,17 @@ describe('DynamoDB tables through ACK', () => {
     }
   });
 
-  it('turns point-in-time recovery and deletion protection on in production only', () => {
-    for (const { object } of tables()) {
-      const production = object.metadata.namespace === 'production';
-      expect(object.spec.continuousBackups).toEqual({ pointInTimeRecoveryEnabled: production });
-      expect(object.spec.deletionProtectionEnabled).toBe(production);
+  it('turns point-in-time recovery and deletion protection on where the overlay says (production)', () => {
+    expect(ENVIRONMENTS.some((e) => e.data.pointInTimeRecovery && e.data.deletionProtection)).toBe(true);
+    for (const { file, object } of tables()) {
+      const { data } = environmentOf(file);
+      expect(object.spec.continuousBackups).toEqual({ pointInTimeRecoveryEnabled: data.pointInTimeRecovery });
+      expect(object.spec.deletionProtectionEnabled).toBe(data.deletionProtection);
     }
   });
 
   it('never loses data to a sync: every Table is retained by ACK and never pruned or deleted by Argo CD', () => {
-    expect(tables()).toHaveLength(8);
+    expect(tables()).toHaveLength(ENVIRONMENTS.length * Object.keys(TABLES).length);
     for (const { object } of tables()) {
       expect(object.metadata.annotations[ACK_DELETION_POLICY]).toBe('retain');
       const options = object.metadata.annotations['argocd.argoproj.io/sync-options'].split(',');
@@ -70,24 +75,26 @@ describe('DynamoDB tables through ACK', () => {
   });
 
   it('gives the same name to the Table, the pods\' DYNAMODB_TABLE and both IAM policies', () => {
-    const config = clusterConfig();
-    const ackResources: string[] = roleOf(config, 'ack-system', 'ack-dynamodb-controller').attachPolicy.Statement[0].Resource;
-    const covered = (arn: string) => ackResources.some((pattern) => arn.startsWith(pattern.replace(/\*$/, '')));
-    for (const env of ENVIRONMENTS) {
-      for (const [service, table] of Object.entries(TABLES)) {
-        const objects = objectsIn(`eks-acg/${env}/${service}.yaml`);
-        const name = objects.find((o) => o.kind === 'Table').spec.tableName;
-        expect(name).toBe(`${env}-${table}`);
-        const deployment = objects.find((o) => o.kind === 'Deployment');
-        expect(deployment.spec.template.spec.containers[0].env).toContainEqual({ name: 'DYNAMODB_TABLE', value: name });
-        const arn = `arn:aws:dynamodb:us-east-1:111122223333:table/${name}`;
-        const statement = serviceStatements(objects, service).find((s: any) => s.Action.includes('dynamodb:GetItem'));
-        expect(statement.Resource).toEqual([arn, `${arn}/index/*`]);
-        expect(covered(arn)).toBe(true);
+    for (const cluster of rendered().project.clusters) {
+      const ackResources: string[] = roleOf(clusterConfig(cluster.name), 'ack-system', 'ack-dynamodb-controller').attachPolicy.Statement[0].Resource;
+      const covered = (arn: string) => ackResources.some((pattern) => arn.startsWith(pattern.replace(/\*$/, '')));
+      const mine = ENVIRONMENTS.filter((e) => e.cluster === cluster.name);
+      for (const env of mine) {
+        for (const [service, table] of Object.entries(TABLES)) {
+          const objects = objectsIn(`${env.cluster}/${env.name}/${service}.yaml`);
+          const name = objects.find((o) => o.kind === 'Table').spec.tableName;
+          expect(name).toBe(`${env.name}-${table}`);
+          const deployment = objects.find((o) => o.kind === 'Deployment');
+          expect(deployment.spec.template.spec.containers[0].env).toContainEqual({ name: 'DYNAMODB_TABLE', value: name });
+          const arn = `arn:aws:dynamodb:${cluster.region}:${cluster.accountId}:table/${name}`;
+          const statement = serviceStatements(objects, service).find((s: any) => s.Action.includes('dynamodb:GetItem'));
+          expect(statement.Resource).toEqual([arn, `${arn}/index/*`]);
+          expect(covered(arn)).toBe(true);
+        }
       }
+      // The controller names the environments' tables by prefix: one pattern per environment, not per table.
+      expect(ackResources).toEqual(mine.map((env) => `arn:aws:dynamodb:${cluster.region}:${cluster.accountId}:table/${env.name}-*`));
     }
-    // The controller names the environments' tables by prefix: one pattern per environment, not per table.
-    expect(ackResources).toEqual(ENVIRONMENTS.map((env) => `arn:aws:dynamodb:us-east-1:111122223333:table/${env}-*`));
   });
 
   it('follows one edit of the declaration everywhere: name and capacity', () => {
@@ -138,8 +145,9 @@ describe('DynamoDB tables through ACK', () => {
     const actions: string[] = statements.flatMap((s: any) => s.Action);
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:TagResource']));
     expect(actions.filter((a) => /Delete|\*|Item|Query|Scan/.test(a))).toEqual([]);
-    const waves = Object.fromEntries(objectsIn('eks-acg/argocd/platform.yaml').concat(...ENVIRONMENTS.map((e) => objectsIn(`eks-acg/argocd/${e}.yaml`)))
+    const mine = ENVIRONMENTS.filter((e) => e.cluster === 'eks-acg');
+    const waves = Object.fromEntries(objectsIn('eks-acg/argocd/platform.yaml').concat(...mine.map((e) => objectsIn(`eks-acg/argocd/${e.name}.yaml`)))
       .map((o) => [o.metadata.name, Number(o.metadata.annotations['argocd.argoproj.io/sync-wave'])]));
-    for (const env of ENVIRONMENTS) expect(waves['eks-acg-platform']).toBeLessThan(waves[`eks-acg-${env}`]);
+    for (const env of mine) expect(waves['eks-acg-platform']).toBeLessThan(waves[`eks-acg-${env.name}`]);
   });
 });

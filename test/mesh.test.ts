@@ -6,12 +6,23 @@ import { MESH_PROVIDERS, notEnforced } from '../lib/mesh';
 import { meshReport } from '../lib/mesh/report';
 import { callPolicyOf, type ServiceDefinition } from '../lib/service';
 import { linkProject } from './helpers';
+import { loadProject } from '../lib/load';
 
-/** The project with every overlay's `mesh` set to one provider, rendered in memory (schema and posture checked by synthesize). */
+/**
+ * The project with every overlay's `mesh` set to one provider, rendered in memory (schema and
+ * posture checked by synthesize); an environment on Fargate keeps its own where the provider's
+ * data plane does not run there (synth refuses it: test/istio.test.ts).
+ */
 function renderWith(mesh: string) {
   const dir = linkProject(['environments']);
   const envDir = path.join(dir, 'environments');
+  const { clusters, environments } = loadProject(dir);
+  const onFargate = (name: string) => {
+    const environment = environments.find((e) => `${e.name}.yaml` === name);
+    return !!environment && (clusters.find((c) => c.name === environment.cluster)?.fargateNamespaces ?? []).includes(environment.namespace);
+  };
   for (const file of fs.readdirSync(envDir)) {
+    if (MESH_PROVIDERS[mesh].notOnFargate && onFargate(file)) continue;
     const doc = parseDocument(fs.readFileSync(path.join(envDir, file), 'utf8'));
     doc.set('mesh', mesh);
     fs.writeFileSync(path.join(envDir, file), doc.toString());
@@ -40,7 +51,9 @@ describe.each(PROVIDERS)('mesh provider %s', (name) => {
 
   it('renders every environment with objects that pass their schemas and the posture rules', () => {
     // synthesize refuses on any schema or policy finding; here it returned.
-    expect(project.environments.map((e) => e.mesh)).toEqual(project.environments.map(() => name));
+    const kept = (e: (typeof project.environments)[number]) => !!MESH_PROVIDERS[name].notOnFargate
+      && (project.clusters.find((c) => c.name === e.cluster)!.fargateNamespaces ?? []).includes(e.namespace);
+    expect(project.environments.map((e) => e.mesh)).toEqual(project.environments.map((e) => (kept(e) ? e.mesh : name)));
   });
 
   it.each(['development', 'production'])('%s: every backend edge lines up: caller URL -> Service port -> listener/target -> container port', (env) => {
@@ -143,17 +156,18 @@ describe.each(PROVIDERS)('mesh provider %s', (name) => {
 
   it('reports each declared behaviour it does not enforce, one line per environment', () => {
     const missing = notEnforced(MESH_PROVIDERS[name], project.services);
-    const lines = meshReport(project).filter((l) => l.startsWith('synth: ') && l.includes(' does not enforce: '));
+    // The environments on this provider (one on Fargate may keep its own: see renderWith).
+    const lines = meshReport(project).filter((l) => l.startsWith('synth: ') && l.includes(` (${name}) does not enforce: `));
     if (missing.length === 0) expect(lines).toEqual([]);
-    else expect(lines).toEqual(project.environments.map((e) => `synth: ${e.name} (${name}) does not enforce: ${missing.join(', ')}`));
+    else expect(lines).toEqual(project.environments.filter((e) => e.mesh === name).map((e) => `synth: ${e.name} (${name}) does not enforce: ${missing.join(', ')}`));
     if (name === 'lattice') expect(missing).toEqual(expect.arrayContaining(['retries', 'request timeout']));
     if (name === 'istio') expect(missing).toEqual([]);
   });
 
   it('reports what it enforces, each behaviour with the object that does it, one line per environment', () => {
     const provider = MESH_PROVIDERS[name];
-    const lines = meshReport(project).filter((l) => l.startsWith('synth: ') && l.includes(' enforces: '));
-    expect(lines).toHaveLength(project.environments.length);
+    const lines = meshReport(project).filter((l) => l.startsWith('synth: ') && l.includes(` (${name}) enforces: `));
+    expect(lines).toHaveLength(project.environments.filter((e) => e.mesh === name).length);
     for (const [behaviour, how] of Object.entries(provider.enforces)) for (const line of lines) expect(line).toContain(`${behaviour} (${how})`);
     if (name === 'istio') expect(Object.keys(provider.enforces).sort()).toEqual(['mTLS', 'per-caller authorization', 'request timeout', 'retries', 'routing', 'tracing']);
   });

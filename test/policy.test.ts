@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkPolicy, formatFinding, RULES, type Rule } from '../lib/policy';
 import type { RenderedFile } from '../lib/render';
-import { copyProject, rendered, snapshotDir } from './helpers';
+import { copyProject, rendered, ROOT, snapshotDir } from './helpers';
 
 const PROD = 'eks-acg/production';
 const DEV = 'eks-acg/development';
@@ -165,8 +165,8 @@ describe('the posture rules', () => {
 
 describe('npm run validate', () => {
   it('reports that the repository passes, and leaves dist/ alone', () => {
-    const out = execFileSync('npm', ['run', '--silent', 'validate'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
-    expect(out.trim()).toMatch(/^validate: \d+ objects in \d+ files pass their schemas and 13 policy rules$/);
+    const out = execFileSync('npm', ['run', '--silent', 'validate'], { cwd: ROOT, encoding: 'utf8' });
+    expect(out.trim()).toMatch(new RegExp(`^validate: \\d+ objects in \\d+ files pass their schemas and ${RULES.length} policy rules$`));
   });
 
   it('lists every finding of a service that loosens its security without saying why, and synth refuses to write', () => {
@@ -176,20 +176,21 @@ describe('npm run validate', () => {
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('security: {', "security: {\n    addCapabilities: { names: ['NET_ADMIN'], why: '' },"));
       const result = spawnSync('npm', ['run', '--silent', 'validate'], { cwd: dir, encoding: 'utf8' });
       expect(result.status).toBe(1);
-      expect(result.stdout.trim().split('\n')).toEqual([
-        'dist/eks-acg/development/resource-api.yaml: Deployment/resource-api: container-security: container resource-api adds NET_ADMIN without a reason in services/resource-api.ts (security.addCapabilities)',
-        'dist/eks-acg/development/resource-api.yaml: Deployment/resource-api: pod-security-baseline: container resource-api adds NET_ADMIN',
-        'dist/eks-acg/production/resource-api.yaml: Deployment/resource-api: container-security: container resource-api adds NET_ADMIN without a reason in services/resource-api.ts (security.addCapabilities)',
-        'dist/eks-acg/production/resource-api.yaml: Deployment/resource-api: pod-security-baseline: container resource-api adds NET_ADMIN',
+      // Two findings in each environment's file of the service, environments in the order of their folders.
+      const folders = rendered().project.environments.map((e) => `${e.cluster}/${e.name}`).sort();
+      const expected = folders.flatMap((folder) => [
+        `dist/${folder}/resource-api.yaml: Deployment/resource-api: container-security: container resource-api adds NET_ADMIN without a reason in services/resource-api.ts (security.addCapabilities)`,
+        `dist/${folder}/resource-api.yaml: Deployment/resource-api: pod-security-baseline: container resource-api adds NET_ADMIN`,
       ]);
+      expect(result.stdout.trim().split('\n')).toEqual(expected);
       // Every rendered object of the repository, the eksctl config included (validate counts them all).
       const objects = rendered().rendered.reduce((n, f) => n + f.objects.length, 0);
-      expect(result.stderr.trim()).toBe(`validate: 4 finding(s) in ${objects} rendered object(s)`);
+      expect(result.stderr.trim()).toBe(`validate: ${expected.length} finding(s) in ${objects} rendered object(s)`);
 
       const before = snapshotDir(path.join(dir, 'dist'));
       const synth = spawnSync('npm', ['run', '--silent', 'synth'], { cwd: dir, encoding: 'utf8' });
       expect(synth.status).toBe(1);
-      expect(synth.stderr.trim()).toBe('synth: 4 policy finding(s), first: dist/eks-acg/development/resource-api.yaml: Deployment/resource-api: container-security: container resource-api adds NET_ADMIN without a reason in services/resource-api.ts (security.addCapabilities) (`npm run validate` lists all)');
+      expect(synth.stderr.trim()).toBe(`synth: ${expected.length} policy finding(s), first: ${expected[0]} (\`npm run validate\` lists all)`);
       expect(snapshotDir(path.join(dir, 'dist'))).toEqual(before);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import { UserError, userErrorLine } from '../lib/errors';
 import { GitFixture } from './git-fixture';
 import { ROOT } from './helpers';
 import { serviceNode } from '../lib/picture';
+import { meshProviderOf } from '../lib/mesh';
 import { readTree, synthesize, treeDifferences } from '../lib/synth';
 
 // A promote renders and pushes; on a busy machine that can take a while (a limit, not a timing assertion).
@@ -221,7 +222,7 @@ describe('promote, status and diff', () => {
   });
 
   it.each([
-    [['development', 'staging'], 'bookstore: unknown environment "staging" (known: development, production)'],
+    [['development', 'staging'], `bookstore: unknown environment "staging" (known: ${loadProject(ROOT).environments.map((e) => e.name).join(', ')})`],
     [['development', 'production', 'books-api'], `bookstore: "books-api" is not a service with an image tag (known: ${builtServices(loadProject(ROOT).services).join(', ')})`],
     [['development', 'production'], expect.stringMatching(/^bookstore: cannot tell where to open the pull request from the remote URL .*: pass --provider github\|codecommit and --repo$/)],
   ])('promote %j fails with one line and changes nothing', async (args, message) => {
@@ -424,16 +425,20 @@ describe('promote, status and diff', () => {
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("health: { httpPath: '/summary' }", "health: { httpPath: '/health' }"));
     const lines: string[] = [];
     await diff([], { root: clone, log: (l) => lines.push(l) });
-    // Under Istio the ALB checks the ingress gateway, so the readiness probe is the one object that changes.
-    expect(lines).toEqual([
-      'dist/eks-acg/development',
-      '  ~ Deployment/development/inventory-api',
+    // Under Istio the ALB checks the ingress gateway, so the readiness probe is the one object that
+    // changes; where the ALB reaches the service itself, its Ingress's health check moves too.
+    // By folder: the order diff walks dist/ in.
+    const environments = [...loadProject(ROOT).environments].sort((a, b) => `${a.cluster}/${a.name}`.localeCompare(`${b.cluster}/${b.name}`));
+    const expected = environments.flatMap((e) => [
+      `dist/${e.cluster}/${e.name}`,
+      `  ~ Deployment/${e.namespace}/inventory-api`,
       '      spec.template.spec.containers[0].readinessProbe.httpGet.path: "/summary" → "/health"',
-      'dist/eks-acg/production',
-      '  ~ Deployment/production/inventory-api',
-      '      spec.template.spec.containers[0].readinessProbe.httpGet.path: "/summary" → "/health"',
-      expect.stringMatching(/^diff: 0 added, 2 changed, 0 removed against [0-9a-f]{12}$/),
+      ...(meshProviderOf(e).ingressGateway ? [] : [
+        `  ~ Ingress/${e.namespace}/inventory-api`,
+        '      metadata.annotations.alb.ingress.kubernetes.io/healthcheck-path: "/summary" → "/health"']),
     ]);
+    const changed = expected.filter((l) => l.startsWith('  ~ ')).length;
+    expect(lines).toEqual([...expected, expect.stringMatching(new RegExp(`^diff: 0 added, ${changed} changed, 0 removed against [0-9a-f]{12}$`))]);
   });
 
   it('diff --picture prints each changed environment\'s picture with the touched services highlighted', async () => {
@@ -443,7 +448,7 @@ describe('promote, status and diff', () => {
     const lines: string[] = [];
     await diff(['--picture'], { root: clone, log: (l) => lines.push(l) });
     const pictures = lines.filter((l) => l.startsWith('```mermaid'));
-    expect(pictures).toHaveLength(2);
+    expect(pictures).toHaveLength(loadProject(ROOT).environments.length);
     for (const picture of pictures) expect(picture).toContain(`  class ${serviceNode('inventory-api')} changed\n`);
   });
 
@@ -458,9 +463,10 @@ describe('promote, status and diff', () => {
     const lines: string[] = [];
     await diff([], { root: clone, log: (l) => lines.push(l) });
     expect(lines).toContain('  + PodDisruptionBudget/development/clients-api');
-    expect(lines).toContain('  - Table/development/development-renting');
-    expect(lines).toContain('  - Table/production/production-renting');
-    expect(lines.pop()).toMatch(/^diff: 1 added, \d+ changed, 2 removed against [0-9a-f]{12}$/);
+    // renting-api's table leaves every environment it runs in.
+    const environments = loadProject(ROOT).environments;
+    for (const e of environments) expect(lines).toContain(`  - Table/${e.namespace}/${e.name}-renting`);
+    expect(lines.pop()).toMatch(new RegExp(`^diff: 1 added, \\d+ changed, ${environments.length} removed against [0-9a-f]{12}$`));
   });
 
   it('diff against an older ref shows what commits since changed', async () => {

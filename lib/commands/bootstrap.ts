@@ -51,6 +51,15 @@ export interface Step {
   readonly command: string;
   readonly args: readonly string[];
   readonly why: string;
+  /** A command that succeeds when the step's work is already there: the step is then skipped (a second run). */
+  readonly doneIf?: readonly string[];
+}
+
+/** A cluster's steps, and whether the later ones wait for its account facts (a cluster being added). */
+export interface ClusterPlan {
+  readonly steps: readonly Step[];
+  /** The ENIConfigs and node groups need the facts the cluster's creation makes (pod subnets, VPC): not rendered yet. */
+  readonly waitsForFacts: boolean;
 }
 
 /**
@@ -59,27 +68,46 @@ export interface Step {
  * CoreDNS and Argo CD (which would sync the ENIConfigs) never start. So: the cluster without its
  * node groups, then its ENIConfigs (the objects of dist/<cluster>/platform/vpc-cni.yaml, which Argo
  * CD adopts later), then the node groups (the order of the EKS user guide's custom networking tutorial).
+ * A cluster being added has only dist/<cluster>/cluster/ until its facts are cached: then only the
+ * first step, and a second run once they are; the creation is skipped when the cluster exists
+ * (`eksctl create nodegroup` skips the node groups that exist, `kubectl apply` changes nothing twice).
  */
-export function clusterSteps(root: string, cluster: string): Step[] {
+export function clusterSteps(root: string, cluster: string): ClusterPlan {
   const config = `dist/${cluster}/cluster/cluster.yaml`;
   const eniConfigs = `dist/${cluster}/platform/vpc-cni.yaml`;
-  for (const file of [config, eniConfigs]) {
-    if (!fs.existsSync(path.join(root, file))) throw new UserError(`${file} not found: is "${cluster}" a cluster, and was \`npm run synth\` run?`);
-  }
-  return [
-    { command: 'eksctl', args: ['create', 'cluster', '-f', config, '--without-nodegroup'], why: 'the control plane, VPC, OIDC, add-ons and IRSA roles; no nodes yet' },
-    { command: 'kubectl', args: ['apply', '-f', eniConfigs], why: 'the ENIConfigs, before any node joins (custom networking gives pods no IP without them)' },
-    { command: 'eksctl', args: ['create', 'nodegroup', '-f', config], why: 'the node groups, whose pods now get IPs from the pod subnets' },
-  ];
+  if (!fs.existsSync(path.join(root, config))) throw new UserError(`${config} not found: is "${cluster}" a cluster, and was \`npm run synth\` run (it names the account facts a new cluster needs first)?`);
+  const region = YAML.parse(fs.readFileSync(path.join(root, config), 'utf8'))?.metadata?.region;
+  const create: Step = {
+    command: 'eksctl', args: ['create', 'cluster', '-f', config, '--without-nodegroup'], why: 'the control plane, VPC, OIDC, add-ons and IRSA roles; no nodes yet',
+    doneIf: ['get', 'cluster', '--name', cluster, ...(region ? ['--region', region] : [])],
+  };
+  if (!fs.existsSync(path.join(root, eniConfigs))) return { steps: [create], waitsForFacts: true };
+  return {
+    steps: [
+      create,
+      { command: 'kubectl', args: ['apply', '-f', eniConfigs], why: 'the ENIConfigs, before any node joins (custom networking gives pods no IP without them)' },
+      { command: 'eksctl', args: ['create', 'nodegroup', '-f', config], why: 'the node groups, whose pods now get IPs from the pod subnets' },
+    ],
+    waitsForFacts: false,
+  };
 }
 
 /** Runs the steps in order in `root`; the first that fails stops the rest, with one line saying what is done. */
 function runSteps(root: string, steps: readonly Step[], log: (line: string) => void): void {
   steps.forEach((step, index) => {
+    const done = index === 0 ? 'nothing before it was run' : `steps 1-${index} are done`;
+    const cannot = (error: Error) => new UserError(`cannot run ${step.command} (${(error as NodeJS.ErrnoException).code ?? error.message}): install it and put it on PATH; ${done}`);
+    if (step.doneIf) {
+      const probe = spawnSync(step.command, step.doneIf, { cwd: root, stdio: 'ignore', env: process.env });
+      if (probe.error) throw cannot(probe.error);
+      if (probe.status === 0) {
+        log(`bootstrap: ${index + 1}/${steps.length} already done (${step.command} ${step.doneIf.join(' ')} finds it): ${step.command} ${step.args.join(' ')} skipped`);
+        return;
+      }
+    }
     log(`bootstrap: ${index + 1}/${steps.length} ${step.command} ${step.args.join(' ')}   (${step.why})`);
     const result = spawnSync(step.command, step.args, { cwd: root, stdio: 'inherit', env: process.env });
-    const done = index === 0 ? 'nothing before it was run' : `steps 1-${index} are done`;
-    if (result.error) throw new UserError(`cannot run ${step.command} (${(result.error as NodeJS.ErrnoException).code ?? result.error.message}): install it and put it on PATH; ${done}`);
+    if (result.error) throw cannot(result.error);
     if (result.status !== 0) throw new UserError(`step ${index + 1} (${step.command} ${step.args.slice(0, 2).join(' ')}) exited with ${result.status ?? result.signal}; ${done}, the later ones were not run`);
   });
 }
@@ -96,13 +124,15 @@ export async function bootstrap(argv: readonly string[], options: CommandOptions
   const [what, cluster, ...rest] = args.positionals;
   if (!['cluster', 'argocd'].includes(what) || !cluster || rest.length > 0) throw new UserError(USAGE);
   if (what === 'cluster') {
-    const steps = clusterSteps(options.root, cluster);
+    const { steps, waitsForFacts } = clusterSteps(options.root, cluster);
     if (args.flags.has('print')) {
       for (const step of steps) log(`${step.command} ${step.args.join(' ')}`);
       return;
     }
     runSteps(options.root, steps, log);
-    log(`bootstrap: cluster ${cluster} created; next: the permissions boundary and the account facts (docs/clusters.md, "Bootstrap a cluster"), then bookstore bootstrap argocd ${cluster}`);
+    log(waitsForFacts
+      ? `bootstrap: cluster ${cluster} exists, without nodes; next: its pod subnets and account facts into SSM, \`npm run context -- ${cluster}\`, \`npm run synth\`, commit, then bookstore bootstrap cluster ${cluster} again for its ENIConfigs and node groups (docs/clusters.md, "Bootstrap a cluster")`
+      : `bootstrap: cluster ${cluster} created; next: the permissions boundary (docs/clusters.md, "Bootstrap a cluster"), then bookstore bootstrap argocd ${cluster}`);
     return;
   }
   const install = readArgoCdInstall(options.root, cluster);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { paginateGetParametersByPath, SSMClient, type Parameter } from '@aws-sdk/client-ssm';
-import { parameterSpecs, parseContext } from '../context';
+import { parameterSpecs, readContext } from '../context';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../files';
 import { loadClusterDefinitions } from '../load';
@@ -78,17 +78,22 @@ export async function contextRefresh(argv: readonly string[], options: ContextOp
     else log(`ignored: ${parameter.Name} (synth does not use it)`);
   }
   const contextFile = `clusters/${cluster.name}.context.json`;
-  parseContext(cluster, values, `SSM ${prefix}`);
+  const { missing } = readContext(cluster, values, `SSM ${prefix}`);
+  // Nothing at all is a wrong prefix or region rather than a cluster on its way.
+  if (Object.keys(values).length === 0) throw new UserError(`SSM ${prefix} in ${cluster.region}: none of the cluster's parameters is there (missing ${missing.map((m) => prefix + m).join(', ')})`);
 
   const sorted = Object.fromEntries(Object.keys(values).sort().map((k) => [k, values[k]]));
   for (const [key, value] of Object.entries(sorted)) log(`${key} = ${value}`);
+  // A cluster being added has the account's facts before it exists and its own after: synth renders what they allow.
+  for (const name of missing) log(`missing: ${prefix}${name}`);
   const target = path.join(options.root, contextFile);
   const text = `${JSON.stringify(sorted, null, 2)}\n`;
   const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
   if (before === text) {
-    log(`context: ${contextFile} is up to date (${Object.keys(sorted).length} parameters)`);
+    log(`context: ${contextFile} is up to date (${Object.keys(sorted).length} parameters${missing.length ? `, ${missing.length} missing` : ''})`);
     return;
   }
   writeFileAtomic(target, text);
-  log(`context: wrote ${contextFile} (${Object.keys(sorted).length} parameters); run \`npm run synth\` and commit both`);
+  const rest = missing.length ? `, ${missing.length} missing: synth renders what the others allow and names the rest` : '';
+  log(`context: wrote ${contextFile} (${Object.keys(sorted).length} parameters${rest}); run \`npm run synth\` and commit both`);
 }

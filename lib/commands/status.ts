@@ -26,11 +26,14 @@ export async function status(argv: readonly string[], options: CommandOptions): 
   const project = loadProject(options.root);
   const services = builtServices(project.services);
   if (services.length === 0) throw new UserError('no service in services/ has an image built into ECR: nothing to show');
-  const clusters = project.clusters.map((c) => c.name).filter((name) => project.environments.some((e) => e.cluster === name));
+  // A cluster being added shows its overlays' tags too: they are what it will run once rendered.
+  const environments = [...project.environments, ...project.pending.flatMap((p) => p.environments)];
+  const waiting = new Set(project.pending.map((p) => p.cluster.name));
+  const clusters = [...new Set(environments.map((e) => e.cluster))].sort();
   if (clusters.length === 0) throw new UserError('no environment in environments/: nothing runs anywhere yet (docs/rendering.md, "Environment overlays")');
   let behind = 0;
   for (const [index, cluster] of clusters.entries()) {
-    const order = promotionOrder(project.environments.filter((e) => e.cluster === cluster));
+    const order = promotionOrder(environments.filter((e) => e.cluster === cluster));
     const rows = services.map((service) => {
       const cells = order.map((env, i) => {
         const tag = env.images[service];
@@ -44,7 +47,7 @@ export async function status(argv: readonly string[], options: CommandOptions): 
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
     if (index > 0) log('');
-    log(`cluster ${cluster}: ${order.map((e) => e.name).join(' → ')}`);
+    log(`cluster ${cluster}: ${order.map((e) => e.name).join(' → ')}${waiting.has(cluster) ? ' (not rendered yet: its account facts are missing)' : ''}`);
     log(line(header));
     for (const row of rows) log(line(row));
   }
