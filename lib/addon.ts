@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import { HelmApplication, type LiveField, type WebhookCertificate } from './constructs/helm-application';
-import type { IrsaRole } from './iam';
+import { usesPodIdentity, type AddOnRole } from './iam';
 import type { Cluster, Environment } from './model';
 import type { ServiceDefinition } from './service';
 import { roleArn } from './naming';
@@ -50,7 +50,7 @@ export interface PlatformAddOn {
   /** Git repositories its objects read besides its chart (the `platform` AppProject allows them). */
   readonly sourceRepositories?: readonly string[];
   /** The IAM role of its service account, if it calls AWS. */
-  irsa?(cluster: Cluster, workloads: ClusterWorkloads): IrsaRole;
+  awsRole?(cluster: Cluster, workloads: ClusterWorkloads): AddOnRole;
   render(scope: Construct, cluster: Cluster, workloads: ClusterWorkloads): void;
 }
 
@@ -70,6 +70,14 @@ export const WEBHOOKS: readonly ClusterKind[] = [
   { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
 ];
 
+/**
+ * The annotations of an add-on's service account: the IRSA role's ARN, or none (Pod Identity finds
+ * the role by the service account's namespace and name).
+ */
+export function roleAnnotations(irsaRoleArn: string | undefined): Record<string, string> {
+  return irsaRoleArn ? { 'eks.amazonaws.com/role-arn': irsaRoleArn } : {};
+}
+
 /** Identity function that gives an add-on file its type checking. */
 export function defineAddOn(addOn: PlatformAddOn): PlatformAddOn {
   return addOn;
@@ -86,7 +94,10 @@ export interface HelmAddOnSpec extends Omit<PlatformAddOn, 'render' | 'chart'> {
   readonly liveFields?: readonly LiveField[];
   /** Objects rendered beside its Application (a namespace with its Pod Security labels, say). */
   renderExtra?(scope: Construct, cluster: Cluster, workloads: ClusterWorkloads): void;
-  /** Helm values computed from cluster facts and the ARN of the add-on's IRSA role (if it has one). */
+  /**
+   * Helm values computed from cluster facts and the ARN of the add-on's role when its service
+   * account is annotated with it (IRSA); undefined for a role reached through Pod Identity, or none.
+   */
   values(cluster: Cluster, roleArn: string | undefined, workloads: ClusterWorkloads): Record<string, unknown>;
 }
 
@@ -96,13 +107,13 @@ export function defineHelmAddOn(spec: HelmAddOnSpec): PlatformAddOn {
   return {
     ...addOn,
     render(scope, cluster, workloads) {
-      const role = spec.irsa?.(cluster, workloads);
+      const role = spec.awsRole?.(cluster, workloads);
       new HelmApplication(scope, 'application', {
         name: spec.name,
         namespace: spec.namespace,
         chart: spec.chart,
         syncWave: spec.syncWave,
-        values: values(cluster, role ? roleArn(cluster, role.roleName) : undefined, workloads),
+        values: values(cluster, role && !usesPodIdentity(role) ? roleArn(cluster, role.roleName) : undefined, workloads),
         webhookCertificate,
         liveFields,
       });

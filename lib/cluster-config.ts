@@ -1,5 +1,5 @@
 import type { PlatformAddOn } from './addon';
-import type { IrsaRole } from './iam';
+import { usesPodIdentity, type AddOnRole } from './iam';
 import type { Cluster, Environment } from './model';
 import { roleArn, SPOT_NODE_LABELS, vpcCidrOf } from './naming';
 import type { ServiceDefinition } from './service';
@@ -39,15 +39,31 @@ export function customNetworkingMaxPods(instanceTypes: readonly string[]): numbe
 }
 
 /**
- * The IRSA roles eksctl creates: only what must exist before Argo CD runs, the add-ons' roles
- * (the ACK controllers among them). The services' roles are ACK `Role` objects in their
- * environments' files, created by the ACK IAM controller.
+ * The roles eksctl creates: only what must exist before Argo CD runs, the add-ons' roles (the ACK
+ * controllers among them). The services' roles are ACK `Role` objects in their environments'
+ * files, created by the ACK IAM controller, trusted through IRSA (a service may run on Fargate,
+ * where Pod Identity does not reach).
  */
-export function irsaRoles(cluster: Cluster, environments: readonly Environment[], services: readonly ServiceDefinition[],
-  addOns: readonly PlatformAddOn[]): IrsaRole[] {
+export function addOnRoles(cluster: Cluster, environments: readonly Environment[], services: readonly ServiceDefinition[],
+  addOns: readonly PlatformAddOn[]): AddOnRole[] {
   const workloads = { environments, services };
   return addOns.filter((addOn) => addOn.appliesTo?.(workloads) ?? true)
-    .flatMap((addOn) => (addOn.irsa ? [addOn.irsa(cluster, workloads)] : []));
+    .flatMap((addOn) => (addOn.awsRole ? [addOn.awsRole(cluster, workloads)] : []));
+}
+
+/** The EKS add-on that serves Pod Identity credentials on each node. */
+export const POD_IDENTITY_AGENT = 'eks-pod-identity-agent';
+
+/** An eksctl PodIdentityAssociation (v0.230.0 schema): the role eksctl creates, by name, with the add-on's policies. */
+function podIdentityAssociation(role: AddOnRole): Record<string, unknown> {
+  return {
+    namespace: role.namespace,
+    serviceAccountName: role.serviceAccount,
+    roleName: role.roleName,
+    ...(role.policy ? { permissionPolicy: role.policy } : {}),
+    ...(role.managedPolicyArns ? { permissionPolicyARNs: [...role.managedPolicyArns] } : {}),
+    ...(role.wellKnownPolicies ? { wellKnownPolicies: { ...role.wellKnownPolicies } } : {}),
+  };
 }
 
 /**
@@ -55,8 +71,12 @@ export function irsaRoles(cluster: Cluster, environments: readonly Environment[]
  * `eksctl create cluster -f dist/<cluster>/cluster/cluster.yaml`. Applied by a person once,
  * never by Argo CD; not a Kubernetes API object, so it is checked by these types rather than a schema.
  */
-export function clusterConfig(cluster: Cluster, roles: readonly IrsaRole[]): Record<string, unknown> {
+export function clusterConfig(cluster: Cluster, roles: readonly AddOnRole[]): Record<string, unknown> {
   const awsNode = roles.find((r) => r.namespace === 'kube-system' && r.serviceAccount === 'aws-node');
+  // IRSA roles, the EKS add-ons' among them (eksctl creates the role; the add-on names its ARN); the
+  // Pod Identity associations of the Helm add-ons (an EKS add-on's association comes with the add-on).
+  const irsa = roles.filter((r) => !usesPodIdentity(r));
+  const podIdentity = roles.filter((r) => usesPodIdentity(r) && !r.eksAddOn);
   return {
     apiVersion: 'eksctl.io/v1alpha5',
     kind: 'ClusterConfig',
@@ -68,17 +88,23 @@ export function clusterConfig(cluster: Cluster, roles: readonly IrsaRole[]): Rec
       clusterEndpoints: { privateAccess: true, publicAccess: cluster.endpointPublicAccess ?? true },
     },
     iam: {
+      // The OIDC provider: the services' roles (and the add-on roles kept on IRSA) trust it.
       withOIDC: true,
-      serviceAccounts: roles.map((role) => ({
-        metadata: { name: role.serviceAccount, namespace: role.namespace },
-        roleName: role.roleName,
-        // The manifests create the service accounts (with the role annotation); eksctl only the role,
-        // trusted by exactly this namespace/service account through the cluster's OIDC provider.
-        roleOnly: true,
-        ...(role.policy ? { attachPolicy: role.policy } : {}),
-        ...(role.managedPolicyArns ? { attachPolicyARNs: [...role.managedPolicyArns] } : {}),
-        ...(role.wellKnownPolicies ? { wellKnownPolicies: { ...role.wellKnownPolicies } } : {}),
-      })),
+      ...(irsa.length > 0 ? {
+        serviceAccounts: irsa.map((role) => ({
+          metadata: { name: role.serviceAccount, namespace: role.namespace },
+          roleName: role.roleName,
+          // The manifests create the service accounts (with the role annotation); eksctl only the role,
+          // trusted by exactly this namespace/service account through the cluster's OIDC provider.
+          roleOnly: true,
+          ...(role.policy ? { attachPolicy: role.policy } : {}),
+          ...(role.managedPolicyArns ? { attachPolicyARNs: [...role.managedPolicyArns] } : {}),
+          ...(role.wellKnownPolicies ? { wellKnownPolicies: { ...role.wellKnownPolicies } } : {}),
+        })),
+      } : {}),
+      // The Helm add-ons' roles, each trusted by pods.eks.amazonaws.com for exactly one namespace/service
+      // account (the charts create the service accounts, so eksctl does not: createServiceAccount stays false).
+      ...(podIdentity.length > 0 ? { podIdentityAssociations: podIdentity.map(podIdentityAssociation) } : {}),
     },
     addons: [
       {
@@ -93,11 +119,13 @@ export function clusterConfig(cluster: Cluster, roles: readonly IrsaRole[]): Rec
       },
       { name: 'coredns' },
       { name: 'kube-proxy' },
+      // The node agent that hands Pod Identity credentials to the pods (eksctl installs it before the node groups).
+      ...(roles.some(usesPodIdentity) ? [{ name: POD_IDENTITY_AGENT }] : []),
       // EKS add-ons an add-on file asks for (platform/cloudwatch-observability.ts), each with its role.
       ...roles.filter((role) => role.eksAddOn).map((role) => ({
         name: role.eksAddOn!,
         ...(role.eksAddOnVersion ? { version: role.eksAddOnVersion } : {}),
-        serviceAccountRoleARN: roleArn(cluster, role.roleName),
+        ...(usesPodIdentity(role) ? { podIdentityAssociations: [podIdentityAssociation(role)] } : { serviceAccountRoleARN: roleArn(cluster, role.roleName) }),
       })),
     ],
     managedNodeGroups: [{

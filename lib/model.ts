@@ -34,7 +34,9 @@ export interface ClusterDefinition {
   /**
    * Namespaces whose pods run on Fargate (a Fargate profile selects them). Their environments'
    * mesh must run there: `lattice` or `none`, not `istio` (its node agents are DaemonSets) — synth
-   * refuses that pair. @default []
+   * refuses that pair. EKS Pod Identity does not reach Fargate pods, so the services' roles stay on
+   * IRSA (trusted through the cluster's OIDC provider); the add-ons, which run on the EC2 nodes, use
+   * Pod Identity. @default []
    */
   readonly fargateNamespaces?: readonly string[];
   /**

@@ -364,13 +364,18 @@ export const IAM: Rule = {
     }
     const out: string[] = [];
     const seen = new Set<string>();
-    for (const account of object.iam?.serviceAccounts ?? []) {
-      const { name, namespace } = account.metadata ?? {};
-      const who = `role ${account.roleName ?? '?'}`;
+    // Every role eksctl creates for pods, IRSA and Pod Identity alike: one named service account each, least privilege.
+    const bindings = [
+      ...(object.iam?.serviceAccounts ?? []).map((a: any) => ({ name: a.metadata?.name, namespace: a.metadata?.namespace, roleName: a.roleName, policy: a.attachPolicy })),
+      ...[...(object.iam?.podIdentityAssociations ?? []), ...(object.addons ?? []).flatMap((a: any) => a.podIdentityAssociations ?? [])]
+        .map((a: any) => ({ name: a.serviceAccountName, namespace: a.namespace, roleName: a.roleName, policy: a.permissionPolicy })),
+    ];
+    for (const { name, namespace, roleName, policy } of bindings) {
+      const who = `role ${roleName ?? '?'}`;
       if (!name || !namespace || /[*?]/.test(`${name}${namespace}`)) out.push(`${who} is not bound to one named namespace/service account`);
       if (seen.has(`${namespace}/${name}`)) out.push(`${who}: ${namespace}/${name} has two roles`);
       seen.add(`${namespace}/${name}`);
-      out.push(...statementProblems(who, account.attachPolicy));
+      out.push(...statementProblems(who, policy));
     }
     const cni = (object.addons ?? []).find((a: any) => a.name === 'vpc-cni');
     let settings: any = {};

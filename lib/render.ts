@@ -5,7 +5,7 @@ import { EnvironmentChart } from './charts/environment';
 import { PlatformChart } from './charts/platform';
 import { RegistryChart } from './charts/registry';
 import { bootstrapTemplate } from './bootstrap';
-import { clusterConfig, irsaRoles } from './cluster-config';
+import { clusterConfig, addOnRoles } from './cluster-config';
 import { checkServiceAccess } from './iam';
 import type { PlatformAddOn } from './addon';
 import { MissingFact, parametersOf, pendingCluster } from './context';
@@ -113,7 +113,7 @@ export function renderProject(project: Project, folders?: Folders): RenderedFile
 /** dist/<cluster>/cluster/: the eksctl config and the bootstrap template, applied by a person. */
 function clusterFiles(project: Project, cluster: Cluster, all: readonly Environment[]): RenderedFile[] {
   const environments = all.filter((e) => e.cluster === cluster.name);
-  const roles = irsaRoles(cluster, environments, project.services, project.addOns);
+  const roles = addOnRoles(cluster, environments, project.services, project.addOns);
   // A JSON round trip unshares repeated values, which YAML would otherwise print as anchors and aliases.
   const config = JSON.parse(JSON.stringify(clusterConfig(cluster, roles)));
   const template = JSON.parse(JSON.stringify(bootstrapTemplate(cluster, environments)));

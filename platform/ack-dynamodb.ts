@@ -1,4 +1,4 @@
-import { CLUSTER_RBAC, CRDS, defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { CLUSTER_RBAC, CRDS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/addon';
 import { environmentTablesArn, policy } from '../lib/iam';
 
 export const defaultProps = {
@@ -38,7 +38,7 @@ export default defineHelmAddOn({
   // Table, Backup, GlobalTable; and ACK's common FieldExport and IAMRoleSelector.
   crdGroups: ['dynamodb.services.k8s.aws', 'services.k8s.aws'],
   clusterKinds: [CRDS, ...CLUSTER_RBAC],
-  irsa: (cluster, { environments }) => {
+  awsRole: (cluster, { environments }) => {
     const tables = environments.map((environment) => environmentTablesArn(cluster, environment)).sort();
     return {
       namespace: defaultProps.namespace,
@@ -52,7 +52,7 @@ export default defineHelmAddOn({
     serviceAccount: {
       create: true,
       name: defaultProps.serviceAccount,
-      annotations: { 'eks.amazonaws.com/role-arn': role },
+      annotations: roleAnnotations(role),
     },
   }),
 });

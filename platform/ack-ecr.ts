@@ -1,4 +1,4 @@
-import { CLUSTER_RBAC, CRDS, defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { CLUSTER_RBAC, CRDS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/addon';
 import { policy } from '../lib/iam';
 import { ecrRepositoryArn, ecrRepositoryName } from '../lib/naming';
 
@@ -35,7 +35,7 @@ export default defineHelmAddOn({
   syncWave: 1,
   crdGroups: ['ecr.services.k8s.aws', 'services.k8s.aws'],
   clusterKinds: [CRDS, ...CLUSTER_RBAC],
-  irsa: (cluster) => ({
+  awsRole: (cluster) => ({
     namespace: defaultProps.namespace,
     serviceAccount: defaultProps.serviceAccount,
     roleName: `${cluster.name}-ack-ecr`,
@@ -46,7 +46,7 @@ export default defineHelmAddOn({
     serviceAccount: {
       create: true,
       name: defaultProps.serviceAccount,
-      annotations: { 'eks.amazonaws.com/role-arn': role },
+      annotations: roleAnnotations(role),
     },
   }),
 });

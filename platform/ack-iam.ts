@@ -1,4 +1,4 @@
-import { CLUSTER_RBAC, CRDS, defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { CLUSTER_RBAC, CRDS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/addon';
 import { boundaryArn, iamPath, policy } from '../lib/iam';
 
 export const defaultProps = {
@@ -51,7 +51,7 @@ export default defineHelmAddOn({
   syncWave: 1,
   crdGroups: ['iam.services.k8s.aws', 'services.k8s.aws'],
   clusterKinds: [CRDS, ...CLUSTER_RBAC],
-  irsa: (cluster) => {
+  awsRole: (cluster) => {
     const roles = `arn:aws:iam::${cluster.accountId}:role${iamPath(cluster)}*`;
     const policies = `arn:aws:iam::${cluster.accountId}:policy${iamPath(cluster)}*`;
     const withBoundary = { StringEquals: { 'iam:PermissionsBoundary': boundaryArn(cluster) } };
@@ -78,7 +78,7 @@ export default defineHelmAddOn({
     serviceAccount: {
       create: true,
       name: defaultProps.serviceAccount,
-      annotations: { 'eks.amazonaws.com/role-arn': role },
+      annotations: roleAnnotations(role),
     },
   }),
 });

@@ -1,4 +1,4 @@
-import { CLUSTER_RBAC, CRDS, WEBHOOKS, defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { CLUSTER_RBAC, CRDS, WEBHOOKS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/addon';
 import { usesMesh } from '../lib/mesh';
 
 export const defaultProps = {
@@ -28,19 +28,21 @@ export default defineHelmAddOn({
   crdGroups: ['appmesh.k8s.aws'],
   appliesTo: ({ environments }) => usesMesh(environments, 'appmesh'),
   clusterKinds: [CRDS, ...CLUSTER_RBAC, ...WEBHOOKS],
-  irsa: (cluster) => ({
+  awsRole: (cluster) => ({
     namespace: defaultProps.namespace,
     serviceAccount: defaultProps.serviceAccount,
     roleName: `${cluster.name}-appmesh-controller`,
     // What the App Mesh controller documentation attaches: App Mesh and Cloud Map management.
     managedPolicyArns: ['arn:aws:iam::aws:policy/AWSCloudMapFullAccess', 'arn:aws:iam::aws:policy/AWSAppMeshFullAccess'],
+    // App Mesh was discontinued on 2026-09-30: its controller runs as the original system ran it.
+    irsa: { why: 'App Mesh is discontinued; its controller keeps the credentials the original system gave it' },
   }),
   values: (cluster, role) => ({
     region: cluster.region,
     serviceAccount: {
       create: true,
       name: defaultProps.serviceAccount,
-      annotations: { 'eks.amazonaws.com/role-arn': role },
+      annotations: roleAnnotations(role),
     },
     tracing: { enabled: true, provider: 'x-ray' },
   }),

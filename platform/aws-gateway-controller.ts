@@ -4,7 +4,6 @@ import { HelmApplication } from '../lib/constructs/helm-application';
 import { policy } from '../lib/iam';
 import { usesMesh } from '../lib/mesh';
 import { LATTICE_GATEWAY_CLASS } from '../lib/mesh/lattice';
-import { roleArn } from '../lib/naming';
 import type { Cluster } from '../lib/model';
 
 export const defaultProps = {
@@ -78,7 +77,7 @@ export default defineAddOn({
     CRDS, ...CLUSTER_RBAC, ...WEBHOOKS,
     { group: 'gateway.networking.k8s.io', kind: 'GatewayClass' },
   ],
-  irsa: (cluster) => ({
+  awsRole: (cluster) => ({
     namespace: defaultProps.namespace,
     serviceAccount: defaultProps.serviceAccount,
     roleName: `${cluster.name}-aws-gateway-controller`,
@@ -97,11 +96,8 @@ export default defineAddOn({
         awsAccountId: cluster.accountId,
         clusterVpcId: cluster.vpcId,
         clusterName: cluster.name,
-        serviceAccount: {
-          create: true,
-          name: defaultProps.serviceAccount,
-          annotations: { 'eks.amazonaws.com/role-arn': roleArn(cluster, `${cluster.name}-aws-gateway-controller`) },
-        },
+        // Its role reaches it through a Pod Identity association on this service account: no annotation.
+        serviceAccount: { create: true, name: defaultProps.serviceAccount },
         // The webhook adds VPC Lattice's pod readiness gate to pods of namespaces labelled for it
         // (lib/mesh/lattice.ts): a rolling update waits until Lattice sees the new pods healthy.
         webhookEnabled: true,

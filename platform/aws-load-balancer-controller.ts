@@ -1,4 +1,4 @@
-import { CLUSTER_RBAC, CRDS, WEBHOOKS, defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { CLUSTER_RBAC, CRDS, WEBHOOKS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/addon';
 
 /** Chart coordinates; the imported ALB CRDs (imports/elbv2.k8s.aws.ts) come from this chart version. */
 export const defaultProps = {
@@ -26,7 +26,7 @@ export default defineHelmAddOn({
     { group: 'networking.k8s.io', kind: 'IngressClass' },
     { group: 'elbv2.k8s.aws', kind: 'IngressClassParams' },
   ],
-  irsa: (cluster) => ({
+  awsRole: (cluster) => ({
     namespace: defaultProps.namespace,
     serviceAccount: defaultProps.serviceAccount,
     roleName: `${cluster.name}-aws-load-balancer-controller`,
@@ -41,7 +41,7 @@ export default defineHelmAddOn({
     serviceAccount: {
       create: true,
       name: defaultProps.serviceAccount,
-      annotations: { 'eks.amazonaws.com/role-arn': role },
+      annotations: roleAnnotations(role),
     },
   }),
 });

@@ -10,8 +10,9 @@ const SERVICE_ACCOUNT = 'cloudwatch-agent';
  * agent with Application Signals and its operator). The operator injects the AWS Distro for
  * OpenTelemetry agent into pods annotated `instrumentation.opentelemetry.io/inject-<runtime>`
  * (a service's `tracing` field), and the agent sends their traces to X-Ray. The EKS add-on, not the
- * Helm chart: the add-on takes an IRSA role (`serviceAccountRoleARN`), the chart's agent service
- * account takes no annotation. eksctl installs it with the cluster, so nothing of it is synced by
+ * Helm chart: the add-on (3.1.0 and later) takes its role as a Pod Identity association of its
+ * own (CloudWatch user guide, "Quick start with the Amazon CloudWatch Observability EKS add-on"),
+ * which the chart cannot. eksctl installs it with the cluster, so nothing of it is synced by
  * Argo CD. Its agent also serves OTLP (port 4317, from add-on 8.0.0), where Istio's waypoints send
  * their spans (lib/mesh/istio.ts). Only on a cluster where some service declares `tracing` or some
  * environment uses `mesh: istio`.
@@ -24,7 +25,7 @@ export default defineAddOn({
   crdGroups: [],
   clusterKinds: [],
   appliesTo: ({ environments, services }) => environments.length > 0 && (services.some((s) => s.tracing !== undefined) || usesMesh(environments, 'istio')),
-  irsa: (cluster, { environments }) => ({
+  awsRole: (cluster, { environments }) => ({
     namespace: NAMESPACE,
     serviceAccount: SERVICE_ACCOUNT,
     roleName: `${cluster.name}-cloudwatch-agent`,

@@ -1,4 +1,4 @@
-import { CLUSTER_RBAC, defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { CLUSTER_RBAC, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/addon';
 import { policy } from '../lib/iam';
 import { usesMesh } from '../lib/mesh';
 
@@ -25,7 +25,7 @@ export default defineHelmAddOn({
   // The chart's crds/ folder brings DNSEndpoint.
   crdGroups: ['externaldns.k8s.io'],
   clusterKinds: [...CLUSTER_RBAC],
-  irsa: (cluster) => ({
+  awsRole: (cluster) => ({
     namespace: defaultProps.namespace,
     serviceAccount: defaultProps.serviceAccount,
     roleName: `${cluster.name}-external-dns`,
@@ -53,7 +53,7 @@ export default defineHelmAddOn({
     serviceAccount: {
       create: true,
       name: defaultProps.serviceAccount,
-      annotations: { 'eks.amazonaws.com/role-arn': role },
+      annotations: roleAnnotations(role),
     },
   }),
 });

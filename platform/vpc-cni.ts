@@ -13,11 +13,14 @@ export default defineAddOn({
   syncWave: 0,
   crdGroups: [],
   clusterKinds: [{ group: 'crd.k8s.amazonaws.com', kind: 'ENIConfig' }],
-  irsa: (cluster) => ({
+  awsRole: (cluster) => ({
     namespace: 'kube-system',
     serviceAccount: 'aws-node',
     roleName: `${cluster.name}-aws-node`,
     managedPolicyArns: ['arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy'],
+    // aws-node must call EC2 before any pod on a new node has an IP; a projected IRSA token needs no
+    // agent on the node, so the one component every other pod's start waits for depends on nothing else.
+    irsa: { why: 'aws-node gives pods their IPs, so its credentials must not wait on the Pod Identity agent' },
   }),
   render(scope, cluster) {
     for (const zone of cluster.availabilityZones) {

@@ -5,7 +5,7 @@ import { UserError } from '../lib/errors';
 import { ecrRepositoryName, serviceRoleArn } from '../lib/naming';
 import { builtServices } from '../lib/service';
 import { synthesize, type SynthResult } from '../lib/synth';
-import { linkProject, rendered } from './helpers';
+import { linkProject, rendered, podRoles } from './helpers';
 
 const WAVE = 'argocd.argoproj.io/sync-wave';
 const waveOf = (object: any) => Number(object?.metadata?.annotations?.[WAVE] ?? 0);
@@ -25,7 +25,7 @@ function createdRoles(result: SynthResult) {
   // Each file is its cluster's (`<cluster>/...`), in that cluster's account.
   const accountOf = (file: string) => result.project.clusters.find((c) => file.startsWith(`${c.name}/`))!.accountId;
   const bootstrap = result.rendered.filter((f) => f.schema === 'eksctl')
-    .flatMap((f) => f.objects[0].iam.serviceAccounts.map((sa: any) => `arn:aws:iam::${accountOf(f.path)}:role/${sa.roleName}`));
+    .flatMap((f) => podRoles(f.objects[0]).map((r) => `arn:aws:iam::${accountOf(f.path)}:role/${r.roleName}`));
   const ack = result.rendered.flatMap((file) => file.objects.filter((o) => o.kind === 'Role' && o.apiVersion.startsWith('iam.services.k8s.aws/'))
     .map((object) => ({ file: file.path, object, arn: `arn:aws:iam::${accountOf(file.path)}:role${object.spec.path}${object.spec.name}` })));
   return { bootstrap, ack };
@@ -115,7 +115,7 @@ describe('the AWS side of the services, through ACK', () => {
     const result = rendered();
     for (const cluster of result.project.clusters) {
       const config = result.rendered.find((f) => f.path === `${cluster.name}/cluster/cluster.yaml`)!.objects[0];
-      const statements: any[] = config.iam.serviceAccounts.find((sa: any) => sa.metadata.name === 'ack-iam-controller').attachPolicy.Statement;
+      const statements: any[] = podRoles(config).find((r) => r.serviceAccount === 'ack-iam-controller')!.policy.Statement;
       const allows = statements.filter((s) => s.Effect === 'Allow');
       const path = `arn:aws:iam::${cluster.accountId}:(role|policy)${iamPath(cluster)}\\*$`;
       for (const s of allows) for (const r of [s.Resource].flat()) expect(r).toMatch(new RegExp(path));
@@ -198,7 +198,7 @@ describe('the AWS side of the services, through ACK', () => {
     });
     expect(error).toBeUndefined();
     const statements = result!.rendered.filter((f) => f.path.includes('/cluster/')).flatMap((f) => [
-      ...(f.objects[0].iam?.serviceAccounts ?? []).flatMap((sa: any) => sa.attachPolicy?.Statement ?? []),
+      ...podRoles(f.objects[0]).flatMap((r) => r.policy?.Statement ?? []),
       ...Object.values<any>(f.objects[0].Resources ?? {}).flatMap((r) => r.Properties.PolicyDocument.Statement),
     ]);
     expect(statements.length).toBeGreaterThan(0);

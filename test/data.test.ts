@@ -4,7 +4,7 @@ import { ACK_DELETION_POLICY } from '../lib/constructs/table';
 import { UserError } from '../lib/errors';
 import { checkPolicy, formatFinding, ACK_RETAINED } from '../lib/policy';
 import { synthesize } from '../lib/synth';
-import { allObjects, linkProject, objectsIn, rendered } from './helpers';
+import { allObjects, linkProject, objectsIn, podRoles, rendered } from './helpers';
 
 // From the model: a service added or an environment added keeps these expectations true.
 const ENVIRONMENTS = rendered().project.environments;
@@ -16,7 +16,7 @@ const tables = () => allObjects().filter(({ object }) => object.kind === 'Table'
 const environmentOf = (file: string) => ENVIRONMENTS.find((e) => file.startsWith(`${e.cluster}/${e.name}/`))!;
 const clusterConfig = (cluster = 'eks-acg') => objectsIn(`${cluster}/cluster/cluster.yaml`)[0];
 const roleOf = (config: any, namespace: string, serviceAccount: string) =>
-  config.iam.serviceAccounts.find((s: any) => s.metadata.namespace === namespace && s.metadata.name === serviceAccount);
+  podRoles(config).find((r) => r.namespace === namespace && r.serviceAccount === serviceAccount)!;
 /** The inline policy statements of a service's ACK Role, as IAM reads them. */
 const serviceStatements = (objects: readonly any[], service: string) =>
   JSON.parse(objects.find((o) => o.kind === 'Role').spec.inlinePolicies[service]).Statement;
@@ -76,7 +76,7 @@ describe('DynamoDB tables through ACK', () => {
 
   it('gives the same name to the Table, the pods\' DYNAMODB_TABLE and both IAM policies', () => {
     for (const cluster of rendered().project.clusters) {
-      const ackResources: string[] = roleOf(clusterConfig(cluster.name), 'ack-system', 'ack-dynamodb-controller').attachPolicy.Statement[0].Resource;
+      const ackResources: string[] = roleOf(clusterConfig(cluster.name), 'ack-system', 'ack-dynamodb-controller').policy.Statement[0].Resource;
       const covered = (arn: string) => ackResources.some((pattern) => arn.startsWith(pattern.replace(/\*$/, '')));
       const mine = ENVIRONMENTS.filter((e) => e.cluster === cluster.name);
       for (const env of mine) {
@@ -140,8 +140,11 @@ describe('DynamoDB tables through ACK', () => {
     const [app] = objectsIn('eks-acg/platform/ack-dynamodb.yaml');
     expect(app.spec.source).toMatchObject({ repoURL: 'public.ecr.aws/aws-controllers-k8s', chart: 'dynamodb-chart', targetRevision: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
     expect(app.spec.destination.namespace).toBe('ack-system');
-    expect(app.spec.source.helm.valuesObject.serviceAccount.annotations['eks.amazonaws.com/role-arn']).toBe('arn:aws:iam::111122223333:role/eks-acg-ack-dynamodb');
-    const statements = roleOf(clusterConfig(), 'ack-system', 'ack-dynamodb-controller').attachPolicy.Statement;
+    // Its role reaches it through Pod Identity: the chart's service account carries no role annotation.
+    expect(app.spec.source.helm.valuesObject.serviceAccount.annotations ?? {}).toEqual({});
+    const role = roleOf(clusterConfig(), 'ack-system', 'ack-dynamodb-controller');
+    expect([role.via, role.roleName]).toEqual(['pod-identity', 'eks-acg-ack-dynamodb']);
+    const statements = role.policy.Statement;
     const actions: string[] = statements.flatMap((s: any) => s.Action);
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:TagResource']));
     expect(actions.filter((a) => /Delete|\*|Item|Query|Scan/.test(a))).toEqual([]);

@@ -176,9 +176,10 @@ describe.each([...new Set(istioEnvironments.map((e) => e.cluster))].map((c) => [
     expect(TRACING_PROVIDER.service).toBe('cloudwatch-agent.amazon-cloudwatch.svc.cluster.local');
     const addOn = config.addons.find((a: any) => a.name === 'amazon-cloudwatch-observability');
     expect(addOn).toMatchObject({ version: 'latest' });
-    const role = config.iam.serviceAccounts.find((sa: any) => sa.metadata.namespace === 'amazon-cloudwatch' && sa.metadata.name === 'cloudwatch-agent');
-    expect(addOn.serviceAccountRoleARN).toMatch(new RegExp(`:role/${role.roleName}$`));
-    expect(role.attachPolicyARNs).toContain('arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess');
+    // The agent's role comes with the add-on, through Pod Identity.
+    const [role] = addOn.podIdentityAssociations;
+    expect(role).toMatchObject({ namespace: 'amazon-cloudwatch', serviceAccountName: 'cloudwatch-agent' });
+    expect(role.permissionPolicyARNs).toContain('arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess');
   });
 
   it('runs waypoint and gateway pods with the RuntimeDefault seccomp profile and the ingress gateway behind a ClusterIP Service', () => {

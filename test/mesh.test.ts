@@ -5,7 +5,7 @@ import { synthesize } from '../lib/synth';
 import { MESH_PROVIDERS, notEnforced } from '../lib/mesh';
 import { meshReport } from '../lib/mesh/report';
 import { callPolicyOf, type ServiceDefinition } from '../lib/service';
-import { linkProject } from './helpers';
+import { linkProject, podRoles } from './helpers';
 import { loadProject } from '../lib/load';
 
 /**
@@ -178,7 +178,7 @@ describe.each(PROVIDERS)('mesh provider %s', (name) => {
     expect(addOns.has('appmesh-controller')).toBe(name === 'appmesh');
     for (const istio of ['istio-base', 'istiod', 'istio-cni', 'ztunnel']) expect([istio, addOns.has(istio)]).toEqual([istio, name === 'istio']);
     expect(addOns.has('gateway-api-crds')).toBe(name === 'lattice' || name === 'istio');
-    const roles = objects.find(({ file }) => file.endsWith('cluster/cluster.yaml'))!.object.iam.serviceAccounts.map((sa: any) => sa.roleName);
+    const roles = podRoles(objects.find(({ file }) => file.endsWith('cluster/cluster.yaml'))!.object).map((r) => r.roleName);
     expect(roles.includes('eks-acg-aws-gateway-controller')).toBe(name === 'lattice');
     expect(roles.includes('eks-acg-appmesh-controller')).toBe(name === 'appmesh');
   });

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allObjects, find, objectsIn, rendered, ROOT } from './helpers';
+import { addOnRoles, POD_IDENTITY_AGENT } from '../lib/cluster-config';
+import { usesPodIdentity } from '../lib/iam';
+import { roleArn } from '../lib/naming';
+import { allObjects, find, objectsIn, podRoles, rendered, ROOT } from './helpers';
 
 /** The vendored chart sources (development-time data): absent on a bare clone. */
 const CHARTS = path.resolve(ROOT, '..', 'shared', 'charts');
@@ -28,10 +31,12 @@ describe('platform add-ons', () => {
     expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
   });
 
-  it('the load balancer controller knows its cluster, region, VPC and IRSA role', () => {
-    expect(application('aws-load-balancer-controller').spec.source.helm.valuesObject).toMatchObject({
-      clusterName: 'eks-acg', region: 'us-east-1', vpcId: 'vpc-0a1b2c3d4e5f60000',
-      serviceAccount: { name: 'aws-load-balancer-controller', annotations: { 'eks.amazonaws.com/role-arn': ROLE('eks-acg-aws-load-balancer-controller') } },
+  it('the load balancer controller knows its cluster, region and VPC; its role reaches it through Pod Identity, not an annotation', () => {
+    const values = application('aws-load-balancer-controller').spec.source.helm.valuesObject;
+    expect(values).toMatchObject({ clusterName: 'eks-acg', region: 'us-east-1', vpcId: 'vpc-0a1b2c3d4e5f60000', serviceAccount: { name: 'aws-load-balancer-controller' } });
+    expect(values.serviceAccount.annotations ?? {}).toEqual({});
+    expect(podRoles(clusterConfig()).find((r) => r.roleName === 'eks-acg-aws-load-balancer-controller')).toMatchObject({
+      namespace: 'kube-system', serviceAccount: 'aws-load-balancer-controller', via: 'pod-identity', wellKnownPolicies: { awsLoadBalancerController: true },
     });
   });
 
@@ -40,8 +45,8 @@ describe('platform add-ons', () => {
     expect(values).toMatchObject({
       provider: { name: 'aws' }, domainFilters: ['example.com'], txtOwnerId: 'eks-acg', policy: 'sync', registry: 'txt',
       extraArgs: ['--zone-id-filter=Z0123456789EXAMPLEAB'],
-      serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': ROLE('eks-acg-external-dns') } },
     });
+    expect(values.serviceAccount.annotations ?? {}).toEqual({});
   });
 
   it('the termination handler runs in IMDS mode on the spot nodes', () => {
@@ -86,8 +91,9 @@ describe('platform add-ons', () => {
     expect(app.spec.source).toMatchObject({ repoURL: 'public.ecr.aws/aws-application-networking-k8s', chart: 'aws-gateway-controller-chart', targetRevision: 'v2.1.3' });
     expect(app.spec.source.helm.valuesObject).toMatchObject({
       clusterName: 'eks-acg', awsRegion: 'us-east-1', clusterVpcId: 'vpc-0a1b2c3d4e5f60000',
-      serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': ROLE('eks-acg-aws-gateway-controller') } },
     });
+    expect(app.spec.source.helm.valuesObject.serviceAccount.annotations ?? {}).toEqual({});
+    expect(podRoles(clusterConfig()).find((r) => r.roleName === 'eks-acg-aws-gateway-controller')?.via).toBe('pod-identity');
     // Its webhook gives pods of the Lattice namespaces their readiness gate.
     expect(app.spec.source.helm.valuesObject.webhookEnabled).toBe(true);
     expect(find(platform('aws-gateway-controller'), 'GatewayClass', 'amazon-vpc-lattice').spec)
@@ -162,8 +168,45 @@ describe('the eksctl cluster config', () => {
   });
 
   it('scopes ExternalDNS to the hosted zone (the course attached Route 53 full access)', () => {
-    const role = clusterConfig().iam.serviceAccounts.find((sa: any) => sa.roleName === 'eks-acg-external-dns');
-    expect(role.attachPolicy.Statement[0]).toMatchObject({ Action: expect.arrayContaining(['route53:ChangeResourceRecordSets']), Resource: 'arn:aws:route53:::hostedzone/Z0123456789EXAMPLEAB' });
+    const role = podRoles(clusterConfig()).find((r) => r.roleName === 'eks-acg-external-dns')!;
+    expect(role.policy.Statement[0]).toMatchObject({ Action: expect.arrayContaining(['route53:ChangeResourceRecordSets']), Resource: 'arn:aws:route53:::hostedzone/Z0123456789EXAMPLEAB' });
     expect(JSON.stringify(role)).not.toContain('AmazonRoute53FullAccess');
   });
+});
+
+describe('the add-ons\' credentials: EKS Pod Identity on the EC2 nodes, IRSA only where a role says why', () => {
+  const { project } = rendered();
+  for (const cluster of project.clusters) {
+    const config = objectsIn(`${cluster.name}/cluster/cluster.yaml`)[0];
+    const workloads = { environments: project.environments.filter((e) => e.cluster === cluster.name), services: project.services };
+    const roles = addOnRoles(cluster, workloads.environments, project.services, project.addOns);
+
+    it(`${cluster.name}: each add-on role is created once, the way it says, with exactly its policies`, () => {
+      expect(roles.length).toBeGreaterThan(0);
+      const rendered = podRoles(config);
+      expect(rendered.map((r) => r.roleName).sort()).toEqual(roles.map((r) => r.roleName).sort());
+      for (const role of roles) {
+        const found = rendered.find((r) => r.roleName === role.roleName)!;
+        expect(found).toEqual({
+          namespace: role.namespace, serviceAccount: role.serviceAccount, roleName: role.roleName, policy: role.policy,
+          managedPolicyArns: role.managedPolicyArns, wellKnownPolicies: role.wellKnownPolicies,
+          via: usesPodIdentity(role) ? 'pod-identity' : 'irsa',
+        });
+        if (!usesPodIdentity(role)) expect(role.irsa!.why.length).toBeGreaterThan(10);
+      }
+      // The node agent that serves the associations, whenever there is one.
+      expect(config.addons.some((a: any) => a.name === POD_IDENTITY_AGENT)).toBe(roles.some(usesPodIdentity));
+      // The services' roles trust the OIDC provider (IRSA), so it stays.
+      expect(config.iam.withOIDC).toBe(true);
+    });
+
+    it(`${cluster.name}: no service account of a Pod Identity role carries a role annotation; each IRSA one carries its own`, () => {
+      const text = JSON.stringify(allObjects().filter(({ file }) => file.startsWith(`${cluster.name}/platform/`)).map(({ object }) => object));
+      for (const role of roles) {
+        const arn = roleArn(cluster, role.roleName);
+        if (usesPodIdentity(role)) expect([role.roleName, text.includes(arn)]).toEqual([role.roleName, false]);
+        else if (!role.eksAddOn && role.serviceAccount !== 'aws-node') expect([role.roleName, text.includes(`"eks.amazonaws.com/role-arn":"${arn}"`)]).toEqual([role.roleName, true]);
+      }
+    });
+  }
 });

@@ -120,7 +120,7 @@ describe('the posture rules', () => {
     ['pod-security-labels', `${PROD}/namespace.yaml`, kind('Namespace'), (o) => { o.metadata.labels['pod-security.kubernetes.io/warn'] = 'baseline'; },
       'dist/eks-acg/production/namespace.yaml: Namespace/production: pod-security-labels: does not warn at restricted'],
     ['iam', 'eks-acg/cluster/cluster.yaml', kind('ClusterConfig'), (o) => {
-      o.iam.serviceAccounts.find((a: any) => a.metadata.name === 'ack-dynamodb-controller').attachPolicy.Statement[0].Resource = '*';
+      o.iam.podIdentityAssociations.find((a: any) => a.serviceAccountName === 'ack-dynamodb-controller').permissionPolicy.Statement[0].Resource = '*';
     }, 'dist/eks-acg/cluster/cluster.yaml: ClusterConfig/eks-acg: iam: role eks-acg-ack-dynamodb grants dynamodb:CreateTable, dynamodb:DescribeTable, dynamodb:DescribeContinuousBackups, dynamodb:DescribeTimeToLive, dynamodb:DescribeContributorInsights, dynamodb:DescribeKinesisStreamingDestination, dynamodb:ListTagsOfResource, dynamodb:GetResourcePolicy, dynamodb:UpdateTable, dynamodb:UpdateContinuousBackups, dynamodb:UpdateTimeToLive, dynamodb:UpdateContributorInsights, dynamodb:TagResource, dynamodb:UntagResource on *: name the resources'],
     ['iam', `${DEV}/clients-api.yaml`, kind('Role'), (o) => {
       const document = JSON.parse(o.spec.inlinePolicies['clients-api']);
@@ -142,8 +142,12 @@ describe('the posture rules', () => {
       'dist/eks-acg/production/inventory-api.yaml: Role/eks-acg-production-inventory-api: ack-retained: needs annotation services.k8s.aws/deletion-policy: retain'],
     ['ack-retained', 'eks-acg/registry/clients-api.yaml', kind('Repository'), (o) => { o.metadata.annotations['argocd.argoproj.io/sync-options'] = 'Delete=false'; },
       'dist/eks-acg/registry/clients-api.yaml: Repository/bookstore.clients-api: ack-retained: needs sync option Prune=false (argocd.argoproj.io/sync-options)'],
-    ['iam', 'eks-acg/cluster/cluster.yaml', kind('ClusterConfig'), (o) => { o.iam.serviceAccounts[0].metadata.name = '*'; },
+    ['iam', 'eks-acg/cluster/cluster.yaml', kind('ClusterConfig'), (o) => { o.iam.podIdentityAssociations[0].serviceAccountName = '*'; },
       'dist/eks-acg/cluster/cluster.yaml: ClusterConfig/eks-acg: iam: role eks-acg-ack-dynamodb is not bound to one named namespace/service account'],
+    ['iam', 'eks-acg/cluster/cluster.yaml', kind('ClusterConfig'), (o) => { o.iam.serviceAccounts[0].metadata.namespace = undefined; },
+      'dist/eks-acg/cluster/cluster.yaml: ClusterConfig/eks-acg: iam: role eks-acg-aws-node is not bound to one named namespace/service account'],
+    ['iam', 'eks-acg/cluster/cluster.yaml', kind('ClusterConfig'), (o) => { o.iam.podIdentityAssociations.push({ ...o.iam.podIdentityAssociations[1], roleName: 'second' }); },
+      'dist/eks-acg/cluster/cluster.yaml: ClusterConfig/eks-acg: iam: role second: ack-system/ack-ecr-controller has two roles'],
     ['iam', 'eks-acg/cluster/cluster.yaml', kind('ClusterConfig'), (o) => { o.addons[0].configurationValues = '{}'; },
       'dist/eks-acg/cluster/cluster.yaml: ClusterConfig/eks-acg: iam: the vpc-cni addon does not enable the network policy agent (enableNetworkPolicy)'],
     ['no-secrets', `${DEV}/front-end.yaml`, kind('ConfigMap'), (o) => { o.kind = 'Secret'; },

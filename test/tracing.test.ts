@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { notEnforced } from '../lib/mesh/provider';
 import { meshProviderOf } from '../lib/mesh';
-import { roleArn } from '../lib/naming';
 import { synthesize, type SynthResult } from '../lib/synth';
 import { linkProject, rendered } from './helpers';
 
@@ -50,12 +49,16 @@ describe('tracing through OpenTelemetry (the CloudWatch Observability EKS add-on
         .toEqual(result.project.environments.map((e) => [`${e.cluster}/${e.name}/inventory-api.yaml`, 'inventory-api', 'true']).sort());
     });
 
-    it('has eksctl install the add-on with its own IRSA role: the CloudWatch agent and X-Ray write policies', () => {
+    it('has eksctl install the add-on with its own role, through Pod Identity: the CloudWatch agent and X-Ray write policies', () => {
       for (const cluster of result.project.clusters) {
         const config = clusterConfigOf(result, cluster.name);
-        const account = config.iam.serviceAccounts.find((sa: any) => sa.metadata.namespace === 'amazon-cloudwatch' && sa.metadata.name === 'cloudwatch-agent');
-        expect(account.attachPolicyARNs).toEqual(['arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy', 'arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess']);
-        expect(config.addons).toContainEqual(expect.objectContaining({ name: ADD_ON, serviceAccountRoleARN: roleArn(cluster, account.roleName) }));
+        const addOn = config.addons.find((a: any) => a.name === ADD_ON);
+        expect(addOn.podIdentityAssociations).toEqual([{
+          namespace: 'amazon-cloudwatch', serviceAccountName: 'cloudwatch-agent', roleName: `${cluster.name}-cloudwatch-agent`,
+          permissionPolicyARNs: ['arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy', 'arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess'],
+        }]);
+        expect(addOn.serviceAccountRoleARN).toBeUndefined();
+        expect(config.addons.map((a: any) => a.name)).toContain('eks-pod-identity-agent');
       }
     });
 
