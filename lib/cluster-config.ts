@@ -164,3 +164,32 @@ export function clusterConfig(cluster: Cluster, roles: readonly AddOnRole[]): Re
     } : {}),
   };
 }
+
+/** A role eksctl creates for pods, read back from a rendered ClusterConfig, however its pods reach it. */
+export interface PodRole {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly roleName: string;
+  /** The inline policy (IRSA `attachPolicy`, Pod Identity `permissionPolicy`), as rendered: the iam rule checks its statements. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly policy?: any;
+  readonly managedPolicyArns?: readonly string[];
+  readonly wellKnownPolicies?: Record<string, boolean>;
+  /** `irsa`: iam.serviceAccounts; `pod-identity`: iam.podIdentityAssociations or an EKS add-on's own. */
+  readonly via: 'irsa' | 'pod-identity';
+}
+
+/**
+ * Every role of a rendered ClusterConfig: its IRSA service accounts and its Pod Identity
+ * associations, the EKS add-ons' included (the iam rule checks each; the tests read them).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function podRoles(config: any): PodRole[] {
+  return [
+    ...(config.iam?.serviceAccounts ?? []).map((a: any): PodRole => ({ namespace: a.metadata.namespace, serviceAccount: a.metadata.name, roleName: a.roleName,
+      policy: a.attachPolicy, managedPolicyArns: a.attachPolicyARNs, wellKnownPolicies: a.wellKnownPolicies, via: 'irsa' })),
+    ...[...(config.iam?.podIdentityAssociations ?? []), ...(config.addons ?? []).flatMap((a: any) => a.podIdentityAssociations ?? [])]
+      .map((a: any): PodRole => ({ namespace: a.namespace, serviceAccount: a.serviceAccountName, roleName: a.roleName,
+        policy: a.permissionPolicy, managedPolicyArns: a.permissionPolicyARNs, wellKnownPolicies: a.wellKnownPolicies, via: 'pod-identity' })),
+  ];
+}

@@ -56,19 +56,13 @@ export function readContext(cluster: ClusterDefinition, values: Readonly<Record<
   if (malformed.length > 0) {
     throw new UserError(`${source}: ${malformed.map((s) => `${s.name} "${values[s.name]}" is not ${s.format}`).join('; ')}`);
   }
-  const fact = <T>(name: string, value: (text: string) => T): T | undefined => (present(name) ? value(values[name]) : undefined);
-  const subnets = cluster.availabilityZones.map((az) => [az, values[`pod-subnets/${az}`]] as const);
-  const context: Partial<Record<keyof ClusterContext, unknown>> = {
-    accountId: fact('account-id', String),
-    baseDomain: fact('base-domain', String),
-    certificateArn: fact('certificate-arn', String),
-    hostedZoneId: fact('hosted-zone-id', String),
-    oidcIssuer: fact('oidc-issuer', String),
-    podSubnets: subnets.every(([az]) => present(`pod-subnets/${az}`)) ? Object.fromEntries(subnets) : undefined,
-    securityGroupIds: fact('security-group-ids', (text) => text.split(',')),
-    vpcId: fact('vpc-id', String),
-  };
-  for (const key of Object.keys(context) as (keyof ClusterContext)[]) if (context[key] === undefined) delete context[key];
+  const context: Partial<Record<keyof ClusterContext, unknown>> = {};
+  for (const [fact, name] of Object.entries(FACT_PARAMETERS) as [keyof ClusterContext, string][]) {
+    if (present(name)) context[fact] = fact === 'securityGroupIds' ? values[name].split(',') : values[name];
+  }
+  if (cluster.availabilityZones.every((az) => present(`pod-subnets/${az}`))) {
+    context.podSubnets = Object.fromEntries(cluster.availabilityZones.map((az) => [az, values[`pod-subnets/${az}`]]));
+  }
   return { context: context as Partial<ClusterContext>, missing };
 }
 
@@ -105,7 +99,7 @@ export class MissingFact extends Error {
 /**
  * The cluster as far as its cache goes: the definition and the facts there are. Reading a fact that
  * is not there throws MissingFact; `assume` gives stand-ins for some (to find what else a render
- * reads: see lib/render.ts, `renderPending`).
+ * reads: see `pendingClusterFiles` in lib/render.ts).
  */
 export function pendingCluster(definition: ClusterDefinition, context: Partial<ClusterContext>, assume: Partial<ClusterContext> = {}): Cluster {
   const known = new Set<string>(FACTS);

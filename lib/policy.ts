@@ -2,6 +2,7 @@ import type { Project } from './load';
 import type { Cluster, Environment } from './model';
 import type { RenderedFile } from './render';
 import { ACK_DELETION_POLICY, isAckResource } from './constructs/ack';
+import { podRoles } from './cluster-config';
 import { boundaryArn, iamPath, oidcProviderArn } from './iam';
 import { meshProviderOf } from './mesh';
 import { PRODUCTION_MIN_REPLICAS } from './model';
@@ -365,12 +366,7 @@ export const IAM: Rule = {
     const out: string[] = [];
     const seen = new Set<string>();
     // Every role eksctl creates for pods, IRSA and Pod Identity alike: one named service account each, least privilege.
-    const bindings = [
-      ...(object.iam?.serviceAccounts ?? []).map((a: any) => ({ name: a.metadata?.name, namespace: a.metadata?.namespace, roleName: a.roleName, policy: a.attachPolicy })),
-      ...[...(object.iam?.podIdentityAssociations ?? []), ...(object.addons ?? []).flatMap((a: any) => a.podIdentityAssociations ?? [])]
-        .map((a: any) => ({ name: a.serviceAccountName, namespace: a.namespace, roleName: a.roleName, policy: a.permissionPolicy })),
-    ];
-    for (const { name, namespace, roleName, policy } of bindings) {
+    for (const { serviceAccount: name, namespace, roleName, policy } of podRoles(object)) {
       const who = `role ${roleName ?? '?'}`;
       if (!name || !namespace || /[*?]/.test(`${name}${namespace}`)) out.push(`${who} is not bound to one named namespace/service account`);
       if (seen.has(`${namespace}/${name}`)) out.push(`${who}: ${namespace}/${name} has two roles`);

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { bootstrap } from '../lib/commands/bootstrap';
-import { find, ROOT, rendered } from './helpers';
+import { find, linkProject, ROOT, rendered, synthInProcess } from './helpers';
 
 /** A `helm` on PATH that records its arguments and a copy of the values file it was given. */
 function fakeHelm(exitCode = 0): { dir: string; restore: () => void } {
@@ -151,6 +151,34 @@ describe.each(rendered().project.clusters.map((c) => [c.name, c.region]))('books
       await bootstrap(['cluster', cluster, '--print'], { root: ROOT, log: (l) => lines.push(l) });
       expect(lines).toEqual([`eksctl create cluster -f ${config} --without-nodegroup`, `kubectl apply -f ${eni}`, `eksctl create nodegroup -f ${config}`]);
       expect(tools.log()).toEqual([]);
+    } finally {
+      tools.restore();
+    }
+  });
+});
+
+describe('bookstore bootstrap cluster, for a cluster being added (only the account\'s own facts cached)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = linkProject(['clusters', 'environments']);
+    const [example] = rendered().project.clusters;
+    const definition = fs.readFileSync(path.join(dir, 'clusters', `${example.name}.ts`), 'utf8');
+    fs.writeFileSync(path.join(dir, 'clusters', 'eks-new.ts'), definition.split(`'${example.name}'`).join("'eks-new'"));
+    const facts = JSON.parse(fs.readFileSync(path.join(dir, 'clusters', `${example.name}.context.json`), 'utf8'));
+    fs.writeFileSync(path.join(dir, 'clusters', 'eks-new.context.json'), JSON.stringify({ 'account-id': facts['account-id'], 'hosted-zone-id': facts['hosted-zone-id'] }));
+    expect(synthInProcess(dir).status).toBe(0);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the cluster and stops, saying to cache its own facts and run it again', async () => {
+    expect(fs.readdirSync(path.join(dir, 'dist', 'eks-new'))).toEqual(['cluster']);
+    const tools = fakeTools();
+    const lines: string[] = [];
+    try {
+      await bootstrap(['cluster', 'eks-new'], { root: dir, log: (l) => lines.push(l) });
+      const region = rendered().project.clusters[0].region;
+      expect(tools.log()).toEqual([`eksctl get cluster --name eks-new --region ${region}`, 'eksctl create cluster -f dist/eks-new/cluster/cluster.yaml --without-nodegroup']);
+      expect(lines.at(-1)).toMatch(/^bootstrap: cluster eks-new exists, without nodes; next: .*`npm run context -- eks-new`.* bookstore bootstrap cluster eks-new again for its ENIConfigs and node groups/);
     } finally {
       tools.restore();
     }

@@ -5,6 +5,7 @@ import * as YAML from 'yaml';
 import { UserError, userErrorLine } from '../lib/errors';
 import { loadProject } from '../lib/load';
 import { synthesize, writeTree, type SynthResult } from '../lib/synth';
+export { podRoles, type PodRole } from '../lib/cluster-config';
 
 /**
  * The project the structural tests read: this repository, or the copy in $BOOKSTORE_TEST_ROOT
@@ -155,26 +156,3 @@ export function editFile(dir: string, file: string, from: string | RegExp, to: s
   fs.writeFileSync(full, next);
 }
 
-/** A role eksctl creates for pods, read from a rendered ClusterConfig, however its pods reach it. */
-export interface PodRole {
-  readonly namespace: string;
-  readonly serviceAccount: string;
-  readonly roleName: string;
-  /** The inline policy (IRSA `attachPolicy`, Pod Identity `permissionPolicy`). */
-  readonly policy?: any;
-  readonly managedPolicyArns?: readonly string[];
-  readonly wellKnownPolicies?: Record<string, boolean>;
-  /** `irsa`: iam.serviceAccounts; `pod-identity`: iam.podIdentityAssociations or an EKS add-on's own. */
-  readonly via: 'irsa' | 'pod-identity';
-}
-
-/** Every role of a ClusterConfig's IRSA service accounts and Pod Identity associations (the EKS add-ons' included). */
-export function podRoles(config: any): PodRole[] {
-  return [
-    ...(config.iam?.serviceAccounts ?? []).map((a: any): PodRole => ({ namespace: a.metadata.namespace, serviceAccount: a.metadata.name, roleName: a.roleName,
-      policy: a.attachPolicy, managedPolicyArns: a.attachPolicyARNs, wellKnownPolicies: a.wellKnownPolicies, via: 'irsa' })),
-    ...[...(config.iam?.podIdentityAssociations ?? []), ...(config.addons ?? []).flatMap((a: any) => a.podIdentityAssociations ?? [])]
-      .map((a: any): PodRole => ({ namespace: a.namespace, serviceAccount: a.serviceAccountName, roleName: a.roleName,
-        policy: a.permissionPolicy, managedPolicyArns: a.permissionPolicyARNs, wellKnownPolicies: a.wellKnownPolicies, via: 'pod-identity' })),
-  ];
-}
