@@ -42,7 +42,7 @@ export interface PlatformAddOn {
   readonly crdGroups: readonly string[];
   /**
    * `argocd`: rendered into dist/<cluster>/argocd/ and synced by the root Application (Argo CD
-   * itself, installed once by `bookstore bootstrap argocd` before the root exists). @default 'platform'
+   * itself, installed once by `bookstore bootstrap <cluster>` before the root exists). @default 'platform'
    */
   readonly folder?: AddOnFolder;
   /** Whether the cluster needs it, from what runs there (a mesh provider's controller, say). @default always */

@@ -31,7 +31,7 @@ const VERBS: Record<string, Verb> = {
   promote: { summary: 'promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next', usage: USAGES.promote, run: (argv, root, log) => load('promote').promote(argv, { root, log }) },
   status: { summary: 'status                       the tag of each service in each environment, per cluster', usage: USAGES.status, run: (argv, root, log) => load('status').status(argv, { root, log }) },
   diff: { summary: 'diff [<git-ref>] [--picture]  rendered objects added, changed, removed against a ref (default: merge base with main)', usage: USAGES.diff, run: (argv, root, log) => load('diff').diff(argv, { root, log }) },
-  bootstrap: { summary: 'bootstrap cluster|argocd <cluster>   create the cluster (eksctl; its ENIConfigs before its nodes), then install Argo CD once with helm (--print: only print)', usage: USAGES.bootstrap, run: (argv, root, log) => load('bootstrap').bootstrap(argv, { root, log }) },
+  bootstrap: { summary: 'bootstrap <cluster>   bring a cluster up: its facts into SSM, the cluster (eksctl; ENIConfigs before nodes), its AWS prerequisites stack, Argo CD and the root (--dry-run: only print)', usage: USAGES.bootstrap, run: (argv, root, log) => load('bootstrap').bootstrap(argv, { root, log }) },
   context: {
     summary: 'context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
     usage: USAGES.context,

@@ -12,26 +12,32 @@ export interface ParameterSpec {
   /** What a valid value looks like, for the error message. */
   readonly format: string;
   readonly pattern: RegExp;
+  /**
+   * `account`: there before the cluster (the account, its hosted zone and certificate);
+   * `cluster`: made by the cluster's creation (its VPC, OIDC issuer, security groups) or after it
+   * (the pod subnets of the secondary CIDR). `bookstore bootstrap` finds each kind in its turn.
+   */
+  readonly source: 'account' | 'cluster';
 }
 
 export function parameterSpecs(cluster: ClusterDefinition): ParameterSpec[] {
   return [
-    { name: 'account-id', description: 'the AWS account id', format: 'a 12-digit account id', pattern: /^\d{12}$/ },
-    { name: 'base-domain', description: 'the domain of the Route 53 hosted zone (hosts are <name>.<base-domain>)',
+    { name: 'account-id', source: 'account', description: 'the AWS account id', format: 'a 12-digit account id', pattern: /^\d{12}$/ },
+    { name: 'base-domain', source: 'account', description: 'the domain of the Route 53 hosted zone (hosts are <name>.<base-domain>)',
       format: 'a domain name', pattern: /^([a-z0-9-]+\.)+[a-z]{2,}$/ },
-    { name: 'certificate-arn', description: `the ACM certificate for *.<base-domain> in ${cluster.region}`,
+    { name: 'certificate-arn', source: 'account', description: `the ACM certificate for *.<base-domain> in ${cluster.region}`,
       format: `an ACM certificate ARN in ${cluster.region}`, pattern: new RegExp(`^arn:aws:acm:${cluster.region}:\\d{12}:certificate/[0-9a-f-]+$`) },
-    { name: 'hosted-zone-id', description: 'the Route 53 hosted zone id', format: 'a hosted zone id (Z...)', pattern: /^Z[0-9A-Z]{1,31}$/ },
+    { name: 'hosted-zone-id', source: 'account', description: 'the Route 53 hosted zone id', format: 'a hosted zone id (Z...)', pattern: /^Z[0-9A-Z]{1,31}$/ },
     ...cluster.availabilityZones.map((az) => ({
-      name: `pod-subnets/${az}`, description: `the secondary-CIDR (100.64.0.0/16) subnet for pods in ${az}`,
+      name: `pod-subnets/${az}`, source: 'cluster' as const, description: `the secondary-CIDR (100.64.0.0/16) subnet for pods in ${az}`,
       format: 'a subnet id', pattern: /^subnet-[0-9a-f]{8,17}$/,
     })),
-    { name: 'oidc-issuer', description: 'the cluster\'s OIDC issuer without https:// (the IRSA trust of the service roles)',
+    { name: 'oidc-issuer', source: 'cluster', description: 'the cluster\'s OIDC issuer without https:// (the IRSA trust of the service roles)',
       format: `oidc.eks.${cluster.region}.amazonaws.com/id/<32 hex digits>`,
       pattern: new RegExp(`^oidc\\.eks\\.${cluster.region}\\.amazonaws\\.com/id/[0-9A-F]{32}$`) },
-    { name: 'security-group-ids', description: 'the security groups of the pods\' ENIs (the cluster\'s), comma-separated',
+    { name: 'security-group-ids', source: 'cluster', description: 'the security groups of the pods\' ENIs (the cluster\'s), comma-separated',
       format: 'comma-separated security group ids', pattern: /^sg-[0-9a-f]{8,17}(,sg-[0-9a-f]{8,17})*$/ },
-    { name: 'vpc-id', description: 'the cluster\'s VPC', format: 'a VPC id', pattern: /^vpc-[0-9a-f]{8,17}$/ },
+    { name: 'vpc-id', source: 'cluster', description: 'the cluster\'s VPC', format: 'a VPC id', pattern: /^vpc-[0-9a-f]{8,17}$/ },
   ];
 }
 

@@ -12,7 +12,7 @@ import { MissingFact, parametersOf, pendingCluster } from './context';
 import type { PendingCluster, Project } from './load';
 import type { Cluster, ClusterContext, ClusterDefinition, Environment } from './model';
 import { builtServices, callPolicyOf, type ServiceDefinition } from './service';
-import { meshProviderOf, type MeshProvider } from './mesh';
+import { MESH_PROVIDERS, meshProviderOf, type MeshProvider } from './mesh';
 import { publicHost } from './naming';
 import { PICTURE_FILE, pictureMarkdown, type PictureFacts } from './picture';
 
@@ -116,7 +116,11 @@ function clusterFiles(project: Project, cluster: Cluster, all: readonly Environm
   const roles = addOnRoles(cluster, environments, project.services, project.addOns);
   // A JSON round trip unshares repeated values, which YAML would otherwise print as anchors and aliases.
   const config = JSON.parse(JSON.stringify(clusterConfig(cluster, roles)));
-  const template = JSON.parse(JSON.stringify(bootstrapTemplate(cluster, environments)));
+  const prerequisites = Object.values(MESH_PROVIDERS).flatMap((provider) => {
+    const using = environments.filter((e) => meshProviderOf(e) === provider);
+    return using.length > 0 && provider.accountPrerequisites ? [provider.accountPrerequisites(cluster, using, project.services)] : [];
+  });
+  const template = JSON.parse(JSON.stringify(bootstrapTemplate(cluster, environments, prerequisites)));
   return [
     { path: `${cluster.name}/cluster/cluster.yaml`, objects: [config], schema: 'eksctl' },
     { path: `${cluster.name}/cluster/bootstrap.yaml`, objects: [template], schema: 'cloudformation' },

@@ -328,7 +328,7 @@ export function oneTimeChanges(outdir: string, files: ReadonlyMap<string, string
     const [, cluster, kind] = match;
     lines.push(kind === 'cluster'
       ? `note: dist/${file} changed: Argo CD does not apply it; after merging, apply it with eksctl (e.g. \`eksctl create iamserviceaccount -f dist/${file} --approve\`, \`eksctl create addon -f dist/${file}\`, \`eksctl create podidentityassociation -f dist/${file}\`, \`eksctl create nodegroup -f dist/${file}\` for what is new; docs/clusters.md, "The cluster")`
-      : `note: dist/${file} changed: Argo CD does not apply it; after merging, deploy it: \`aws cloudformation deploy --stack-name bookstore-${cluster}-bootstrap --template-file dist/${file} --capabilities CAPABILITY_NAMED_IAM\``);
+      : `note: dist/${file} changed: Argo CD does not apply it; after merging, deploy it: \`npx bookstore bootstrap ${cluster}\` (it skips the steps that are done; --dry-run shows them)`);
   }
   return lines;
 }

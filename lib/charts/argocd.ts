@@ -35,7 +35,7 @@ export interface ArgoCdChartProps {
 
 /**
  * Everything Argo CD needs for one cluster, Argo CD's own chart included: installed once by
- * `bookstore bootstrap argocd` and `kubectl apply -f dist/<cluster>/argocd/`, from then on managed
+ * `bookstore bootstrap <cluster>` (helm, then `kubectl apply -f dist/<cluster>/argocd/`), from then on managed
  * by its own root Application (app of apps).
  */
 export class ArgoCdChart extends Chart {

@@ -1,11 +1,17 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
+import { bootstrapStackName } from '../bootstrap';
+import { parameterSpecs, type ParameterSpec } from '../context';
 import { UserError } from '../errors';
+import { loadClusters } from '../load';
+import { LATTICE_CIDRS, LATTICE_PREFIX_LIST_PARAMETER, latticePrefixListName } from '../mesh/lattice';
+import type { ClusterDefinition } from '../model';
+import { gatherFacts } from './account-facts';
 import { parseArgs } from './args';
 import type { CommandOptions } from './bump';
+import { commandLine, Operator } from './operator';
 import { USAGES } from './usage';
 
 export const USAGE = USAGES.bootstrap;
@@ -46,112 +52,137 @@ export function helmArgs(install: HelmInstall, valuesFile: string): string[] {
     '--namespace', install.namespace, '--create-namespace', '--values', valuesFile, '--wait'];
 }
 
-/** One command of the cluster's creation, and why it comes where it does. */
-export interface Step {
-  readonly command: string;
-  readonly args: readonly string[];
-  readonly why: string;
-  /** A command that succeeds when the step's work is already there: the step is then skipped (a second run). */
-  readonly doneIf?: readonly string[];
+/** The files of dist/<cluster>/ the steps apply. */
+export function bootstrapFiles(cluster: string) {
+  return {
+    config: `dist/${cluster}/cluster/cluster.yaml`,
+    stack: `dist/${cluster}/cluster/bootstrap.yaml`,
+    eniConfigs: `dist/${cluster}/platform/vpc-cni.yaml`,
+    argocd: `dist/${cluster}/argocd/`,
+  };
 }
 
-/** A cluster's steps, and whether the later ones wait for its account facts (a cluster being added). */
-export interface ClusterPlan {
-  readonly steps: readonly Step[];
-  /** The ENIConfigs and node groups need the facts the cluster's creation makes (pod subnets, VPC): not rendered yet. */
-  readonly waitsForFacts: boolean;
+function need(root: string, file: string, why: string): void {
+  if (!fs.existsSync(path.join(root, file))) throw new UserError(`${file} not found: run \`npm run synth\` and commit (${why})`);
+}
+
+/** What a run stopped for: the facts it wrote to SSM must be cached and rendered before the next steps. */
+function waitForRender(cluster: string, written: readonly string[], dryRun: boolean): string {
+  const what = dryRun ? `would write ${written.length} parameters` : `wrote ${written.length} parameters`;
+  return `bootstrap: ${what} under the cluster's SSM prefix; next: \`npm run context -- ${cluster}\`, \`npm run synth\`, commit, then \`bookstore bootstrap ${cluster}\` again`;
 }
 
 /**
- * How a cluster with VPC CNI custom networking comes up without a deadlock: its nodes' pods take
- * their IPs from the ENIConfig named after the node's zone, and without one they get none, so
- * CoreDNS and Argo CD (which would sync the ENIConfigs) never start. So: the cluster without its
- * node groups, then its ENIConfigs (the objects of dist/<cluster>/platform/vpc-cni.yaml, which Argo
- * CD adopts later), then the node groups (the order of the EKS user guide's custom networking tutorial).
- * A cluster being added has only dist/<cluster>/cluster/ until its facts are cached: then only the
- * first step, and a second run once they are; the creation is skipped when the cluster exists
- * (`eksctl create nodegroup` skips the node groups that exist, `kubectl apply` changes nothing twice).
+ * The cluster with VPC CNI custom networking comes up without a deadlock: its nodes' pods take their
+ * IPs from the ENIConfig of the node's zone, and without one they get none, so CoreDNS and Argo CD
+ * (which would sync the ENIConfigs) never start. So: the cluster without node groups, its
+ * ENIConfigs (the objects of dist/<cluster>/platform/vpc-cni.yaml, which Argo CD adopts later),
+ * then the node groups (the order of the EKS user guide's custom networking tutorial).
  */
-export function clusterSteps(root: string, cluster: string): ClusterPlan {
-  const config = `dist/${cluster}/cluster/cluster.yaml`;
-  const eniConfigs = `dist/${cluster}/platform/vpc-cni.yaml`;
-  if (!fs.existsSync(path.join(root, config))) throw new UserError(`${config} not found: is "${cluster}" a cluster, and was \`npm run synth\` run (it names the account facts a new cluster needs first)?`);
-  const region = YAML.parse(fs.readFileSync(path.join(root, config), 'utf8'))?.metadata?.region;
-  const create: Step = {
-    command: 'eksctl', args: ['create', 'cluster', '-f', config, '--without-nodegroup'], why: 'the control plane, VPC, OIDC, add-ons and IRSA roles; no nodes yet',
-    doneIf: ['get', 'cluster', '--name', cluster, ...(region ? ['--region', region] : [])],
-  };
-  if (!fs.existsSync(path.join(root, eniConfigs))) return { steps: [create], waitsForFacts: true };
-  return {
-    steps: [
-      create,
-      { command: 'kubectl', args: ['apply', '-f', eniConfigs], why: 'the ENIConfigs, before any node joins (custom networking gives pods no IP without them)' },
-      { command: 'eksctl', args: ['create', 'nodegroup', '-f', config], why: 'the node groups, whose pods now get IPs from the pod subnets' },
-    ],
-    waitsForFacts: false,
-  };
+function createCluster(op: Operator, definition: ClusterDefinition, files: ReturnType<typeof bootstrapFiles>): void {
+  const create = ['create', 'cluster', '-f', files.config, '--without-nodegroup'];
+  if (!op.finds('eksctl', ['get', 'cluster', '--name', definition.name, '--region', definition.region], commandLine('eksctl', create))) {
+    op.run('eksctl', create, 'the control plane, VPC, OIDC, add-ons and their roles; no nodes yet');
+  }
 }
 
-/** Runs the steps in order in `root`; the first that fails stops the rest, with one line saying what is done. */
-function runSteps(root: string, steps: readonly Step[], log: (line: string) => void): void {
-  steps.forEach((step, index) => {
-    const done = index === 0 ? 'nothing before it was run' : `steps 1-${index} are done`;
-    const cannot = (error: Error) => new UserError(`cannot run ${step.command} (${(error as NodeJS.ErrnoException).code ?? error.message}): install it and put it on PATH; ${done}`);
-    if (step.doneIf) {
-      const probe = spawnSync(step.command, step.doneIf, { cwd: root, stdio: 'ignore', env: process.env });
-      if (probe.error) throw cannot(probe.error);
-      if (probe.status === 0) {
-        log(`bootstrap: ${index + 1}/${steps.length} already done (${step.command} ${step.doneIf.join(' ')} finds it): ${step.command} ${step.args.join(' ')} skipped`);
-        return;
+function createNodes(op: Operator, files: ReturnType<typeof bootstrapFiles>): void {
+  op.run('kubectl', ['apply', '-f', files.eniConfigs], 'the ENIConfigs, before any node joins (custom networking gives pods no IP without them)');
+  // eksctl leaves out the node groups that exist.
+  op.run('eksctl', ['create', 'nodegroup', '-f', files.config], 'the node groups, whose pods now get IPs from the pod subnets');
+}
+
+/**
+ * The bootstrap stack (the service roles' permissions boundary, the meshes' account prerequisites):
+ * `aws cloudformation deploy` changes what differs and nothing when nothing does. Where the template
+ * takes VPC Lattice's prefix list, it is looked up by name, and its entries are checked against the
+ * ranges the NetworkPolicies admit, which cannot name a prefix list.
+ */
+function deployStack(op: Operator, definition: ClusterDefinition, file: string, root: string): void {
+  const template = YAML.parse(fs.readFileSync(path.join(root, file), 'utf8'));
+  const overrides: string[] = [];
+  if (template?.Parameters?.[LATTICE_PREFIX_LIST_PARAMETER]) {
+    const name = latticePrefixListName(definition.region);
+    const lists = op.read('aws', ['ec2', 'describe-managed-prefix-lists', '--region', definition.region, '--filters', `Name=prefix-list-name,Values=${name}`, '--output', 'json'], `the id of ${name}`);
+    const id = op.dryRun ? '<prefix-list-id>' : lists?.PrefixLists?.[0]?.PrefixListId;
+    if (!id) throw new UserError(`bootstrap ${definition.name}: EC2 in ${definition.region} has no managed prefix list ${name}: is VPC Lattice offered there? nothing was changed`);
+    const entries = op.read('aws', ['ec2', 'get-managed-prefix-list-entries', '--region', definition.region, '--prefix-list-id', id, '--output', 'json'], 'its ranges, which the NetworkPolicies must admit');
+    const unknown = (entries?.Entries ?? []).map((e: any) => e.Cidr).filter((cidr: string) => !(LATTICE_CIDRS as readonly string[]).includes(cidr));
+    if (unknown.length > 0) {
+      throw new UserError(`bootstrap ${definition.name}: ${name} (${id}) holds ${unknown.join(', ')}, which the NetworkPolicies do not admit: add it to LATTICE_CIDRS in lib/mesh/lattice.ts, synth and commit; nothing was changed`);
+    }
+    overrides.push(`${LATTICE_PREFIX_LIST_PARAMETER}=${id}`);
+  }
+  op.run('aws', ['cloudformation', 'deploy', '--region', definition.region, '--stack-name', bootstrapStackName(definition), '--template-file', file,
+    '--capabilities', 'CAPABILITY_NAMED_IAM', '--no-fail-on-empty-changeset', ...(overrides.length ? ['--parameter-overrides', ...overrides] : [])],
+  'the service roles\' permissions boundary and the meshes\' account prerequisites (a stack: only what changed)');
+}
+
+/**
+ * Argo CD, once, with helm from the chart, version and values its Application in dist/ names, so
+ * the Application adopts exactly what was installed; then the root Application, from which Argo CD
+ * syncs everything. A release that exists is left to Argo CD.
+ */
+function installArgoCd(op: Operator, root: string, cluster: string, files: ReturnType<typeof bootstrapFiles>): void {
+  const install = readArgoCdInstall(root, cluster);
+  const step = `helm upgrade --install ${install.release}`;
+  if (!op.finds('helm', ['status', install.release, '--namespace', install.namespace], step)) {
+    if (op.dryRun) {
+      op.run('helm', helmArgs(install, `<spec.source.helm.valuesObject of dist/${cluster}/argocd/${ARGOCD_APPLICATION_FILE}>`), `Argo CD ${install.version}, as its Application will keep it`);
+    } else {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bookstore-argocd-${cluster}-`));
+      try {
+        const valuesFile = path.join(dir, 'values.yaml');
+        fs.writeFileSync(valuesFile, YAML.stringify(install.values));
+        op.run('helm', helmArgs(install, valuesFile), `Argo CD ${install.version}, as its Application will keep it`);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
       }
     }
-    log(`bootstrap: ${index + 1}/${steps.length} ${step.command} ${step.args.join(' ')}   (${step.why})`);
-    const result = spawnSync(step.command, step.args, { cwd: root, stdio: 'inherit', env: process.env });
-    if (result.error) throw cannot(result.error);
-    if (result.status !== 0) throw new UserError(`step ${index + 1} (${step.command} ${step.args.slice(0, 2).join(' ')}) exited with ${result.status ?? result.signal}; ${done}, the later ones were not run`);
-  });
+  }
+  op.run('kubectl', ['apply', '-f', files.argocd], 'the AppProjects and the root Application: from here on Argo CD syncs the cluster');
 }
 
 /**
- * `bookstore bootstrap cluster <cluster>`: creates the cluster from dist/ in the order that lets its
- * nodes start (clusterSteps). `bookstore bootstrap argocd <cluster>`: installs Argo CD once with helm from the chart, version
- * and values its Application in dist/ names, so the Application adopts exactly what was installed.
- * `--print` writes the values file and prints the command instead of running it.
+ * `bookstore bootstrap <cluster>`: everything between a cluster file and a cluster Argo CD syncs,
+ * in order, each step skipped when it is done, so it is safe to run again:
+ * 1. the account's facts (account id, hosted zone, certificate) into SSM, if the cache lacks them;
+ * 2. the cluster (eksctl), without nodes; 3. its own facts (VPC, OIDC issuer, security groups,
+ * pod subnets) into SSM, if the cache lacks them; 4. its ENIConfigs, then its node groups;
+ * 5. the bootstrap stack; 6. Argo CD and the root Application.
+ * After writing facts it stops: they are cached (`npm run context`) and rendered before the next
+ * steps, which read dist/. `--dry-run` prints every command it would run and runs none.
  */
 export async function bootstrap(argv: readonly string[], options: CommandOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const args = parseArgs(argv, { booleans: ['print'] }, USAGE);
-  const [what, cluster, ...rest] = args.positionals;
-  if (!['cluster', 'argocd'].includes(what) || !cluster || rest.length > 0) throw new UserError(USAGE);
-  if (what === 'cluster') {
-    const { steps, waitsForFacts } = clusterSteps(options.root, cluster);
-    if (args.flags.has('print')) {
-      for (const step of steps) log(`${step.command} ${step.args.join(' ')}`);
-      return;
-    }
-    runSteps(options.root, steps, log);
-    log(waitsForFacts
-      ? `bootstrap: cluster ${cluster} exists, without nodes; next: its pod subnets and account facts into SSM, \`npm run context -- ${cluster}\`, \`npm run synth\`, commit, then bookstore bootstrap cluster ${cluster} again for its ENIConfigs and node groups (docs/clusters.md, "Bootstrap a cluster")`
-      : `bootstrap: cluster ${cluster} created; next: the permissions boundary (docs/clusters.md, "Bootstrap a cluster"), then bookstore bootstrap argocd ${cluster}`);
+  const args = parseArgs(argv, { booleans: ['dry-run'], values: ['domain'] }, USAGE);
+  const [cluster, ...rest] = args.positionals;
+  if (!cluster || rest.length > 0) throw new UserError(USAGE);
+  const domain = args.flags.get('domain') as string | undefined;
+  const [loaded] = loadClusters(options.root, new Set([cluster]));
+  if (!loaded) throw new UserError(`unknown cluster "${cluster}": no clusters/${cluster}.ts`);
+  const definition = loaded.cluster as ClusterDefinition;
+  const known = fs.existsSync(path.join(options.root, loaded.contextFile)) ? JSON.parse(fs.readFileSync(path.join(options.root, loaded.contextFile), 'utf8')) : {};
+  const op = new Operator(options.root, log, args.flags.has('dry-run'));
+  const files = bootstrapFiles(cluster);
+  const sourceOf = new Map(parameterSpecs(definition).map((s) => [s.name, s.source]));
+  const missingOf = (source: ParameterSpec['source']) => loaded.missing.some((m) => sourceOf.get(m) === source);
+
+  if (missingOf('account')) {
+    log(waitForRender(cluster, gatherFacts(op, definition, 'account', known, domain), op.dryRun));
     return;
   }
-  const install = readArgoCdInstall(options.root, cluster);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bookstore-argocd-${cluster}-`));
-  const valuesFile = path.join(dir, 'values.yaml');
-  fs.writeFileSync(valuesFile, YAML.stringify(install.values));
-  const helm = helmArgs(install, valuesFile);
-  if (args.flags.has('print')) {
-    log(['helm', ...helm].join(' '));
-    log(`bootstrap: values from dist/${cluster}/argocd/${ARGOCD_APPLICATION_FILE} written to ${valuesFile}`);
+  need(options.root, files.config, 'the cluster\'s eksctl config');
+  createCluster(op, definition, files);
+  if (missingOf('cluster')) {
+    log(waitForRender(cluster, gatherFacts(op, definition, 'cluster', known), op.dryRun));
     return;
   }
-  try {
-    log(`bootstrap: helm ${helm.join(' ')}`);
-    const result = spawnSync('helm', helm, { stdio: 'inherit', env: process.env });
-    if (result.error) throw new UserError(`cannot run helm (${(result.error as NodeJS.ErrnoException).code ?? result.error.message}): install helm 3 and put it on PATH`);
-    if (result.status !== 0) throw new UserError(`helm exited with ${result.status ?? result.signal}; nothing else was done`);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  log(`bootstrap: Argo CD ${install.version} installed in ${install.namespace}; next: kubectl apply -f dist/${cluster}/argocd/`);
+  need(options.root, files.eniConfigs, 'the cluster\'s ENIConfigs');
+  createNodes(op, files);
+  deployStack(op, definition, files.stack, options.root);
+  installArgoCd(op, options.root, cluster, files);
+  log(op.dryRun
+    ? `bootstrap: dry run of ${cluster}: nothing was run and no file was written`
+    : `bootstrap: ${cluster} is up and Argo CD syncs it from ${definition.repoUrl}; a private repository needs its credentials in Argo CD (docs/argocd.md, "A private repository")`);
 }

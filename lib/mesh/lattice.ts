@@ -1,6 +1,7 @@
 import * as gateway from '../../imports/gateway.networking.k8s.io';
 import * as lattice from '../../imports/application-networking.k8s.aws';
 import { CUSTOM_RESOURCE_SYNC } from '../argocd-conventions';
+import { logicalId, type AccountPrerequisites } from '../bootstrap';
 import type { Cluster, Environment } from '../model';
 import type { ServiceDefinition } from '../service';
 import { vpcCidrOf } from '../naming';
@@ -12,8 +13,8 @@ export const LATTICE_GATEWAY_CLASS = 'amazon-vpc-lattice';
 /**
  * The IPv4 range of the VPC Lattice managed prefix list (com.amazonaws.<region>.vpc-lattice):
  * Lattice connects to targets from these link-local addresses, so a target's NetworkPolicy admits
- * them (a NetworkPolicy cannot name a prefix list). Check with
- * `aws ec2 get-managed-prefix-list-entries` (docs/mesh.md, "VPC Lattice") and add any other entry.
+ * them (a NetworkPolicy cannot name a prefix list). `bookstore bootstrap` reads the list's entries
+ * and stops if it holds one that is not here.
  */
 export const LATTICE_CIDRS = ['169.254.171.0/24'] as const;
 
@@ -35,9 +36,52 @@ export function latticeHost(cluster: Cluster, environment: Environment, service:
   return `${service}.${environment.namespace}.lattice.${cluster.baseDomain}`;
 }
 
-/** Where VPC Lattice writes an environment's access logs: a CloudWatch Logs group made at bootstrap (docs/mesh.md). */
+/** Where VPC Lattice writes an environment's access logs: a CloudWatch Logs group of the cluster's bootstrap stack. */
 export function accessLogGroup(cluster: Cluster, environment: Environment): string {
   return `/aws/vpc-lattice/${cluster.name}/${environment.name}`;
+}
+
+/** How long an environment's Lattice access logs are kept (days; a value CloudWatch Logs accepts). */
+export const ACCESS_LOG_RETENTION_DAYS = 30;
+
+/** The managed prefix list Lattice connects from, in a region: the bootstrap stack's parameter names it by id. */
+export function latticePrefixListName(region: string): string {
+  return `com.amazonaws.${region}.vpc-lattice`;
+}
+
+/** The bootstrap stack's parameter that takes the id of that prefix list (`bookstore bootstrap` looks it up). */
+export const LATTICE_PREFIX_LIST_PARAMETER = 'LatticePrefixListId';
+
+/**
+ * In the account, before the controller reconciles: the pods' security groups (the cluster's)
+ * admit Lattice's prefix list on each container port a Lattice environment serves (Lattice's
+ * requests and health checks come from there), and each environment's access-log group exists
+ * with a retention. Both in the bootstrap stack: the rules go on groups EKS owns, which an ACK
+ * SecurityGroup (it owns a whole group's rules) must not take over.
+ */
+function accountPrerequisites(cluster: Cluster, environments: readonly Environment[], services: readonly ServiceDefinition[]): AccountPrerequisites {
+  const ports = [...new Set(services.map((s) => s.port))].sort((a, b) => a - b);
+  const ingress = cluster.securityGroupIds.flatMap((groupId) => ports.map((port) => [logicalId('lattice', 'ingress', groupId, port), {
+    Type: 'AWS::EC2::SecurityGroupIngress' as const,
+    Properties: {
+      GroupId: groupId, IpProtocol: 'tcp' as const, FromPort: port, ToPort: port,
+      SourcePrefixListId: { Ref: LATTICE_PREFIX_LIST_PARAMETER },
+      Description: `VPC Lattice to the Bookstore pods on port ${port}`,
+    },
+  }]));
+  const logs = environments.map((environment) => [logicalId('lattice', 'access', 'logs', environment.name), {
+    Type: 'AWS::Logs::LogGroup' as const,
+    Properties: { LogGroupName: accessLogGroup(cluster, environment), RetentionInDays: ACCESS_LOG_RETENTION_DAYS },
+  }]);
+  return {
+    parameters: {
+      [LATTICE_PREFIX_LIST_PARAMETER]: {
+        Type: 'String', AllowedPattern: '^pl-[0-9a-f]{8,17}$',
+        Description: `The id of the managed prefix list ${latticePrefixListName(cluster.region)}`,
+      },
+    },
+    resources: Object.fromEntries([...ingress, ...logs]),
+  };
 }
 
 const listenerName = (port: number) => `http-${port}`;
@@ -86,6 +130,8 @@ const provider: MeshProvider = {
   networkIngress: ({ cluster }, service, callers) => directIngress(vpcCidrOf(cluster), service, callers, LATTICE_CIDRS.map((cidr) => ({ ipBlock: { cidr } }))),
 
   podStatements: () => [],
+
+  accountPrerequisites,
 
   renderEnvironment(scope, { cluster, environment, services }) {
     const name = serviceNetworkName(cluster, environment);

@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import type { ClusterKind } from '../addon';
+import type { AccountPrerequisites } from '../bootstrap';
 import { k8s } from 'cdk8s-plus-29';
 import type { PolicyStatement } from '../iam';
 import type { Cluster, Environment } from '../model';
@@ -82,6 +83,11 @@ export interface MeshProvider {
   renderEnvironment(scope: Construct, mesh: MeshScope): void;
   /** Its objects of one service (in the service's file). */
   renderService(scope: Construct, mesh: MeshScope, service: RenderedService): void;
+  /**
+   * What it needs in the AWS account that no controller on the cluster makes, for the cluster's
+   * environments that use it: resources of the cluster's bootstrap stack (lib/bootstrap.ts).
+   */
+  accountPrerequisites?(cluster: Cluster, environments: readonly Environment[], services: readonly ServiceDefinition[]): AccountPrerequisites;
 }
 
 /** The Service the ALB targets instead of a service's pods, and the health check it gets there. */
