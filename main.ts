@@ -10,6 +10,7 @@ import { findRoot } from './lib/root';
 import { updateReadme } from './lib/readme';
 import { oneTimeChanges, pendingReport, synthesize, writeTree } from './lib/synth';
 import { meshReport } from './lib/mesh/report';
+import { capabilitiesReport } from './lib/capabilities';
 
 runCommand('synth', () => {
   // It renders every cluster and environment, always: an argument (`--env x`) would be ignored, so it is refused.
@@ -30,6 +31,7 @@ runCommand('synth', () => {
   // BOOKSTORE_TIMINGS=1 (used by `npm run bench`): where the time of one synth goes, in ms.
   if (process.env.BOOKSTORE_TIMINGS) console.error(`timings: ${JSON.stringify(timings)}`);
   for (const line of meshReport(project)) console.warn(line);
+  for (const line of capabilitiesReport(project.clusters)) console.warn(line);
   // dist/<cluster>/cluster/ is applied by a person, never by Argo CD: say so when it moved.
   for (const line of oneTime) console.warn(line);
   // A cluster being added: what of it is rendered, and which account facts it still waits for.

@@ -1,6 +1,8 @@
 import type { Construct } from 'constructs';
 import { HelmApplication, type LiveField, type WebhookCertificate } from './constructs/helm-application';
+import { destinationServer } from './argocd-conventions';
 import { usesPodIdentity, type AddOnRole } from './iam';
+import type { CapabilityType } from './capabilities';
 import type { Cluster, Environment } from './model';
 import type { ServiceDefinition } from './service';
 import { roleArn } from './naming';
@@ -45,6 +47,11 @@ export interface PlatformAddOn {
    * itself, installed once by `bookstore bootstrap <cluster>` before the root exists). @default 'platform'
    */
   readonly folder?: AddOnFolder;
+  /**
+   * The EKS Capability that runs it instead on a cluster with `controllers: 'eks-capabilities'`
+   * (lib/capabilities.ts): the add-on is then not rendered, and its role's policy goes to the capability's.
+   */
+  readonly capability?: CapabilityType;
   /** Whether the cluster needs it, from what runs there (a mesh provider's controller, say). @default always */
   appliesTo?(workloads: ClusterWorkloads): boolean;
   /** Git repositories its objects read besides its chart (the `platform` AppProject allows them). */
@@ -113,6 +120,7 @@ export function defineHelmAddOn(spec: HelmAddOnSpec): PlatformAddOn {
         namespace: spec.namespace,
         chart: spec.chart,
         syncWave: spec.syncWave,
+        server: destinationServer(cluster),
         values: values(cluster, role && !usesPodIdentity(role) ? roleArn(cluster, role.roleName) : undefined, workloads),
         webhookCertificate,
         liveFields,

@@ -92,8 +92,3 @@ export function bootstrapTemplate(cluster: Cluster, environments: readonly Envir
     Outputs: { ServiceBoundaryArn: { Description: 'The boundary every service role carries', Value: { Ref: 'ServiceBoundary' } } },
   };
 }
-
-/** A CloudFormation logical id from words: letters and digits only, each word capitalised. */
-export function logicalId(...words: readonly (string | number)[]): string {
-  return words.flatMap((w) => String(w).split(/[^A-Za-z0-9]+/)).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
-}

@@ -71,7 +71,7 @@ function podIdentityAssociation(role: AddOnRole): Record<string, unknown> {
  * `eksctl create cluster -f dist/<cluster>/cluster/cluster.yaml`. Applied by a person once,
  * never by Argo CD; not a Kubernetes API object, so it is checked by these types rather than a schema.
  */
-export function clusterConfig(cluster: Cluster, roles: readonly AddOnRole[]): Record<string, unknown> {
+export function clusterConfig(cluster: Cluster, roles: readonly AddOnRole[], capabilities: readonly Record<string, unknown>[] = []): Record<string, unknown> {
   const awsNode = roles.find((r) => r.namespace === 'kube-system' && r.serviceAccount === 'aws-node');
   // IRSA roles, the EKS add-ons' among them (eksctl creates the role; the add-on names its ARN); the
   // Pod Identity associations of the Helm add-ons (an EKS add-on's association comes with the add-on).
@@ -156,6 +156,8 @@ export function clusterConfig(cluster: Cluster, roles: readonly AddOnRole[]): Re
       },
       labels: { ...SPOT_NODE_LABELS },
     }],
+    // Argo CD and ACK run by AWS (lib/capabilities.ts); eksctl creates them after the control plane.
+    ...(capabilities.length > 0 ? { capabilities: [...capabilities] } : {}),
     ...((cluster.fargateNamespaces ?? []).length > 0 ? {
       fargateProfiles: [{
         name: `${cluster.name}-fargate`,

@@ -38,8 +38,17 @@ export function parameterSpecs(cluster: ClusterDefinition): ParameterSpec[] {
     { name: 'security-group-ids', source: 'cluster', description: 'the security groups of the pods\' ENIs (the cluster\'s), comma-separated',
       format: 'comma-separated security group ids', pattern: /^sg-[0-9a-f]{8,17}(,sg-[0-9a-f]{8,17})*$/ },
     { name: 'vpc-id', source: 'cluster', description: 'the cluster\'s VPC', format: 'a VPC id', pattern: /^vpc-[0-9a-f]{8,17}$/ },
+    ...(cluster.controllers === 'eks-capabilities' ? CAPABILITY_PARAMETERS : []),
   ];
 }
+
+/** What a cluster whose controllers are EKS Capabilities needs besides: the managed Argo CD's sign-in. */
+const CAPABILITY_PARAMETERS: readonly ParameterSpec[] = [
+  { name: 'identity-center-instance-arn', source: 'account', description: 'the ARN of the account\'s IAM Identity Center instance (the managed Argo CD\'s sign-in)',
+    format: 'an Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)', pattern: /^arn:aws:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/ },
+  { name: 'argocd-admin-group-id', source: 'account', description: 'the id of the Identity Center group that gets Argo CD\'s ADMIN role',
+    format: 'an identity store group id', pattern: /^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/ },
+];
 
 /**
  * The facts of a cluster's cache, each checked: a malformed one is a UserError (all named in one
@@ -86,6 +95,8 @@ const FACT_PARAMETERS: Readonly<Record<Exclude<keyof ClusterContext, 'podSubnets
   oidcIssuer: 'oidc-issuer',
   securityGroupIds: 'security-group-ids',
   vpcId: 'vpc-id',
+  identityCenterInstanceArn: 'identity-center-instance-arn',
+  argocdAdminGroupId: 'argocd-admin-group-id',
 };
 
 /** The names of the facts a cluster's cache holds, as the model calls them. */

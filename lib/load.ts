@@ -140,6 +140,7 @@ export function loadClusterDefinitions(root: string, names?: ReadonlySet<string>
     if (`${definition.name}.ts` !== file) throw new UserError(`clusters/${file}: declares cluster "${definition.name}"; the file must be named ${definition.name}.ts`);
     checkKubernetesVersion(`clusters/${file}`, definition.kubernetesVersion);
     checkVpcCidr(`clusters/${file}`, definition.vpcCidr);
+    checkControllers(`clusters/${file}`, definition);
     return definition;
   });
 }
@@ -246,6 +247,20 @@ export function environmentNamed(project: Project, name: string): Environment {
 }
 
 /** A cluster file's VPC range: an IPv4 CIDR eksctl can create (a /16 to /28, as a VPC takes). */
+function checkControllers(where: string, definition: ClusterDefinition): void {
+  const { controllers, identityCenter } = definition;
+  if (controllers !== undefined && controllers !== 'self-managed' && controllers !== 'eks-capabilities') {
+    throw new UserError(`${where}: controllers ${JSON.stringify(controllers)} is not self-managed or eks-capabilities`);
+  }
+  if (controllers !== 'eks-capabilities') {
+    if (identityCenter !== undefined) throw new UserError(`${where}: identityCenter is for controllers: 'eks-capabilities' (the managed Argo CD's sign-in); remove it or set controllers`);
+    return;
+  }
+  if (!identityCenter || typeof identityCenter.region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(identityCenter.region) || typeof identityCenter.adminGroup !== 'string' || !identityCenter.adminGroup.trim()) {
+    throw new UserError(`${where}: controllers: 'eks-capabilities' needs identityCenter: { region, adminGroup } (the managed Argo CD signs people in with IAM Identity Center; adminGroup is the display name of the group that gets its ADMIN role)`);
+  }
+}
+
 function checkVpcCidr(where: string, cidr: unknown): void {
   if (cidr === undefined) return;
   const match = typeof cidr === 'string' ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr) : null;

@@ -45,6 +45,25 @@ export interface ClusterDefinition {
    * Other namespaces' pods go wherever the scheduler puts them. @default []
    */
   readonly spotNamespaces?: readonly string[];
+  /**
+   * Who runs Argo CD and the ACK controllers. `self-managed`: add-ons on the cluster's nodes, each
+   * from its pinned chart (platform/argo-cd.ts, platform/ack-*.ts). `eks-capabilities`: AWS runs
+   * them as EKS Capabilities, which eksctl creates with the cluster (lib/capabilities.ts); the
+   * ACK controllers' policies become the ACK capability's, and people sign in to Argo CD through
+   * IAM Identity Center (`identityCenter`). @default 'self-managed'
+   */
+  readonly controllers?: Controllers;
+  /** With `controllers: 'eks-capabilities'`: the IAM Identity Center the managed Argo CD signs people in with. */
+  readonly identityCenter?: IdentityCenter;
+}
+
+export type Controllers = 'self-managed' | 'eks-capabilities';
+
+export interface IdentityCenter {
+  /** The region of the account's Identity Center instance, e.g. `us-east-1`. */
+  readonly region: string;
+  /** The display name of the Identity Center group whose members get Argo CD's ADMIN role. */
+  readonly adminGroup: string;
 }
 
 /** Facts that exist only in the AWS account, cached from SSM in clusters/<cluster>.context.json. */
@@ -60,6 +79,10 @@ export interface ClusterContext {
   readonly certificateArn: string;
   /** The cluster's OIDC issuer without `https://` (`oidc.eks.<region>.amazonaws.com/id/<id>`): the IRSA trust of the service roles. */
   readonly oidcIssuer: string;
+  /** With eks-capabilities: the ARN of the account's IAM Identity Center instance. */
+  readonly identityCenterInstanceArn?: string;
+  /** With eks-capabilities: the id of the `identityCenter.adminGroup` group in its identity store. */
+  readonly argocdAdminGroupId?: string;
 }
 
 export interface Cluster extends ClusterDefinition, ClusterContext {}

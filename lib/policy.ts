@@ -7,7 +7,9 @@ import { boundaryArn, iamPath, oidcProviderArn } from './iam';
 import { meshProviderOf } from './mesh';
 import { PRODUCTION_MIN_REPLICAS } from './model';
 import { atLeast, auditLevel, baselineViolations, containersOf, podSecurityLevel, POD_SECURITY_EXCEPTION_ANNOTATION, weakest } from './pod-security';
-import { SYNC_OPTIONS } from './argocd-conventions';
+import { ARGOCD_NAMESPACE, destinationServer, SYNC_OPTIONS } from './argocd-conventions';
+import { usesCapabilities } from './capabilities';
+import { ARGOCD_CONFIG_KEYS, ARGOCD_SECRET_TYPE } from './capabilities-argocd';
 import { ecrRegistry, serviceAccountOf } from './naming';
 import { callersOf, serviceNameOf } from './service';
 
@@ -373,6 +375,12 @@ export const IAM: Rule = {
       seen.add(`${namespace}/${name}`);
       out.push(...statementProblems(who, policy));
     }
+    // The roles eksctl creates for EKS Capabilities: least privilege too, and what they made outlives them.
+    for (const capability of object.capabilities ?? []) {
+      const who = `capability ${capability.name ?? '?'}`;
+      if (capability.attachPolicy) out.push(...statementProblems(who, capability.attachPolicy));
+      if (capability.deletePropagationPolicy !== 'RETAIN') out.push(`${who}: deletePropagationPolicy is not RETAIN`);
+    }
     const cni = (object.addons ?? []).find((a: any) => a.name === 'vpc-cni');
     let settings: any = {};
     try { settings = JSON.parse(cni?.configurationValues ?? '{}'); } catch { /* reported below */ }
@@ -397,7 +405,10 @@ export const NO_SECRETS: Rule = {
   applies: () => true,
   check(object) {
     const out: string[] = [];
-    if (object.kind === 'Secret' && (Object.keys(object.data ?? {}).length > 0 || Object.keys(object.stringData ?? {}).length > 0)) {
+    // Argo CD's declarative Secrets that only name a cluster or a public repository hold no credential.
+    const keys = [...Object.keys(object.data ?? {}), ...Object.keys(object.stringData ?? {})];
+    const argoCdConfig = object.metadata?.labels?.[ARGOCD_SECRET_TYPE] !== undefined && object.data === undefined && keys.every((k) => ARGOCD_CONFIG_KEYS.includes(k));
+    if (object.kind === 'Secret' && keys.length > 0 && !argoCdConfig) {
       out.push('is a Secret with data: keep secrets out of Git (Secrets Manager, or a sealed/external secret)');
     }
     eachString(object, (path, text) => {
@@ -408,10 +419,32 @@ export const NO_SECRETS: Rule = {
   },
 };
 
+/**
+ * What the Argo CD capability cannot take, on a cluster whose Argo CD AWS runs: Applications and
+ * AppProjects outside its namespace (it watches that one), a destination it cannot resolve
+ * (kubernetes.default.svc: it finds clusters by ARN) and config management plugins (it runs none).
+ */
+export const MANAGED_ARGOCD: Rule = {
+  id: 'managed-argocd',
+  description: 'under the Argo CD capability: Argo CD objects in its namespace, destinations by cluster ARN, no config management plugin',
+  applies: (object, { cluster }) => usesCapabilities(cluster) && String(object.apiVersion ?? '').startsWith('argoproj.io/'),
+  check(object, { cluster }) {
+    const out: string[] = [];
+    if (object.metadata?.namespace !== ARGOCD_NAMESPACE) out.push(`is in namespace ${object.metadata?.namespace ?? '(none)'}: the Argo CD capability watches ${ARGOCD_NAMESPACE} only`);
+    const destinations = object.kind === 'AppProject' ? object.spec?.destinations ?? [] : [object.spec?.destination ?? {}];
+    for (const d of destinations) {
+      if (d.server !== destinationServer(cluster) && d.name === undefined) out.push(`deploys to ${d.server ?? '(no server)'}: the Argo CD capability knows this cluster as ${destinationServer(cluster)}`);
+    }
+    const sources = [object.spec?.source, ...(object.spec?.sources ?? [])].filter(Boolean);
+    if (sources.some((s: any) => s.plugin !== undefined)) out.push('uses a config management plugin: the Argo CD capability runs none (render it into dist/ instead)');
+    return out;
+  },
+};
+
 /** Every rule, in the order findings are reported. */
 export const RULES: readonly Rule[] = [
   RESOURCES, PROBES, IMAGE_SOURCE, CONTAINER_SECURITY, POD_SECURITY_BASELINE, SERVICE_ACCOUNT_TOKEN,
-  AVAILABILITY, NETWORK_DEFAULT_DENY, NETWORK_ALLOW, POD_SECURITY_LABELS, IAM, NO_SECRETS, ACK_RETAINED,
+  AVAILABILITY, NETWORK_DEFAULT_DENY, NETWORK_ALLOW, POD_SECURITY_LABELS, IAM, NO_SECRETS, ACK_RETAINED, MANAGED_ARGOCD,
 ];
 
 /**

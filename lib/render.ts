@@ -5,6 +5,7 @@ import { EnvironmentChart } from './charts/environment';
 import { PlatformChart } from './charts/platform';
 import { RegistryChart } from './charts/registry';
 import { bootstrapTemplate } from './bootstrap';
+import { eksCapabilities, runsOnNodes } from './capabilities';
 import { clusterConfig, addOnRoles } from './cluster-config';
 import { checkServiceAccess } from './iam';
 import type { PlatformAddOn } from './addon';
@@ -39,7 +40,9 @@ export const folderOf = (environment: Environment) => `${environment.cluster}/${
 /** The add-ons a cluster runs: a mesh provider's controller only where one of its environments uses it. */
 export function addOnsOf(project: Project, cluster: string): PlatformAddOn[] {
   const workloads = { environments: project.environments.filter((e) => e.cluster === cluster), services: project.services };
-  return project.addOns.filter((a) => a.appliesTo?.(workloads) ?? true);
+  const definition = [...project.clusters, ...project.pending.map((p) => p.cluster)].find((c) => c.name === cluster);
+  // An add-on an EKS Capability runs instead is not rendered there (lib/capabilities.ts).
+  return project.addOns.filter((a) => (a.appliesTo?.(workloads) ?? true) && (!definition || runsOnNodes(definition, a)));
 }
 
 /**
@@ -113,9 +116,13 @@ export function renderProject(project: Project, folders?: Folders): RenderedFile
 /** dist/<cluster>/cluster/: the eksctl config and the bootstrap template, applied by a person. */
 function clusterFiles(project: Project, cluster: Cluster, all: readonly Environment[]): RenderedFile[] {
   const environments = all.filter((e) => e.cluster === cluster.name);
-  const roles = addOnRoles(cluster, environments, project.services, project.addOns);
+  const roles = addOnRoles(cluster, environments, project.services, project.addOns.filter((a) => runsOnNodes(cluster, a)));
+  // The ACK add-ons' roles, where the ACK capability runs their controllers under one role.
+  const workloads = { environments, services: project.services };
+  const ack = project.addOns.filter((a) => a.capability === 'ACK' && !runsOnNodes(cluster, a) && (a.appliesTo?.(workloads) ?? true) && a.awsRole)
+    .map((a) => ({ addOn: a.name, role: a.awsRole!(cluster, workloads) }));
   // A JSON round trip unshares repeated values, which YAML would otherwise print as anchors and aliases.
-  const config = JSON.parse(JSON.stringify(clusterConfig(cluster, roles)));
+  const config = JSON.parse(JSON.stringify(clusterConfig(cluster, roles, eksCapabilities(cluster, ack))));
   const prerequisites = Object.values(MESH_PROVIDERS).flatMap((provider) => {
     const using = environments.filter((e) => meshProviderOf(e) === provider);
     return using.length > 0 && provider.accountPrerequisites ? [provider.accountPrerequisites(cluster, using, project.services)] : [];
@@ -137,6 +144,8 @@ const STAND_INS: Readonly<Record<keyof ClusterContext, (cluster: ClusterDefiniti
   podSubnets: (c) => Object.fromEntries(c.availabilityZones.map((az) => [az, 'subnet-0'])),
   securityGroupIds: () => ['sg-0'],
   vpcId: () => 'vpc-0',
+  identityCenterInstanceArn: () => 'arn:aws:sso:::instance/ssoins-0000000000000000',
+  argocdAdminGroupId: () => '00000000-0000-0000-0000-000000000000',
 };
 
 /**

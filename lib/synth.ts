@@ -4,7 +4,7 @@ import { UserError } from './errors';
 import { environmentNamed, loadProject, type LoadScope, type Project } from './load';
 import { imagesIn, onlyImagesDiffer, parseOverlay } from './overlay';
 import { folderOf, pendingClusterFiles, renderPictures, renderProject, toYaml, type Folders, type RenderedFile } from './render';
-import { validateObject } from './validate';
+import { EKSCTL, validateClusterConfig, validateObject } from './validate';
 import { checkPolicy, formatFinding, RULES, type Finding } from './policy';
 
 export interface SynthResult {
@@ -46,7 +46,9 @@ export function kubernetesVersionOf(project: Project, file: string): string {
 
 /** `dist/<file>: <Kind/name>: <what the schema says>` for every object of `files` that fails its schema. */
 function schemaFindingsOf(project: Project, files: readonly RenderedFile[]): string[] {
-  return files.filter((f) => f.schema === 'kubernetes').flatMap((file) => {
+  return files.flatMap((file) => {
+    if (file.schema === 'eksctl') return file.objects.flatMap((o) => validateClusterConfig(o).map((f) => `dist/${file.path}: ${f.object}: eksctl ${EKSCTL.version}: ${f.message}`));
+    if (file.schema !== 'kubernetes') return [];
     const version = kubernetesVersionOf(project, file.path);
     return file.objects.flatMap((o) => validateObject(o, version).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`));
   });

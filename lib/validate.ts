@@ -10,6 +10,15 @@ export const VALIDATORS = path.resolve(__dirname, '..', 'imports', 'validators')
 /** Index of the CRD kinds: `<apiVersion>/<kind>` -> validator file; valid on every Kubernetes version. */
 export const CRD_INDEX = 'crds.json';
 const KUBERNETES_INDEX = /^kubernetes-(\d+\.\d+)\.json$/;
+/** Index of the eksctl ClusterConfig: checked against eksctl's own schema of this version. */
+export const EKSCTL_INDEX = 'eksctl.json';
+/** The eksctl the cluster files are written for: its schema (a git blob of its repository) is the one compiled. */
+export const EKSCTL = {
+  repository: 'https://github.com/eksctl-io/eksctl',
+  version: 'v0.230.0',
+  // pkg/apis/eksctl.io/v1alpha5/assets/schema.json at tag v0.230.0 (commit 5e725db6f7432312a16e66b2a5608e3de5e1d37b).
+  schemaBlob: 'fc0539d8caf159c80759b8a761620e3b6a5cebd4',
+} as const;
 
 /** Index of the built-in kinds one Kubernetes minor version (`1.35`) serves. */
 export function kubernetesIndexFile(version: string): string {
@@ -84,6 +93,17 @@ export function runModule(code: string, filename: string, cacheKey: string): unk
   const module = { exports: {} as unknown };
   moduleFunction(module, module.exports, createRequire(filename));
   return module.exports;
+}
+
+/** Validates an eksctl ClusterConfig against eksctl's schema (EKSCTL): what eksctl would refuse, before anyone runs it. */
+export function validateClusterConfig(object: any): SchemaFinding[] {
+  const id = `${object?.kind}/${object?.metadata?.name}`;
+  const file = readIndex(EKSCTL_INDEX)?.[`${object?.apiVersion}/${object?.kind}`];
+  if (!file) return [{ object: id, message: `no eksctl schema for ${object?.apiVersion} ${object?.kind} (imports/validators/${EKSCTL_INDEX}; \`npm run import\` writes it)` }];
+  const validate = load(file);
+  if (validate(object)) return [];
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
+  return [...new Set(errors.map(describe))].map((message) => ({ object: id, message }));
 }
 
 /** One schema violation: which object, where in it, what is wrong. */

@@ -35,6 +35,7 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 1,
+  capability: 'ACK',
   // Table, Backup, GlobalTable; and ACK's common FieldExport and IAMRoleSelector.
   crdGroups: ['dynamodb.services.k8s.aws', 'services.k8s.aws'],
   clusterKinds: [CRDS, ...CLUSTER_RBAC],

@@ -33,6 +33,7 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   syncWave: 1,
+  capability: 'ACK',
   crdGroups: ['ecr.services.k8s.aws', 'services.k8s.aws'],
   clusterKinds: [CRDS, ...CLUSTER_RBAC],
   awsRole: (cluster) => ({

@@ -1,4 +1,5 @@
 import { CLUSTER_RBAC, CRDS, defineHelmAddOn, type HelmChart, type PlatformAddOn } from '../lib/addon';
+import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA } from '../lib/argocd-conventions';
 import { ARGOCD_NAMESPACE, WAVES } from '../lib/charts/argocd';
 
 export const defaultProps = {
@@ -11,29 +12,8 @@ export const defaultProps = {
   replicas: 2,
 } as const;
 
-/**
- * Health of a child Application = the health it reports. Argo CD stopped assessing Application
- * health in 1.8; without this, a sync wave of Applications waits for nothing. A child synced by
- * hand (no `automated` sync policy: production) counts as Healthy whatever it reports, with its own
- * health in the message: until a person syncs it, it stays Missing or OutOfSync, and the root's
- * sync would wait on it for ever, so nothing later under argocd/ would ever be applied.
- */
-export const APPLICATION_HEALTH_LUA = [
-  'local health = nil',
-  'if obj.status ~= nil then health = obj.status.health end',
-  'local manual = obj.spec == nil or obj.spec.syncPolicy == nil or obj.spec.syncPolicy.automated == nil',
-  'if manual then',
-  '  local own = "unknown"',
-  '  if health ~= nil and health.status ~= nil then own = health.status end',
-  '  return { status = "Healthy", message = "synced by hand, not waited for (its own health: " .. own .. ")" }',
-  'end',
-  'if health == nil or health.status == nil then',
-  '  return { status = "Progressing", message = "waiting for the Application to report its health" }',
-  'end',
-  'return { status = health.status, message = health.message or "" }',
-  '',
-].join('\n');
-export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.io_Application';
+/** The Application health check (lib/argocd-conventions.ts): here in the values; under the Argo CD capability in its argocd-cm. */
+export { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA };
 
 /** The OCI Helm repositories (no scheme: Argo CD's form) among the add-ons' charts. */
 export function ociRepositories(addOns: readonly PlatformAddOn[]): string[] {
@@ -49,6 +29,7 @@ export default defineHelmAddOn({
   namespace: defaultProps.namespace,
   chart: defaultProps.chart,
   folder: 'argocd',
+  capability: 'ARGOCD',
   // After the AppProjects (its Application is in project platform), before the platform's Applications.
   syncWave: WAVES.argocd,
   clusterKinds: [CRDS, ...CLUSTER_RBAC],

@@ -1,5 +1,6 @@
 import * as gateway from '../imports/gateway.networking.k8s.io';
 import { CLUSTER_RBAC, CRDS, CUSTOM_RESOURCE_SYNC, WEBHOOKS, defineAddOn, type HelmChart } from '../lib/addon';
+import { destinationServer } from '../lib/argocd-conventions';
 import { HelmApplication } from '../lib/constructs/helm-application';
 import { policy } from '../lib/iam';
 import { usesMesh } from '../lib/mesh';
@@ -89,6 +90,7 @@ export default defineAddOn({
       namespace: defaultProps.namespace,
       chart: defaultProps.chart,
       syncWave: 3,
+      server: destinationServer(cluster),
       // templates/_helpers.tpl (webhookTLS): genCA on every render; webhook.yaml renders whatever webhookEnabled says.
       webhookCertificate: { secret: 'webhook-cert', mutatingWebhooks: ['aws-appnet-gwc-mutating-webhook'] },
       values: {

@@ -1,6 +1,6 @@
 import * as argo from '../imports/argoproj.io';
 import { CRDS, defineAddOn } from '../lib/addon';
-import { ARGOCD_NAMESPACE } from '../lib/charts/argocd';
+import { ARGOCD_NAMESPACE, destinationServer } from '../lib/argocd-conventions';
 import { usesMesh } from '../lib/mesh';
 
 export const defaultProps = {
@@ -32,14 +32,14 @@ export default defineAddOn({
     { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' },
   ],
   appliesTo: ({ environments }) => usesMesh(environments, 'lattice') || usesMesh(environments, 'istio'),
-  render(scope) {
+  render(scope, cluster) {
     const { gatewayApi } = defaultProps;
     new argo.Application(scope, 'application', {
       metadata: { name: 'gateway-api-crds', namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': '0' } },
       spec: {
         project: 'platform',
         source: { repoUrl: gatewayApi.repository, targetRevision: gatewayApi.version, path: gatewayApi.path },
-        destination: { server: 'https://kubernetes.default.svc', namespace: defaultProps.namespace },
+        destination: { server: destinationServer(cluster), namespace: defaultProps.namespace },
         syncPolicy: {
           // CRDs are kept when the Application goes: deleting them would delete every Gateway and route.
           automated: { prune: false, selfHeal: true },

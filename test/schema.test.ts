@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as YAML from 'yaml';
 import { kubernetesVersionOf, readTree } from '../lib/synth';
-import { CRD_INDEX, kubernetesIndexFile, kubernetesVersions, validateObject, VALIDATORS } from '../lib/validate';
+import { CRD_INDEX, EKSCTL_INDEX, kubernetesIndexFile, kubernetesVersions, validateObject, VALIDATORS } from '../lib/validate';
 import { ROOT, find, isKubernetesFile, rendered } from './helpers';
 
 /** The Kubernetes version of the cluster eks-acg, as its cluster file names it. */
@@ -53,7 +53,7 @@ describe('schema validation of dist/', () => {
   });
 
   it('finds every validator its indexes name: <hash>.js.gz, named by the hash of its code, and no file unnamed', () => {
-    const indexes = [CRD_INDEX, ...kubernetesVersions().map(kubernetesIndexFile)];
+    const indexes = [CRD_INDEX, EKSCTL_INDEX, ...kubernetesVersions().map(kubernetesIndexFile)];
     const named = new Set(indexes.flatMap((file) => Object.values<string>(JSON.parse(fs.readFileSync(path.join(VALIDATORS, file), 'utf8')))));
     expect(named.size).toBeGreaterThan(0);
     for (const name of named) {

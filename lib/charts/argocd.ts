@@ -6,10 +6,11 @@ import type { Cluster, Environment } from '../model';
 import { COMMON_LABELS, REGISTRY_NAMESPACE } from '../naming';
 import { meshProviderOf } from '../mesh';
 
-import { ARGOCD_NAMESPACE, WAVES } from '../argocd-conventions';
+import { ARGOCD_NAMESPACE, destinationServer, WAVES } from '../argocd-conventions';
+import { renderManagedArgoCdConfig } from '../capabilities-argocd';
+import { usesCapabilities } from '../capabilities';
 
 export { ARGOCD_NAMESPACE, WAVES };
-const IN_CLUSTER = 'https://kubernetes.default.svc';
 
 
 /** What the platform add-ons need from the `platform` project. */
@@ -46,6 +47,7 @@ export class ArgoCdChart extends Chart {
     const dist = (folder: string) => `dist/${cluster.name}/${folder}`;
     const wave = (n: number) => ({ 'argocd.argoproj.io/sync-wave': String(n) });
     const source = (folder: string) => ({ repoUrl: cluster.repoUrl, targetRevision: revision, path: dist(folder) });
+    const inCluster = destinationServer(cluster);
 
     const projects = new Construct(this, 'projects');
     new argo.AppProject(projects, 'platform', {
@@ -53,7 +55,7 @@ export class ArgoCdChart extends Chart {
       spec: {
         description: `Platform add-ons of ${cluster.name}: controllers, their charts, VPC CNI custom networking`,
         sourceRepos: [cluster.repoUrl, ...platform.chartRepositories],
-        destinations: [...new Set([ARGOCD_NAMESPACE, ...platform.namespaces, ...(props.registry ? [REGISTRY_NAMESPACE] : [])])].map((namespace) => ({ server: IN_CLUSTER, namespace })),
+        destinations: [...new Set([ARGOCD_NAMESPACE, ...platform.namespaces, ...(props.registry ? [REGISTRY_NAMESPACE] : [])])].map((namespace) => ({ server: inCluster, namespace })),
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...platform.clusterKinds].map((k) => ({ ...k })),
       },
     });
@@ -62,7 +64,7 @@ export class ArgoCdChart extends Chart {
       spec: {
         description: `Bookstore environments on ${cluster.name}: only this repository, only their namespaces`,
         sourceRepos: [cluster.repoUrl],
-        destinations: environments.map((e) => ({ server: IN_CLUSTER, namespace: e.namespace })),
+        destinations: environments.map((e) => ({ server: inCluster, namespace: e.namespace })),
         // Each environment owns its Namespace and its mesh provider's cluster-scoped objects (a Mesh, a ServiceNetwork).
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...environments.flatMap((e) => meshProviderOf(e).clusterKinds)]
           .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i).map((k) => ({ ...k })),
@@ -70,6 +72,11 @@ export class ArgoCdChart extends Chart {
     });
 
     for (const addOn of addOns) addOn.render(new Construct(this, addOn.name), cluster, workloads);
+    // The Argo CD capability: this cluster's registration, the health check, the charts' repositories.
+    if (usesCapabilities(cluster)) {
+      const oci = [...new Set((workloads.addOns ?? []).flatMap((a) => (a.chart && !/^https?:\/\//.test(a.chart.repository) ? [a.chart.repository] : [])))].sort();
+      renderManagedArgoCdConfig(new Construct(this, 'argocd-config'), cluster, oci);
+    }
 
     // The app of apps: Argo CD keeps this folder (projects and Applications, itself included) in sync.
     new argo.Application(this, 'root', {
@@ -77,7 +84,7 @@ export class ArgoCdChart extends Chart {
       spec: {
         project: 'platform',
         source: source('argocd'),
-        destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
+        destination: { server: inCluster, namespace: ARGOCD_NAMESPACE },
         syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
       },
     });
@@ -87,7 +94,7 @@ export class ArgoCdChart extends Chart {
       spec: {
         project: 'platform',
         source: source('platform'),
-        destination: { server: IN_CLUSTER, namespace: ARGOCD_NAMESPACE },
+        destination: { server: inCluster, namespace: ARGOCD_NAMESPACE },
         syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
       },
     });
@@ -99,8 +106,9 @@ export class ArgoCdChart extends Chart {
         spec: {
           project: 'platform',
           source: source('registry'),
-          destination: { server: IN_CLUSTER, namespace: REGISTRY_NAMESPACE },
-          syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
+          destination: { server: inCluster, namespace: REGISTRY_NAMESPACE },
+          // Under the ACK capability no controller chart creates its namespace.
+          syncPolicy: { automated: { prune: true, selfHeal: true }, ...(usesCapabilities(cluster) ? { syncOptions: ['CreateNamespace=true'] } : {}), retry: RETRY },
         },
       });
     }
@@ -117,7 +125,7 @@ export class ArgoCdChart extends Chart {
         spec: {
           project: 'bookstore',
           source: source(environment.name),
-          destination: { server: IN_CLUSTER, namespace: environment.namespace },
+          destination: { server: inCluster, namespace: environment.namespace },
           syncPolicy: {
             // Without `automated` Argo CD shows a merged change as OutOfSync and waits for a person.
             automated: automated ? { prune, selfHeal } : undefined,

@@ -18,7 +18,8 @@ const accountFacts: Finder = (op, cluster, known, domain) => {
   const identity = op.read('aws', ['sts', 'get-caller-identity', '--output', 'json'], 'account-id');
   const zones = op.read('aws', ['route53', 'list-hosted-zones-by-name', '--dns-name', base, '--output', 'json'], 'hosted-zone-id: the public zone of the base domain');
   const certificates = op.read('aws', ['acm', 'list-certificates', '--region', cluster.region, '--certificate-statuses', 'ISSUED', '--output', 'json'], `certificate-arn: the issued certificate for *.${base}`);
-  if (op.dryRun) return { 'account-id': placeholder('account-id'), 'base-domain': base, 'hosted-zone-id': placeholder('hosted-zone-id'), 'certificate-arn': placeholder('certificate-arn') };
+  const signIn = cluster.controllers === 'eks-capabilities' ? identityCenterFacts(op, cluster) : {};
+  if (op.dryRun) return { 'account-id': placeholder('account-id'), 'base-domain': base, 'hosted-zone-id': placeholder('hosted-zone-id'), 'certificate-arn': placeholder('certificate-arn'), ...signIn };
 
   const zone = (zones?.HostedZones ?? []).find((z: any) => z.Name === `${base}.` && !z.Config?.PrivateZone);
   if (!zone) throw new UserError(`bootstrap ${cluster.name}: Route 53 has no public hosted zone ${base}: create it (or give its domain with --domain); nothing was changed`);
@@ -31,8 +32,24 @@ const accountFacts: Finder = (op, cluster, known, domain) => {
     'base-domain': base,
     'hosted-zone-id': String(zone.Id).replace(/^\/hostedzone\//, ''),
     'certificate-arn': certificate.CertificateArn,
+    ...signIn,
   };
 };
+
+/** The managed Argo CD's sign-in: the account's Identity Center instance, and the id of the group the cluster file names. */
+function identityCenterFacts(op: Operator, cluster: ClusterDefinition): Record<string, string> {
+  const { region, adminGroup } = cluster.identityCenter!;
+  const instances = op.read('aws', ['sso-admin', 'list-instances', '--region', region, '--output', 'json'], 'identity-center-instance-arn');
+  const instance = instances?.Instances?.[0];
+  if (!op.dryRun && !instance) throw new UserError(`bootstrap ${cluster.name}: IAM Identity Center has no instance in ${region} (identityCenter.region in clusters/${cluster.name}.ts): enable it there; nothing was changed`);
+  const lookup = JSON.stringify({ UniqueAttribute: { AttributePath: 'displayName', AttributeValue: adminGroup } });
+  const group = op.read('aws', ['identitystore', 'get-group-id', '--region', region, '--identity-store-id', op.dryRun ? placeholder('identity-store-id') : instance.IdentityStoreId,
+    '--alternate-identifier', lookup, '--output', 'json'], `argocd-admin-group-id: the group ${adminGroup}`);
+  return {
+    'identity-center-instance-arn': op.dryRun ? placeholder('identity-center-instance-arn') : instance.InstanceArn,
+    'argocd-admin-group-id': op.dryRun ? placeholder('argocd-admin-group-id') : group?.GroupId,
+  };
+}
 
 /** The cluster's facts: from EKS (its OIDC issuer, VPC, security groups) and EC2 (the pod subnet in each of its zones). */
 const clusterFacts: Finder = (op, cluster) => {

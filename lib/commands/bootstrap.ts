@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { bootstrapStackName } from '../bootstrap';
+import { usesCapabilities } from '../capabilities';
 import { parameterSpecs, type ParameterSpec } from '../context';
 import { UserError } from '../errors';
 import { loadClusters } from '../load';
@@ -123,7 +124,12 @@ function deployStack(op: Operator, definition: ClusterDefinition, file: string, 
  * the Application adopts exactly what was installed; then the root Application, from which Argo CD
  * syncs everything. A release that exists is left to Argo CD.
  */
-function installArgoCd(op: Operator, root: string, cluster: string, files: ReturnType<typeof bootstrapFiles>): void {
+function installArgoCd(op: Operator, root: string, cluster: string, files: ReturnType<typeof bootstrapFiles>, managed: boolean): void {
+  if (managed) {
+    // The Argo CD capability, which eksctl created with the cluster, takes the root and what it holds.
+    op.run('kubectl', ['apply', '-f', files.argocd], 'the AppProjects, this cluster\'s registration and the root Application, for the Argo CD capability');
+    return;
+  }
   const install = readArgoCdInstall(root, cluster);
   const step = `helm upgrade --install ${install.release}`;
   if (!op.finds('helm', ['status', install.release, '--namespace', install.namespace], step)) {
@@ -181,7 +187,7 @@ export async function bootstrap(argv: readonly string[], options: CommandOptions
   need(options.root, files.eniConfigs, 'the cluster\'s ENIConfigs');
   createNodes(op, files);
   deployStack(op, definition, files.stack, options.root);
-  installArgoCd(op, options.root, cluster, files);
+  installArgoCd(op, options.root, cluster, files, usesCapabilities(definition));
   log(op.dryRun
     ? `bootstrap: dry run of ${cluster}: nothing was run and no file was written`
     : `bootstrap: ${cluster} is up and Argo CD syncs it from ${definition.repoUrl}; a private repository needs its credentials in Argo CD (docs/argocd.md, "A private repository")`);

@@ -4,6 +4,8 @@ import type { HelmChart } from '../addon';
 import { ARGOCD_NAMESPACE } from '../argocd-conventions';
 
 export interface HelmApplicationProps {
+  /** The cluster it deploys to, as the cluster's Argo CD names it (lib/argocd-conventions.ts, destinationServer). */
+  readonly server: string;
   /** The Application's name and the Helm release name. */
   readonly name: string;
   readonly namespace: string;
@@ -80,7 +82,7 @@ export class HelmApplication extends Construct {
           targetRevision: props.chart.version,
           helm: { releaseName: props.name, valuesObject: props.values },
         },
-        destination: { server: 'https://kubernetes.default.svc', namespace: props.namespace },
+        destination: { server: props.server, namespace: props.namespace },
         ...(ignored.length > 0 ? { ignoreDifferences: ignored } : {}),
         syncPolicy: {
           automated: { prune: true, selfHeal: true },

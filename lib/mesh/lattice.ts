@@ -1,7 +1,7 @@
 import * as gateway from '../../imports/gateway.networking.k8s.io';
 import * as lattice from '../../imports/application-networking.k8s.aws';
 import { CUSTOM_RESOURCE_SYNC } from '../argocd-conventions';
-import { logicalId, type AccountPrerequisites } from '../bootstrap';
+import type { AccountPrerequisites } from '../bootstrap';
 import type { Cluster, Environment } from '../model';
 import type { ServiceDefinition } from '../service';
 import { vpcCidrOf } from '../naming';
@@ -39,6 +39,11 @@ export function latticeHost(cluster: Cluster, environment: Environment, service:
 /** Where VPC Lattice writes an environment's access logs: a CloudWatch Logs group of the cluster's bootstrap stack. */
 export function accessLogGroup(cluster: Cluster, environment: Environment): string {
   return `/aws/vpc-lattice/${cluster.name}/${environment.name}`;
+}
+
+/** A CloudFormation logical id from words: letters and digits only, each word capitalised. */
+function logicalId(...words: readonly (string | number)[]): string {
+  return words.flatMap((w) => String(w).split(/[^A-Za-z0-9]+/)).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
 }
 
 /** How long an environment's Lattice access logs are kept (days; a value CloudWatch Logs accepts). */
