@@ -23,7 +23,8 @@ function capabilityProject(facts: Record<string, string> = SIGN_IN_FACTS): strin
   return dir;
 }
 
-const objectsOf = (result: SynthResult) => result.rendered.flatMap((f) => f.objects.map((object) => ({ file: f.path, object })));
+/** The example cluster's objects only: the other clusters of an extended project stay as they are. */
+const objectsOf = (result: SynthResult) => result.rendered.filter((f) => f.path.startsWith(`${example.name}/`)).flatMap((f) => f.objects.map((object) => ({ file: f.path, object })));
 
 describe(`${example.name} with controllers: eks-capabilities`, () => {
   let dir: string;
@@ -35,6 +36,7 @@ describe(`${example.name} with controllers: eks-capabilities`, () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const replaced = () => managed.project.addOns.filter((a) => a.capability);
   const config = () => managed.rendered.find((f) => f.path === `${example.name}/cluster/cluster.yaml`)!.objects[0];
+  const workloads = () => ({ environments: managed.project.environments.filter((e) => e.cluster === example.name), services: managed.project.services });
   const arn = `arn:aws:eks:${example.region}:${example.accountId}:cluster/${example.name}`;
 
   it('renders no self-run Argo CD or ACK controller: none of the add-ons a capability replaces, none of their roles', () => {
@@ -42,10 +44,10 @@ describe(`${example.name} with controllers: eks-capabilities`, () => {
     const self = rendered();
     for (const addOn of replaced()) {
       // In the self-managed render each is there; here neither its file nor its Application nor its role.
-      expect(self.rendered.some((f) => f.path.endsWith(`/${addOn.name}.yaml`))).toBe(true);
-      expect(managed.rendered.filter((f) => f.path.endsWith(`/${addOn.name}.yaml`))).toEqual([]);
+      expect(self.rendered.some((f) => f.path.startsWith(`${example.name}/`) && f.path.endsWith(`/${addOn.name}.yaml`))).toBe(true);
+      expect(managed.rendered.filter((f) => f.path.startsWith(`${example.name}/`) && f.path.endsWith(`/${addOn.name}.yaml`))).toEqual([]);
       expect(objectsOf(managed).filter(({ object }) => object.kind === 'Application' && object.metadata.name === addOn.name)).toEqual([]);
-      const role = addOn.awsRole?.(example, { environments: managed.project.environments, services: managed.project.services });
+      const role = addOn.awsRole?.(example, workloads());
       if (role) expect(podRoles(config()).filter((r) => r.serviceAccount === role.serviceAccount && r.namespace === role.namespace)).toEqual([]);
     }
   });
@@ -73,8 +75,7 @@ describe(`${example.name} with controllers: eks-capabilities`, () => {
   it('gives the ACK capability the ACK controllers\' own scoped statements, each once', () => {
     const ack = config().capabilities.find((c: any) => c.type === 'ACK');
     expect(ack.deletePropagationPolicy).toBe('RETAIN');
-    const workloads = { environments: managed.project.environments, services: managed.project.services };
-    const own = replaced().filter((a) => a.capability === 'ACK').flatMap((a) => a.awsRole!(example, workloads).policy!.Statement);
+    const own = replaced().filter((a) => a.capability === 'ACK').flatMap((a) => a.awsRole!(example, workloads()).policy!.Statement);
     const strip = ({ Sid, ...rest }: any) => rest;
     expect(ack.attachPolicy.Statement.map(strip)).toEqual(JSON.parse(JSON.stringify(own.map(strip))));
     const sids = ack.attachPolicy.Statement.map((s: any) => s.Sid);
@@ -95,11 +96,11 @@ describe(`${example.name} with controllers: eks-capabilities`, () => {
       expect(o.metadata.namespace).toBe(ARGOCD_NAMESPACE);
       for (const d of o.kind === 'AppProject' ? o.spec.destinations : [o.spec.destination]) expect(d.server).toBe(arn);
     }
-    expect(JSON.stringify(managed.rendered.map((f) => f.objects))).not.toContain(IN_CLUSTER);
+    expect(JSON.stringify(objectsOf(managed))).not.toContain(IN_CLUSTER);
   });
 
   it('declares each OCI chart repository its add-ons use, with no credentials', () => {
-    const oci = [...new Set(managed.rendered.filter((f) => f.path.startsWith(`${example.name}/platform/`)).flatMap((f) => f.objects)
+    const oci = [...new Set(objectsOf(managed).filter(({ file }) => file.startsWith(`${example.name}/platform/`)).map(({ object }) => object)
       .filter((o) => o.kind === 'Application' && o.spec.source.chart && !/^https?:/.test(o.spec.source.repoURL)).map((o) => o.spec.source.repoURL))].sort();
     const secrets = objectsOf(managed).map(({ object }) => object).filter((o) => o.kind === 'Secret' && o.metadata.labels['argocd.argoproj.io/secret-type'] === 'repository');
     expect(secrets.map((s) => s.stringData.url).sort()).toEqual(oci);
