@@ -12,12 +12,35 @@ export interface CloudFormationTemplate {
 
 /** A value the template takes at deploy time (`bookstore bootstrap` looks it up and passes it). */
 export interface TemplateParameter {
-  readonly Type: 'String';
+  readonly Type: 'String' | 'AWS::EC2::VPC::Id';
   readonly Description: string;
-  readonly AllowedPattern: string;
+  readonly AllowedPattern?: string;
 }
 
-export type TemplateResource = ManagedPolicyResource | SecurityGroupIngressResource | LogGroupResource;
+export type TemplateResource = ManagedPolicyResource | SecurityGroupIngressResource | LogGroupResource
+  | VpcCidrBlockResource | SubnetResource | SubnetRouteTableAssociationResource;
+
+export interface VpcCidrBlockResource {
+  readonly Type: 'AWS::EC2::VPCCidrBlock';
+  readonly Properties: { readonly VpcId: { readonly Ref: string }; readonly CidrBlock: string };
+}
+
+export interface SubnetResource {
+  readonly Type: 'AWS::EC2::Subnet';
+  /** A subnet of a secondary CIDR can be made only once the VPC has that CIDR. */
+  readonly DependsOn: string;
+  readonly Properties: {
+    readonly VpcId: { readonly Ref: string };
+    readonly AvailabilityZone: string;
+    readonly CidrBlock: string;
+    readonly Tags: ReadonlyArray<{ readonly Key: string; readonly Value: string }>;
+  };
+}
+
+export interface SubnetRouteTableAssociationResource {
+  readonly Type: 'AWS::EC2::SubnetRouteTableAssociation';
+  readonly Properties: { readonly SubnetId: { readonly Ref: string }; readonly RouteTableId: { readonly Ref: string } };
+}
 
 export interface ManagedPolicyResource {
   readonly Type: 'AWS::IAM::ManagedPolicy';
@@ -54,6 +77,64 @@ export interface LogGroupResource {
 export interface AccountPrerequisites {
   readonly parameters?: Readonly<Record<string, TemplateParameter>>;
   readonly resources: Readonly<Record<string, TemplateResource>>;
+}
+
+/** The secondary CIDR of the pods (VPC CNI custom networking: platform/vpc-cni.ts), and the size of each zone's subnet in it. */
+export const POD_CIDR = '100.64.0.0/16';
+const POD_SUBNET_BITS = 19;
+
+/** The pod subnet of the i-th zone: consecutive /19s of POD_CIDR (8 zones at most), as the course cut them. */
+export function podSubnetCidr(index: number): string {
+  const size = 2 ** (32 - POD_SUBNET_BITS);
+  if (index < 0 || index >= 2 ** (POD_SUBNET_BITS - 16)) throw new Error(`no /${POD_SUBNET_BITS} number ${index} in ${POD_CIDR}`);
+  return `100.64.${(index * size) / 256}.0/${POD_SUBNET_BITS}`;
+}
+
+/** The stack that adds the pods' secondary CIDR and subnets to the VPC eksctl made (`bookstore bootstrap <cluster>` deploys it). */
+export function podNetworkStackName(cluster: { readonly name: string }): string {
+  return `bookstore-${cluster.name}-pod-network`;
+}
+
+/** The pod network template's parameters: the VPC, and the route table of eksctl's private subnet in each zone. */
+export const VPC_PARAMETER = 'VpcId';
+export function routeTableParameter(zone: string): string {
+  return `RouteTable${zone.split(/[^A-Za-z0-9]+/).map((w) => w[0].toUpperCase() + w.slice(1)).join('')}`;
+}
+
+/**
+ * dist/<cluster>/cluster/pod-network.yaml: the pods' secondary CIDR (100.64.0.0/16) on the VPC
+ * eksctl creates, and one subnet of it per zone, routed like eksctl's private subnet of that zone
+ * (through its NAT gateway): what the course's `cni/setup.sh` made by hand. It needs the VPC, so it
+ * is deployed after the cluster and before its facts are read; a cluster whose pod subnets exist
+ * (made by the course's stack) never deploys it.
+ */
+export function podNetworkTemplate(cluster: { readonly name: string; readonly availabilityZones: readonly string[] }): CloudFormationTemplate {
+  const zone = (az: string) => az.split(/[^A-Za-z0-9]+/).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `Bookstore ${cluster.name}: the pods' secondary CIDR ${POD_CIDR} and one subnet of it per zone (VPC CNI custom networking)`,
+    Parameters: {
+      [VPC_PARAMETER]: { Type: 'AWS::EC2::VPC::Id', Description: `The VPC eksctl created for ${cluster.name}` },
+      ...Object.fromEntries(cluster.availabilityZones.map((az) => [routeTableParameter(az), {
+        Type: 'String' as const, AllowedPattern: '^rtb-[0-9a-f]{8,17}$', Description: `The route table of eksctl's private subnet in ${az}`,
+      }])),
+    },
+    Resources: {
+      PodCidr: { Type: 'AWS::EC2::VPCCidrBlock', Properties: { VpcId: { Ref: VPC_PARAMETER }, CidrBlock: POD_CIDR } },
+      ...Object.fromEntries(cluster.availabilityZones.flatMap((az, i) => [
+        [`PodSubnet${zone(az)}`, {
+          Type: 'AWS::EC2::Subnet' as const,
+          DependsOn: 'PodCidr',
+          Properties: { VpcId: { Ref: VPC_PARAMETER }, AvailabilityZone: az, CidrBlock: podSubnetCidr(i), Tags: [{ Key: 'Name', Value: `${cluster.name}-pods-${az}` }] },
+        }],
+        [`PodSubnet${zone(az)}Routes`, {
+          Type: 'AWS::EC2::SubnetRouteTableAssociation' as const,
+          Properties: { SubnetId: { Ref: `PodSubnet${zone(az)}` }, RouteTableId: { Ref: routeTableParameter(az) } },
+        }],
+      ])),
+    },
+    Outputs: Object.fromEntries(cluster.availabilityZones.map((az) => [`PodSubnet${zone(az)}`, { Description: `The pod subnet in ${az}`, Value: { Ref: `PodSubnet${zone(az)}` } }])),
+  };
 }
 
 /** The stack that holds a cluster's one-time AWS prerequisites (`bookstore bootstrap <cluster>` deploys it). */

@@ -4,7 +4,7 @@ import { ArgoCdChart } from './charts/argocd';
 import { EnvironmentChart } from './charts/environment';
 import { PlatformChart } from './charts/platform';
 import { RegistryChart } from './charts/registry';
-import { bootstrapTemplate } from './bootstrap';
+import { bootstrapTemplate, podNetworkTemplate } from './bootstrap';
 import { eksCapabilities, runsOnNodes } from './capabilities';
 import { clusterConfig, addOnRoles } from './cluster-config';
 import { checkServiceAccess } from './iam';
@@ -131,6 +131,7 @@ function clusterFiles(project: Project, cluster: Cluster, all: readonly Environm
   return [
     { path: `${cluster.name}/cluster/cluster.yaml`, objects: [config], schema: 'eksctl' },
     { path: `${cluster.name}/cluster/bootstrap.yaml`, objects: [template], schema: 'cloudformation' },
+    { path: `${cluster.name}/cluster/pod-network.yaml`, objects: [JSON.parse(JSON.stringify(podNetworkTemplate(cluster)))], schema: 'cloudformation' },
   ];
 }
 

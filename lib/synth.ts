@@ -323,7 +323,7 @@ function holdsExactly(dir: string, files: ReadonlyMap<string, string>): boolean 
 export function oneTimeChanges(outdir: string, files: ReadonlyMap<string, string>): string[] {
   const lines: string[] = [];
   for (const [file, text] of files) {
-    const match = /^([^/]+)\/cluster\/(cluster|bootstrap)\.yaml$/.exec(file);
+    const match = /^([^/]+)\/cluster\/(cluster|bootstrap|pod-network)\.yaml$/.exec(file);
     if (!match) continue;
     const existing = path.join(outdir, file);
     if (!fs.existsSync(existing) || fs.readFileSync(existing, 'utf8') === text) continue;

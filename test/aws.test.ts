@@ -199,7 +199,7 @@ describe('the AWS side of the services, through ACK', () => {
     expect(error).toBeUndefined();
     const statements = result!.rendered.filter((f) => f.path.includes('/cluster/')).flatMap((f) => [
       ...podRoles(f.objects[0]).flatMap((r) => r.policy?.Statement ?? []),
-      ...Object.values<any>(f.objects[0].Resources ?? {}).flatMap((r) => r.Properties.PolicyDocument.Statement),
+      ...Object.values<any>(f.objects[0].Resources ?? {}).flatMap((r) => r.Properties.PolicyDocument?.Statement ?? []),
     ]);
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) expect([s.Resource].flat().length).toBeGreaterThan(0);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import * as YAML from 'yaml';
 import { bootstrap, bootstrapFiles } from '../lib/commands/bootstrap';
+import { podSubnetCidr, routeTableParameter } from '../lib/bootstrap';
 import { parameterSpecs } from '../lib/context';
 import { loadProject } from '../lib/load';
 import { ACCESS_LOG_RETENTION_DAYS, accessLogGroup, LATTICE_CIDRS, LATTICE_PREFIX_LIST_PARAMETER, latticePrefixListName } from '../lib/mesh/lattice';
@@ -18,6 +19,8 @@ interface Answer {
   readonly json?: unknown;
   readonly exit?: number;
   readonly stderr?: string;
+  /** Answers the first matching call only (the next call gets the next answer that matches). */
+  readonly once?: boolean;
 }
 
 /**
@@ -37,7 +40,10 @@ function fakeTools(answers: readonly Answer[] = []): { dir: string; log: () => s
     'fs.appendFileSync(path.join(dir, "log"), line + "\\n");',
     'const values = process.argv.indexOf("--values");',
     'if (values > 0 && fs.existsSync(process.argv[values + 1])) fs.copyFileSync(process.argv[values + 1], path.join(dir, "values.yaml"));',
-    'const answer = JSON.parse(fs.readFileSync(path.join(dir, "answers.json"), "utf8")).find((a) => line.startsWith(a.match)) || {};',
+    'const table = JSON.parse(fs.readFileSync(path.join(dir, "answers.json"), "utf8"));',
+    'const index = table.findIndex((a) => line.startsWith(a.match));',
+    'const answer = index >= 0 ? table[index] : {};',
+    'if (answer.once) { table.splice(index, 1); fs.writeFileSync(path.join(dir, "answers.json"), JSON.stringify(table)); }',
     'if (answer.json !== undefined) process.stdout.write(JSON.stringify(answer.json));',
     'if (answer.stderr) process.stderr.write(answer.stderr + "\\n");',
     'process.exitCode = answer.exit || 0;',
@@ -65,6 +71,14 @@ async function run(root: string, argv: readonly string[], answers: readonly Answ
   }
 }
 
+/** eksctl's private subnet of each zone (tagged for internal load balancers), in the VPC's primary CIDR. */
+function privateSubnets(cluster: Cluster) {
+  return cluster.availabilityZones.map((az, i) => ({
+    SubnetId: `subnet-0000000${i}aaaaaaaa0`, AvailabilityZone: az, CidrBlock: `192.168.${i * 32}.0/19`,
+    Tags: [{ Key: 'kubernetes.io/role/internal-elb', Value: '1' }],
+  }));
+}
+
 /** The AWS CLI's answers for a cluster whose facts are `cluster`'s (the shapes of the AWS APIs' JSON). */
 function awsAnswers(cluster: Cluster, prefixList: { id: string; cidrs: readonly string[] } = { id: 'pl-0123456789abcdef0', cidrs: LATTICE_CIDRS }): Answer[] {
   const [clusterGroup, ...others] = cluster.securityGroupIds;
@@ -83,8 +97,12 @@ function awsAnswers(cluster: Cluster, prefixList: { id: string; cidrs: readonly 
       resourcesVpcConfig: { vpcId: cluster.vpcId, clusterSecurityGroupId: clusterGroup, securityGroupIds: others },
     } } },
     { match: 'aws ec2 describe-subnets', json: { Subnets: [
-      ...cluster.availabilityZones.map((az, i) => ({ SubnetId: `subnet-0000000${i}aaaaaaaa0`, AvailabilityZone: az, CidrBlock: `192.168.${i * 32}.0/19` })),
+      ...privateSubnets(cluster),
       ...Object.entries(cluster.podSubnets).map(([az, id], i) => ({ SubnetId: id, AvailabilityZone: az, CidrBlock: `100.64.${i * 64}.0/18` })),
+    ] } },
+    { match: 'aws ec2 describe-route-tables', json: { RouteTables: [
+      { RouteTableId: 'rtb-0000000000000main0', Associations: [{ Main: true }] },
+      ...privateSubnets(cluster).map((s, i) => ({ RouteTableId: `rtb-0000000${i}bbbbbbbb0`, Associations: [{ SubnetId: s.SubnetId, Main: false }] })),
     ] } },
     { match: 'aws ec2 describe-managed-prefix-lists', json: { PrefixLists: [{ PrefixListId: prefixList.id, PrefixListName: latticePrefixListName(cluster.region) }] } },
     { match: 'aws ec2 get-managed-prefix-list-entries', json: { Entries: prefixList.cidrs.map((Cidr) => ({ Cidr })) } },
@@ -217,13 +235,40 @@ describe('bookstore bootstrap, for a cluster being added', () => {
     expect(lines.at(-1)).toContain('next: `npm run context -- eks-new`');
   });
 
+  it('a VPC without pod subnets gets them from the pod network stack, routed like each zone\'s private subnet, before its facts are read', async () => {
+    addCluster(ofSource('account'));
+    const withoutPodSubnets = { match: 'aws ec2 describe-subnets', once: true, json: { Subnets: privateSubnets(example) } };
+    const { calls, error } = await run(dir, ['eks-new'], [withoutPodSubnets, ...awsAnswers(example)]);
+    expect(error).toBeUndefined();
+    const deploy = calls.find((c) => c.startsWith('aws cloudformation deploy'))!;
+    expect(deploy).toBe(['aws cloudformation deploy --region', example.region, '--stack-name bookstore-eks-new-pod-network --template-file dist/eks-new/cluster/pod-network.yaml',
+      '--no-fail-on-empty-changeset --parameter-overrides', `VpcId=${example.vpcId}`,
+      ...example.availabilityZones.map((az, i) => `${routeTableParameter(az)}=rtb-0000000${i}bbbbbbbb0`)].join(' '));
+    // Then the facts, with the pod subnets the stack made.
+    expect(calls.indexOf(deploy)).toBeLessThan(calls.findIndex((c) => c.startsWith('aws ssm put-parameter')));
+    expect(puts(calls).sort()).toEqual(expected(ofSource('cluster'), prefix).sort());
+    // The template cuts one /19 of the pods' CIDR per zone, in order.
+    const template = YAML.parse(fs.readFileSync(path.join(dir, 'dist/eks-new/cluster/pod-network.yaml'), 'utf8'));
+    const subnets = Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::EC2::Subnet').map((r: any) => [r.Properties.AvailabilityZone, r.Properties.CidrBlock]);
+    expect(subnets).toEqual(example.availabilityZones.map((az, i) => [az, podSubnetCidr(i)]));
+    expect(podSubnetCidr(0)).toBe('100.64.0.0/19');
+    expect(podSubnetCidr(1)).toBe('100.64.32.0/19');
+  });
+
+  it('a VPC whose pod subnets exist deploys no pod network stack', async () => {
+    addCluster(ofSource('account'));
+    const { calls, lines } = await run(dir, ['eks-new'], awsAnswers(example));
+    expect(calls.filter((c) => c.includes('pod-network'))).toEqual([]);
+    expect(lines).toContainEqual(expect.stringContaining('the pod network stack skipped'));
+  });
+
   it('a zone without its pod subnet: one line naming the zone, no parameter written', async () => {
     addCluster(ofSource('account'));
     const [firstZone] = example.availabilityZones;
     const answers = awsAnswers(example).map((a) => (a.match !== 'aws ec2 describe-subnets' ? a
       : { ...a, json: { Subnets: (a.json as any).Subnets.filter((s: any) => !(s.AvailabilityZone === firstZone && s.CidrBlock.startsWith('100.64.'))) } }));
     const { calls, error } = await run(dir, ['eks-new'], answers);
-    expect(error?.message).toBe(`bootstrap eks-new: no subnet of 100.64.0.0/16 in ${firstZone} of ${example.vpcId}, where the pods need one: create the secondary CIDR's pod subnets (docs/clusters.md, "The cluster"); nothing was changed`);
+    expect(error?.message).toBe(`bootstrap eks-new: no subnet of 100.64.0.0/16 in ${firstZone} of ${example.vpcId}, where the pods need one: dist/eks-new/cluster/pod-network.yaml makes them (its stack bookstore-eks-new-pod-network); no parameter was written`);
     expect(puts(calls)).toEqual([]);
   });
 

@@ -1,10 +1,11 @@
+import { POD_CIDR, podNetworkStackName } from '../bootstrap';
 import { parameterSpecs, readContext, type ParameterSpec } from '../context';
 import { UserError } from '../errors';
 import type { ClusterDefinition } from '../model';
 import type { Operator } from './operator';
 
-/** The secondary CIDR the pod subnets are cut from (VPC CNI custom networking: platform/vpc-cni.ts). */
-export const POD_CIDR_PREFIX = '100.64.';
+/** What the pod subnets' CIDRs start with: they are cut from POD_CIDR, a /16. */
+const POD_CIDR_PREFIX = `${POD_CIDR.split('.').slice(0, 2).join('.')}.`;
 
 /** The cluster's facts of one kind (`source` in lib/context.ts), found with the AWS CLI: name below the SSM prefix → value. */
 type Finder = (op: Operator, cluster: ClusterDefinition, known: Readonly<Record<string, string>>, domain: string | undefined) => Record<string, string>;
@@ -51,21 +52,27 @@ function identityCenterFacts(op: Operator, cluster: ClusterDefinition): Record<s
   };
 }
 
+/** Whether each of the cluster's zones has its pod subnet, from a describe-subnets answer. */
+export function podSubnetsIn(subnets: any, zones: readonly string[]): Map<string, string[]> {
+  return new Map(zones.map((az) => [az, (subnets?.Subnets ?? [])
+    .filter((s: any) => s.AvailabilityZone === az && String(s.CidrBlock).startsWith(POD_CIDR_PREFIX)).map((s: any) => s.SubnetId)]));
+}
+
 /** The cluster's facts: from EKS (its OIDC issuer, VPC, security groups) and EC2 (the pod subnet in each of its zones). */
 const clusterFacts: Finder = (op, cluster) => {
   const described = op.read('aws', ['eks', 'describe-cluster', '--region', cluster.region, '--name', cluster.name, '--output', 'json'], 'oidc-issuer, vpc-id, security-group-ids');
   const vpc = described?.cluster?.resourcesVpcConfig;
   const vpcId = op.dryRun ? placeholder('vpc-id') : vpc?.vpcId;
   const subnets = op.read('aws', ['ec2', 'describe-subnets', '--region', cluster.region, '--filters', `Name=vpc-id,Values=${vpcId}`, '--output', 'json'],
-    `pod-subnets/<zone>: the ${POD_CIDR_PREFIX}0.0/16 subnet of each zone`);
+    `pod-subnets/<zone>: the ${POD_CIDR} subnet of each zone`);
   const podSubnets = (az: string) => {
     if (op.dryRun) return placeholder(`pod-subnets/${az}`);
-    const found = (subnets?.Subnets ?? []).filter((s: any) => s.AvailabilityZone === az && String(s.CidrBlock).startsWith(POD_CIDR_PREFIX));
+    const found = podSubnetsIn(subnets, [az]).get(az)!;
     if (found.length !== 1) {
-      throw new UserError(`bootstrap ${cluster.name}: ${found.length === 0 ? 'no' : found.length} subnet${found.length > 1 ? 's' : ''} of ${POD_CIDR_PREFIX}0.0/16 in ${az} of ${vpcId}, where the pods need one: `
-        + 'create the secondary CIDR\'s pod subnets (docs/clusters.md, "The cluster"); nothing was changed');
+      throw new UserError(`bootstrap ${cluster.name}: ${found.length === 0 ? 'no' : found.length} subnet${found.length > 1 ? 's' : ''} of ${POD_CIDR} in ${az} of ${vpcId}, where the pods need one: `
+        + `dist/${cluster.name}/cluster/pod-network.yaml makes them (its stack ${podNetworkStackName(cluster)}); no parameter was written`);
     }
-    return found[0].SubnetId;
+    return found[0];
   };
   return {
     'oidc-issuer': op.dryRun ? placeholder('oidc-issuer') : String(described?.cluster?.identity?.oidc?.issuer ?? '').replace(/^https:\/\//, ''),

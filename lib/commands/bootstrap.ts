@@ -2,14 +2,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { bootstrapStackName } from '../bootstrap';
+import { bootstrapStackName, POD_CIDR, podNetworkStackName, routeTableParameter, VPC_PARAMETER } from '../bootstrap';
 import { usesCapabilities } from '../capabilities';
 import { parameterSpecs, type ParameterSpec } from '../context';
 import { UserError } from '../errors';
 import { loadClusters } from '../load';
 import { LATTICE_CIDRS, LATTICE_PREFIX_LIST_PARAMETER, latticePrefixListName } from '../mesh/lattice';
 import type { ClusterDefinition } from '../model';
-import { gatherFacts } from './account-facts';
+import { gatherFacts, podSubnetsIn } from './account-facts';
 import { parseArgs } from './args';
 import type { CommandOptions } from './bump';
 import { commandLine, Operator } from './operator';
@@ -58,6 +58,7 @@ export function bootstrapFiles(cluster: string) {
   return {
     config: `dist/${cluster}/cluster/cluster.yaml`,
     stack: `dist/${cluster}/cluster/bootstrap.yaml`,
+    podNetwork: `dist/${cluster}/cluster/pod-network.yaml`,
     eniConfigs: `dist/${cluster}/platform/vpc-cni.yaml`,
     argocd: `dist/${cluster}/argocd/`,
   };
@@ -91,6 +92,35 @@ function createNodes(op: Operator, files: ReturnType<typeof bootstrapFiles>): vo
   op.run('kubectl', ['apply', '-f', files.eniConfigs], 'the ENIConfigs, before any node joins (custom networking gives pods no IP without them)');
   // eksctl leaves out the node groups that exist.
   op.run('eksctl', ['create', 'nodegroup', '-f', files.config], 'the node groups, whose pods now get IPs from the pod subnets');
+}
+
+/** The tag eksctl puts on the private subnets of the VPC it creates (the internal load balancers' subnets). */
+const PRIVATE_SUBNET_TAG = 'kubernetes.io/role/internal-elb';
+
+/**
+ * The pods' secondary CIDR and subnets (dist/<cluster>/cluster/pod-network.yaml), where the VPC eksctl
+ * made lacks a pod subnet in some zone: each routed like eksctl's private subnet of its zone, whose
+ * route table is looked up. Skipped where every zone has one (the course's stack made them, say).
+ */
+function ensurePodNetwork(op: Operator, definition: ClusterDefinition, file: string): void {
+  const described = op.read('aws', ['eks', 'describe-cluster', '--region', definition.region, '--name', definition.name, '--output', 'json'], 'the cluster\'s VPC');
+  const vpcId = op.dryRun ? '<vpc-id>' : described?.cluster?.resourcesVpcConfig?.vpcId;
+  const vpc = ['--filters', `Name=vpc-id,Values=${vpcId}`, '--output', 'json'];
+  const subnets = op.read('aws', ['ec2', 'describe-subnets', '--region', definition.region, ...vpc], 'its subnets: a pod subnet in each zone already?');
+  if (!op.dryRun && [...podSubnetsIn(subnets, definition.availabilityZones).values()].every((ids) => ids.length > 0)) {
+    op.log(`bootstrap: already done (every zone of ${vpcId} has a subnet of ${POD_CIDR}): the pod network stack skipped`);
+    return;
+  }
+  const tables = op.read('aws', ['ec2', 'describe-route-tables', '--region', definition.region, ...vpc], 'the route table of each zone\'s private subnet');
+  const routeTables = definition.availabilityZones.map((az) => {
+    if (op.dryRun) return `${routeTableParameter(az)}=<route table of the private subnet in ${az}>`;
+    const privateSubnet = (subnets?.Subnets ?? []).find((s: any) => s.AvailabilityZone === az && (s.Tags ?? []).some((t: any) => t.Key === PRIVATE_SUBNET_TAG));
+    const table = (tables?.RouteTables ?? []).find((t: any) => (t.Associations ?? []).some((a: any) => a.SubnetId === privateSubnet?.SubnetId));
+    if (!table) throw new UserError(`bootstrap ${definition.name}: no private subnet (tag ${PRIVATE_SUBNET_TAG}) with a route table in ${az} of ${vpcId}, to route its pod subnet like it; nothing was changed`);
+    return `${routeTableParameter(az)}=${table.RouteTableId}`;
+  });
+  op.run('aws', ['cloudformation', 'deploy', '--region', definition.region, '--stack-name', podNetworkStackName(definition), '--template-file', file,
+    '--no-fail-on-empty-changeset', '--parameter-overrides', `${VPC_PARAMETER}=${vpcId}`, ...routeTables], `the pods' secondary CIDR ${POD_CIDR} and a subnet of it per zone`);
 }
 
 /**
@@ -181,6 +211,10 @@ export async function bootstrap(argv: readonly string[], options: CommandOptions
   need(options.root, files.config, 'the cluster\'s eksctl config');
   createCluster(op, definition, files);
   if (missingOf('cluster')) {
+    if (loaded.missing.some((m) => m.startsWith('pod-subnets/'))) {
+      need(options.root, files.podNetwork, 'the pods\' secondary CIDR and subnets');
+      ensurePodNetwork(op, definition, files.podNetwork);
+    }
     log(waitForRender(cluster, gatherFacts(op, definition, 'cluster', known), op.dryRun));
     return;
   }

@@ -24,7 +24,7 @@ export class Operator {
 
   constructor(
     private readonly root: string,
-    private readonly log: (line: string) => void,
+    readonly log: (line: string) => void,
     readonly dryRun: boolean,
   ) {}
 
