@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { synthesize, type SynthResult } from '../lib/synth';
-import { RENDER_FILE_VARIABLE, ROOT, SYSTEM_TMPDIR_VARIABLE, WORK_VARIABLE } from './helpers';
+import { RENDER_FILE_VARIABLE, ROOT, SYSTEM_TMPDIR_VARIABLE, USER_TMPDIR_VARIABLE, WORK_VARIABLE } from './helpers';
 
 /** statfs's f_type of a tmpfs (linux/magic.h). */
 const TMPFS_MAGIC = 0x01021994;
@@ -46,6 +46,8 @@ function scratchRoot(): string {
 export default function globalSetup(): void {
   delete process.env[RENDER_FILE_VARIABLE];
   process.env[SYSTEM_TMPDIR_VARIABLE] = os.tmpdir();
+  if (process.env.TMPDIR) process.env[USER_TMPDIR_VARIABLE] = process.env.TMPDIR;
+  else delete process.env[USER_TMPDIR_VARIABLE];
   const work = fs.mkdtempSync(path.join(scratchRoot(), 'bookstore-run-'));
   process.env[WORK_VARIABLE] = work;
   process.env.TMPDIR = work;

@@ -73,6 +73,12 @@ export const WORK_VARIABLE = 'BOOKSTORE_TEST_WORK';
  */
 export const SYSTEM_TMPDIR_VARIABLE = 'BOOKSTORE_TEST_SYSTEM_TMPDIR';
 
+/**
+ * Names the TMPDIR the user set before test/global-setup.ts pointed it at the run's work folder;
+ * unset when they set none (a jest started by a test then picks its scratch folder as this run did).
+ */
+export const USER_TMPDIR_VARIABLE = 'BOOKSTORE_TEST_USER_TMPDIR';
+
 /** Names the file where test/global-setup.ts left the render of ROOT for this run. */
 export const RENDER_FILE_VARIABLE = 'BOOKSTORE_TEST_RENDER';
 

@@ -137,7 +137,7 @@ async function renderOfHead(root: string, base: string, overlay: string, overlay
  * retry builds on): everything that moved in between is the overlay's other tags and the files of
  * dist/<folder>/ they feed, none of them a file the render wrote. A service's tag feeds its own
  * file only, so the render would come out the same; anything else (a source, a setting, the same
- * file) means rendering again. The test that races 20 bumps compares the result with a full synth.
+ * file) means rendering again. The test that races concurrent bumps compares the result with a full synth.
  */
 async function renderHolds(root: string, render: Render, overlay: string, folder: string): Promise<boolean> {
   const moved = (await gitAsync(root, ['diff', '--name-only', '-z', render.base, 'HEAD'])).split('\0').filter(Boolean);
