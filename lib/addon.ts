@@ -85,6 +85,11 @@ export function roleAnnotations(irsaRoleArn: string | undefined): Record<string,
   return irsaRoleArn ? { 'eks.amazonaws.com/role-arn': irsaRoleArn } : {};
 }
 
+/** The OCI Helm repositories (no scheme: Argo CD's form) among the add-ons' charts: Argo CD must be told each is OCI. */
+export function ociRepositories(addOns: readonly PlatformAddOn[]): string[] {
+  return [...new Set(addOns.flatMap((a) => (a.chart && !/^https?:\/\//.test(a.chart.repository) ? [a.chart.repository] : [])))].sort();
+}
+
 /** Identity function that gives an add-on file its type checking. */
 export function defineAddOn(addOn: PlatformAddOn): PlatformAddOn {
   return addOn;

@@ -1,5 +1,6 @@
 import { BOUNDARY_PATH, boundaryPolicyName, serviceBoundary, type PolicyDocument } from './iam';
 import type { Cluster, Environment } from './model';
+import { pascalCase } from './naming';
 
 /** The subset of a CloudFormation template this repository renders; these types are its schema. */
 export interface CloudFormationTemplate {
@@ -98,7 +99,7 @@ export function podNetworkStackName(cluster: { readonly name: string }): string 
 /** The pod network template's parameters: the VPC, and the route table of eksctl's private subnet in each zone. */
 export const VPC_PARAMETER = 'VpcId';
 export function routeTableParameter(zone: string): string {
-  return `RouteTable${zone.split(/[^A-Za-z0-9]+/).map((w) => w[0].toUpperCase() + w.slice(1)).join('')}`;
+  return pascalCase('route', 'table', zone);
 }
 
 /**
@@ -109,7 +110,7 @@ export function routeTableParameter(zone: string): string {
  * (made by the course's stack) never deploys it.
  */
 export function podNetworkTemplate(cluster: { readonly name: string; readonly availabilityZones: readonly string[] }): CloudFormationTemplate {
-  const zone = (az: string) => az.split(/[^A-Za-z0-9]+/).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  const zone = (az: string) => pascalCase(az);
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `Bookstore ${cluster.name}: the pods' secondary CIDR ${POD_CIDR} and one subnet of it per zone (VPC CNI custom networking)`,

@@ -2,6 +2,7 @@ import type { PlatformAddOn } from './addon';
 import type { AddOnRole, PolicyDocument, PolicyStatement } from './iam';
 import type { Cluster, ClusterDefinition } from './model';
 import { ARGOCD_NAMESPACE } from './argocd-conventions';
+import { pascalCase } from './naming';
 
 /** The EKS Capabilities this repository uses: each stands in for the add-ons that name it. */
 export type CapabilityType = 'ACK' | 'ARGOCD';
@@ -30,12 +31,11 @@ export const ARGOCD_ACCESS_POLICY = 'arn:aws:eks::aws:cluster-access-policy/Amaz
  * role, with the same scoped permissions the self-run controllers had one by one.
  */
 export function mergedPolicy(roles: ReadonlyArray<{ readonly addOn: string; readonly role: AddOnRole }>): PolicyDocument {
-  const prefix = (name: string) => name.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
   const statements: PolicyStatement[] = roles.flatMap(({ addOn, role }) => {
     if (role.managedPolicyArns || role.wellKnownPolicies || !role.policy) {
       throw new Error(`platform/${addOn}.ts: an ACK add-on's role must be one inline policy to merge into the ACK capability's`);
     }
-    return role.policy.Statement.map(({ Sid, ...rest }, i) => ({ Sid: `${prefix(addOn)}${Sid ?? `Statement${i + 1}`}`, ...rest }));
+    return role.policy.Statement.map(({ Sid, ...rest }, i) => ({ Sid: `${pascalCase(addOn)}${Sid ?? `Statement${i + 1}`}`, ...rest }));
   });
   return { Version: '2012-10-17', Statement: statements };
 }

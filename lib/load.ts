@@ -146,7 +146,7 @@ export function loadClusterDefinitions(root: string, names?: ReadonlySet<string>
 }
 
 /** A cluster file and what its cache holds: the complete cluster, or what is still missing. */
-type LoadedCluster = { readonly cluster: Cluster; readonly missing: readonly string[]; readonly contextFile: string };
+type LoadedCluster = { readonly cluster: Cluster; readonly missing: readonly string[]; readonly contextFile: string; readonly values: Readonly<Record<string, string>> };
 
 export function loadClusters(root: string, names?: ReadonlySet<string>): LoadedCluster[] {
   return loadClusterDefinitions(root, names).map((definition) => {
@@ -167,7 +167,7 @@ export function loadClusters(root: string, names?: ReadonlySet<string>): LoadedC
       throw new UserError(`${contextFile}: missing ${missing.map((m) => definition.ssmPrefix + m).join(', ')} (dist/${definition.name}/ holds the whole cluster: restore them, e.g. \`npm run context -- ${definition.name}\`)`);
     }
     const cluster = missing.length === 0 ? { ...definition, ...context } as Cluster : pendingCluster(definition, context);
-    return { cluster, missing, contextFile };
+    return { cluster, missing, contextFile, values };
   });
 }
 

@@ -84,3 +84,8 @@ export function serviceAccountOf(service: string): string {
 
 /** The label of the spot node group's nodes (lib/cluster-config.ts), which a spot namespace's pods select. */
 export const SPOT_NODE_LABELS: Readonly<Record<string, string>> = { lifecycle: 'Ec2Spot' };
+
+/** Letters and digits of `words`, each word capitalised: a CloudFormation logical id, a policy Sid (`us-east-1a` → `UsEast1a`). */
+export function pascalCase(...words: readonly (string | number)[]): string {
+  return words.flatMap((w) => String(w).split(/[^A-Za-z0-9]+/)).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+}

@@ -100,7 +100,11 @@ export function validateClusterConfig(object: any): SchemaFinding[] {
   const id = `${object?.kind}/${object?.metadata?.name}`;
   const file = readIndex(EKSCTL_INDEX)?.[`${object?.apiVersion}/${object?.kind}`];
   if (!file) return [{ object: id, message: `no eksctl schema for ${object?.apiVersion} ${object?.kind} (imports/validators/${EKSCTL_INDEX}; \`npm run import\` writes it)` }];
-  const validate = load(file);
+  return findings(load(file), object, id);
+}
+
+/** What one validator finds in an object; allErrors reports every branch of a oneOf, so only the informative ones. */
+function findings(validate: ValidateFunction, object: unknown, id: string): SchemaFinding[] {
   if (validate(object)) return [];
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
   return [...new Set(errors.map(describe))].map((message) => ({ object: id, message }));
@@ -146,9 +150,5 @@ export function validateObject(object: any, kubernetesVersion: string): SchemaFi
       : `no schema for ${object?.apiVersion} ${object?.kind}`;
     return [{ object: id, message }];
   }
-  const validate = load(file);
-  if (validate(object)) return [];
-  // allErrors reports every branch of a oneOf; keep the informative ones.
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
-  return [...new Set(errors.map(describe))].map((message) => ({ object: id, message }));
+  return findings(load(file), object, id);
 }

@@ -1,4 +1,4 @@
-import { CLUSTER_RBAC, CRDS, defineHelmAddOn, type HelmChart, type PlatformAddOn } from '../lib/addon';
+import { CLUSTER_RBAC, CRDS, defineHelmAddOn, ociRepositories, type HelmChart } from '../lib/addon';
 import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA } from '../lib/argocd-conventions';
 import { ARGOCD_NAMESPACE, WAVES } from '../lib/charts/argocd';
 
@@ -15,10 +15,6 @@ export const defaultProps = {
 /** The Application health check (lib/argocd-conventions.ts): here in the values; under the Argo CD capability in its argocd-cm. */
 export { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA };
 
-/** The OCI Helm repositories (no scheme: Argo CD's form) among the add-ons' charts. */
-export function ociRepositories(addOns: readonly PlatformAddOn[]): string[] {
-  return [...new Set(addOns.flatMap((a) => (a.chart && !/^https?:\/\//.test(a.chart.repository) ? [a.chart.repository] : [])))].sort();
-}
 
 /**
  * Argo CD itself, from its Helm chart, managed by the root Application once `bookstore bootstrap

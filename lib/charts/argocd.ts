@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as argo from '../../imports/argoproj.io';
-import type { ClusterWorkloads, PlatformAddOn } from '../addon';
+import { ociRepositories, type ClusterWorkloads, type PlatformAddOn } from '../addon';
 import type { Cluster, Environment } from '../model';
 import { COMMON_LABELS, REGISTRY_NAMESPACE } from '../naming';
 import { meshProviderOf } from '../mesh';
@@ -74,8 +74,7 @@ export class ArgoCdChart extends Chart {
     for (const addOn of addOns) addOn.render(new Construct(this, addOn.name), cluster, workloads);
     // The Argo CD capability: this cluster's registration, the health check, the charts' repositories.
     if (usesCapabilities(cluster)) {
-      const oci = [...new Set((workloads.addOns ?? []).flatMap((a) => (a.chart && !/^https?:\/\//.test(a.chart.repository) ? [a.chart.repository] : [])))].sort();
-      renderManagedArgoCdConfig(new Construct(this, 'argocd-config'), cluster, oci);
+      renderManagedArgoCdConfig(new Construct(this, 'argocd-config'), cluster, ociRepositories(workloads.addOns ?? []));
     }
 
     // The app of apps: Argo CD keeps this folder (projects and Applications, itself included) in sync.

@@ -198,7 +198,7 @@ export async function bootstrap(argv: readonly string[], options: CommandOptions
   const [loaded] = loadClusters(options.root, new Set([cluster]));
   if (!loaded) throw new UserError(`unknown cluster "${cluster}": no clusters/${cluster}.ts`);
   const definition = loaded.cluster as ClusterDefinition;
-  const known = fs.existsSync(path.join(options.root, loaded.contextFile)) ? JSON.parse(fs.readFileSync(path.join(options.root, loaded.contextFile), 'utf8')) : {};
+  const known = loaded.values;
   const op = new Operator(options.root, log, args.flags.has('dry-run'));
   const files = bootstrapFiles(cluster);
   const sourceOf = new Map(parameterSpecs(definition).map((s) => [s.name, s.source]));

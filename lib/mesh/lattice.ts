@@ -4,7 +4,7 @@ import { CUSTOM_RESOURCE_SYNC } from '../argocd-conventions';
 import type { AccountPrerequisites } from '../bootstrap';
 import type { Cluster, Environment } from '../model';
 import type { ServiceDefinition } from '../service';
-import { vpcCidrOf } from '../naming';
+import { pascalCase, vpcCidrOf } from '../naming';
 import { directIngress, OPENTELEMETRY_TRACING, type MeshProvider } from './provider';
 
 /** The GatewayClass the AWS Gateway API Controller serves (platform/aws-gateway-controller.ts renders it). */
@@ -41,11 +41,6 @@ export function accessLogGroup(cluster: Cluster, environment: Environment): stri
   return `/aws/vpc-lattice/${cluster.name}/${environment.name}`;
 }
 
-/** A CloudFormation logical id from words: letters and digits only, each word capitalised. */
-function logicalId(...words: readonly (string | number)[]): string {
-  return words.flatMap((w) => String(w).split(/[^A-Za-z0-9]+/)).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
-}
-
 /** How long an environment's Lattice access logs are kept (days; a value CloudWatch Logs accepts). */
 export const ACCESS_LOG_RETENTION_DAYS = 30;
 
@@ -66,7 +61,7 @@ export const LATTICE_PREFIX_LIST_PARAMETER = 'LatticePrefixListId';
  */
 function accountPrerequisites(cluster: Cluster, environments: readonly Environment[], services: readonly ServiceDefinition[]): AccountPrerequisites {
   const ports = [...new Set(services.map((s) => s.port))].sort((a, b) => a - b);
-  const ingress = cluster.securityGroupIds.flatMap((groupId) => ports.map((port) => [logicalId('lattice', 'ingress', groupId, port), {
+  const ingress = cluster.securityGroupIds.flatMap((groupId) => ports.map((port) => [pascalCase('lattice', 'ingress', groupId, port), {
     Type: 'AWS::EC2::SecurityGroupIngress' as const,
     Properties: {
       GroupId: groupId, IpProtocol: 'tcp' as const, FromPort: port, ToPort: port,
@@ -74,7 +69,7 @@ function accountPrerequisites(cluster: Cluster, environments: readonly Environme
       Description: `VPC Lattice to the Bookstore pods on port ${port}`,
     },
   }]));
-  const logs = environments.map((environment) => [logicalId('lattice', 'access', 'logs', environment.name), {
+  const logs = environments.map((environment) => [pascalCase('lattice', 'access', 'logs', environment.name), {
     Type: 'AWS::Logs::LogGroup' as const,
     Properties: { LogGroupName: accessLogGroup(cluster, environment), RetentionInDays: ACCESS_LOG_RETENTION_DAYS },
   }]);
