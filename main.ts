@@ -5,12 +5,12 @@
  * empties before the app runs), so that the CLI can never leave dist/ missing or partial.
  */
 import * as path from 'node:path';
-import { runCommand, UserError } from './lib/errors';
-import { findRoot } from './lib/root';
-import { updateReadme } from './lib/readme';
+import { runCommand, UserError } from './lib/model/errors';
+import { findRoot } from './lib/load/root';
+import { updateReadme } from './lib/output/readme';
 import { oneTimeChanges, pendingReport, synthesize, writeTree } from './lib/synth';
-import { meshReport } from './lib/mesh/report';
-import { capabilitiesReport } from './lib/capabilities';
+import { meshReport } from './lib/render/mesh/report';
+import { capabilitiesReport } from './lib/render/capabilities';
 
 runCommand('synth', () => {
   // It renders every cluster and environment, always: an argument (`--env x`) would be ignored, so it is refused.

@@ -1,6 +1,6 @@
 'use strict';
 // V8's code cache for what every command runs: the libraries' bundle (bin/vendor.js), the compiled
-// TypeScript (bin/ts.js), the schema and overlay validators (lib/validate.ts). V8 compiles a
+// TypeScript (bin/ts.js), the schema and overlay validators (lib/check/validate.ts). V8 compiles a
 // function the first time it runs; the code it made is taken when the process exits (after the
 // run, so that it holds the functions that ran) and kept in a file beside what it was made from,
 // under node_modules/.cache, which `npm ci` clears. The next process starts from it. V8 checks

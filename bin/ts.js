@@ -18,7 +18,7 @@ const { loadVendor, LIBRARIES } = require('./vendor');
 if (!loadVendor()) for (const name of LIBRARIES) require(name);
 const { codeCacheFile, compile, compileKey, sourcePosition } = require('./compile');
 // Stack traces here show compiled lines (see above): an error a user's file throws is reported at
-// its line in the TypeScript through this (lib/errors.ts, sourceLine). With source maps on, the
+// its line in the TypeScript through this (lib/model/errors.ts, sourceLine). With source maps on, the
 // trace already shows it.
 if (!process.sourceMapsEnabled) globalThis[Symbol.for('bookstore.sourcePosition')] = sourcePosition;
 

@@ -1,4 +1,4 @@
-import { defineCluster } from '../lib/cluster';
+import { defineCluster } from '../lib/model/cluster';
 
 /** The course's cluster: us-east-1 over three zones. Account facts: eks-acg.context.json (from SSM). */
 export default defineCluster({

@@ -3,9 +3,9 @@
  * lib/commands/; a user mistake is one line on stderr and exit code 1. Every verb runs against the
  * checkout the current folder is in (found by walking up), and `<verb> --help` prints its usage.
  */
-import { runCommand, UserError } from './errors';
+import { runCommand, UserError } from './model/errors';
 import { USAGES } from './commands/usage';
-import { findRoot } from './root';
+import { findRoot } from './load/root';
 
 interface Verb {
   /** One line for `bookstore --help`. */

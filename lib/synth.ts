@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from './errors';
-import { environmentNamed, loadProject, type LoadScope, type Project } from './load';
-import { imagesIn, onlyImagesDiffer, parseOverlay } from './overlay';
-import { folderOf, pendingClusterFiles, renderPictures, renderProject, toYaml, type Folders, type RenderedFile } from './render';
-import { EKSCTL, validateClusterConfig, validateObject } from './validate';
-import { checkPolicy, formatFinding, RULES, type Finding } from './policy';
+import { UserError } from './model/errors';
+import { environmentNamed, loadProject, type LoadScope, type Project } from './load/project';
+import { imagesIn, onlyImagesDiffer, parseOverlay } from './load/overlay';
+import { folderOf, pendingClusterFiles, renderPictures, renderProject, toYaml, type Folders, type RenderedFile } from './render/project';
+import { EKSCTL, validateClusterConfig, validateObject } from './check/validate';
+import { checkPolicy, formatFinding, RULES, type Finding } from './check/policy';
 
 export interface SynthResult {
   readonly project: Project;

@@ -1,5 +1,5 @@
-import { CLUSTER_RBAC, CRDS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/addon';
-import { environmentTablesArn, policy } from '../lib/iam';
+import { CLUSTER_RBAC, CRDS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/render/addon';
+import { environmentTablesArn, policy } from '../lib/render/iam';
 
 export const defaultProps = {
   // Source: aws-controllers-k8s/dynamodb-controller, helm/, tag v1.9.2

@@ -1,6 +1,6 @@
-import { CLUSTER_RBAC, CRDS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/addon';
-import { policy } from '../lib/iam';
-import { ecrRepositoryArn, ecrRepositoryName } from '../lib/naming';
+import { CLUSTER_RBAC, CRDS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/render/addon';
+import { policy } from '../lib/render/iam';
+import { ecrRepositoryArn, ecrRepositoryName } from '../lib/model/naming';
 
 export const defaultProps = {
   // The ACK project's OCI chart, release 1.8.1 (aws-controllers-k8s/ecr-controller tag v1.8.1, commit

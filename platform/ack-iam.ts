@@ -1,5 +1,5 @@
-import { CLUSTER_RBAC, CRDS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/addon';
-import { boundaryArn, iamPath, policy } from '../lib/iam';
+import { CLUSTER_RBAC, CRDS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/render/addon';
+import { boundaryArn, iamPath, policy } from '../lib/render/iam';
 
 export const defaultProps = {
   // The ACK project's OCI chart, release 1.8.1 (aws-controllers-k8s/iam-controller tag v1.8.1, commit

@@ -1,5 +1,5 @@
-import { CLUSTER_RBAC, CRDS, WEBHOOKS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/addon';
-import { usesMesh } from '../lib/mesh';
+import { CLUSTER_RBAC, CRDS, WEBHOOKS, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/render/addon';
+import { usesMesh } from '../lib/render/mesh';
 
 export const defaultProps = {
   // The imported App Mesh CRDs (imports/appmesh.k8s.aws.ts) come from this chart version.

@@ -1,6 +1,6 @@
-import { CLUSTER_RBAC, CRDS, defineHelmAddOn, ociRepositories, type HelmChart } from '../lib/addon';
-import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA } from '../lib/argocd-conventions';
-import { ARGOCD_NAMESPACE, WAVES } from '../lib/charts/argocd';
+import { CLUSTER_RBAC, CRDS, defineHelmAddOn, ociRepositories, type HelmChart } from '../lib/render/addon';
+import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA } from '../lib/model/argocd-conventions';
+import { ARGOCD_NAMESPACE, WAVES } from '../lib/render/charts/argocd';
 
 export const defaultProps = {
   // Source: argoproj/argo-helm, charts/argo-cd, tag argo-cd-10.1.1 (commit af0a9310bacbaa4636018dfe22c801a6d33a5c43):
@@ -12,7 +12,7 @@ export const defaultProps = {
   replicas: 2,
 } as const;
 
-/** The Application health check (lib/argocd-conventions.ts): here in the values; under the Argo CD capability in its argocd-cm. */
+/** The Application health check (lib/model/argocd-conventions.ts): here in the values; under the Argo CD capability in its argocd-cm. */
 export { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA };
 
 

@@ -1,10 +1,10 @@
 import * as gateway from '../imports/gateway.networking.k8s.io';
-import { CLUSTER_RBAC, CRDS, CUSTOM_RESOURCE_SYNC, WEBHOOKS, defineAddOn, type HelmChart } from '../lib/addon';
-import { destinationServer } from '../lib/argocd-conventions';
-import { HelmApplication } from '../lib/constructs/helm-application';
-import { policy } from '../lib/iam';
-import { usesMesh } from '../lib/mesh';
-import { LATTICE_GATEWAY_CLASS } from '../lib/mesh/lattice';
+import { CLUSTER_RBAC, CRDS, CUSTOM_RESOURCE_SYNC, WEBHOOKS, defineAddOn, type HelmChart } from '../lib/render/addon';
+import { destinationServer } from '../lib/model/argocd-conventions';
+import { HelmApplication } from '../lib/render/constructs/helm-application';
+import { policy } from '../lib/render/iam';
+import { usesMesh } from '../lib/render/mesh';
+import { LATTICE_GATEWAY_CLASS } from '../lib/render/mesh/lattice';
 import type { Cluster } from '../lib/model';
 
 export const defaultProps = {
@@ -101,7 +101,7 @@ export default defineAddOn({
         // Its role reaches it through a Pod Identity association on this service account: no annotation.
         serviceAccount: { create: true, name: defaultProps.serviceAccount },
         // The webhook adds VPC Lattice's pod readiness gate to pods of namespaces labelled for it
-        // (lib/mesh/lattice.ts): a rolling update waits until Lattice sees the new pods healthy.
+        // (lib/render/mesh/lattice.ts): a rolling update waits until Lattice sees the new pods healthy.
         webhookEnabled: true,
         // ExternalDNS's chart installs the DNSEndpoint CRD.
         installExternalDNSCRD: false,

@@ -1,4 +1,4 @@
-import { CLUSTER_RBAC, defineHelmAddOn, type HelmChart } from '../lib/addon';
+import { CLUSTER_RBAC, defineHelmAddOn, type HelmChart } from '../lib/render/addon';
 
 export const defaultProps = {
   // Published by the aws/aws-node-termination-handler project as an OCI chart (no longer in

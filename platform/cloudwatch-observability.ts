@@ -1,5 +1,5 @@
-import { defineAddOn } from '../lib/addon';
-import { usesMesh } from '../lib/mesh';
+import { defineAddOn } from '../lib/render/addon';
+import { usesMesh } from '../lib/render/mesh';
 
 /** The namespace and service account of the add-on's CloudWatch agent (the add-on creates both). */
 const NAMESPACE = 'amazon-cloudwatch';
@@ -14,7 +14,7 @@ const SERVICE_ACCOUNT = 'cloudwatch-agent';
  * own (CloudWatch user guide, "Quick start with the Amazon CloudWatch Observability EKS add-on"),
  * which the chart cannot. eksctl installs it with the cluster, so nothing of it is synced by
  * Argo CD. Its agent also serves OTLP (port 4317, from add-on 8.0.0), where Istio's waypoints send
- * their spans (lib/mesh/istio.ts). Only on a cluster where some service declares `tracing` or some
+ * their spans (lib/render/mesh/istio.ts). Only on a cluster where some service declares `tracing` or some
  * environment uses `mesh: istio`.
  */
 export default defineAddOn({

@@ -1,6 +1,6 @@
-import { CLUSTER_RBAC, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/addon';
-import { policy } from '../lib/iam';
-import { usesMesh } from '../lib/mesh';
+import { CLUSTER_RBAC, defineHelmAddOn, roleAnnotations, type HelmChart } from '../lib/render/addon';
+import { policy } from '../lib/render/iam';
+import { usesMesh } from '../lib/render/mesh';
 
 export const defaultProps = {
   // Source: kubernetes-sigs/external-dns, charts/external-dns, tag external-dns-helm-chart-1.21.1

@@ -1,7 +1,7 @@
 import * as argo from '../imports/argoproj.io';
-import { CRDS, defineAddOn } from '../lib/addon';
-import { ARGOCD_NAMESPACE, destinationServer } from '../lib/argocd-conventions';
-import { usesMesh } from '../lib/mesh';
+import { CRDS, defineAddOn } from '../lib/render/addon';
+import { ARGOCD_NAMESPACE, destinationServer } from '../lib/model/argocd-conventions';
+import { usesMesh } from '../lib/render/mesh';
 
 export const defaultProps = {
   /**

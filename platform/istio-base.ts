@@ -1,8 +1,8 @@
 import { k8s } from 'cdk8s-plus-29';
-import { CRDS, defineHelmAddOn, type HelmChart } from '../lib/addon';
-import { usesMesh } from '../lib/mesh';
-import { ISTIO_NAMESPACE } from '../lib/mesh/istio';
-import { POD_SECURITY_EXCEPTION_ANNOTATION } from '../lib/pod-security';
+import { CRDS, defineHelmAddOn, type HelmChart } from '../lib/render/addon';
+import { usesMesh } from '../lib/render/mesh';
+import { ISTIO_NAMESPACE } from '../lib/render/mesh/istio';
+import { POD_SECURITY_EXCEPTION_ANNOTATION } from '../lib/check/pod-security';
 
 export const defaultProps = {
   // Source: istio/istio tag 1.30.3 (commit 56df41f63e513f834c9a3af33d8aed82d1d961f2), manifests/charts/base:

@@ -1,6 +1,6 @@
-import { CLUSTER_RBAC, defineHelmAddOn, type HelmChart } from '../lib/addon';
-import { usesMesh } from '../lib/mesh';
-import { ISTIO_NAMESPACE } from '../lib/mesh/istio';
+import { CLUSTER_RBAC, defineHelmAddOn, type HelmChart } from '../lib/render/addon';
+import { usesMesh } from '../lib/render/mesh';
+import { ISTIO_NAMESPACE } from '../lib/render/mesh/istio';
 
 export const defaultProps = {
   // Source: istio/istio tag 1.30.3 (commit 56df41f63e513f834c9a3af33d8aed82d1d961f2), manifests/charts/istio-cni.

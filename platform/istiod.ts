@@ -1,6 +1,6 @@
-import { CLUSTER_RBAC, WEBHOOKS, defineHelmAddOn, type HelmChart } from '../lib/addon';
-import { usesMesh } from '../lib/mesh';
-import { ISTIO_NAMESPACE, TRACING_PROVIDER } from '../lib/mesh/istio';
+import { CLUSTER_RBAC, WEBHOOKS, defineHelmAddOn, type HelmChart } from '../lib/render/addon';
+import { usesMesh } from '../lib/render/mesh';
+import { ISTIO_NAMESPACE, TRACING_PROVIDER } from '../lib/render/mesh/istio';
 
 export const defaultProps = {
   // Source: istio/istio tag 1.30.3 (commit 56df41f63e513f834c9a3af33d8aed82d1d961f2), manifests/charts/istio-control/istio-discovery.
@@ -14,7 +14,7 @@ const FAILURE_POLICY = '.webhooks[]?.failurePolicy';
 /**
  * istiod, the Istio control plane, with the ambient profile (files/profile-ambient.yaml: HBONE,
  * PILOT_ENABLE_AMBIENT). Its mesh config names the OpenTelemetry provider the environments'
- * Telemetry objects send their spans to (lib/mesh/istio.ts, TRACING_PROVIDER), and it deploys the
+ * Telemetry objects send their spans to (lib/render/mesh/istio.ts, TRACING_PROVIDER), and it deploys the
  * waypoint and ingress gateway pods of each environment with the RuntimeDefault seccomp profile
  * (what `restricted` requires of them, istio/istio#56383) and the ingress gateway's Service as
  * ClusterIP (the ALB reaches its pods by IP; a LoadBalancer Service would make a second load balancer).

@@ -1,5 +1,5 @@
 import * as cni from '../imports/crd.k8s.amazonaws.com';
-import { CUSTOM_RESOURCE_SYNC, defineAddOn } from '../lib/addon';
+import { CUSTOM_RESOURCE_SYNC, defineAddOn } from '../lib/render/addon';
 
 /**
  * VPC CNI custom networking: pods take their IPs from the secondary CIDR (100.64.0.0/16), one

@@ -13,9 +13,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import * as YAML from 'yaml';
-import { runCommand, UserError } from '../lib/errors';
-import { loadProject } from '../lib/load';
-import { renderProject, type RenderedFile } from '../lib/render';
+import { runCommand, UserError } from '../lib/model/errors';
+import { loadProject } from '../lib/load/project';
+import { renderProject, type RenderedFile } from '../lib/render/project';
 
 type Values = Record<string, unknown>;
 const isMap = (v: unknown): v is Values => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -5,7 +5,7 @@
  *     and every CRD's openAPIV3Schema into standalone validation code, so `npm test` and synth validate
  *     every rendered object on a fresh clone without ../shared, against the version its cluster names.
  *
- * Layout of imports/validators/ (see lib/validate.ts, which reads it):
+ * Layout of imports/validators/ (see lib/check/validate.ts, which reads it):
  *  - <sha256 prefix>.js.gz     one compiled validator, gzip-compressed; most kinds compile to the same
  *                              code in every version, so each distinct code is stored once, named by
  *                              the hash of its code. Compressed, the 207 files are 1.8 MB instead of
@@ -25,7 +25,7 @@ import { gzipSync } from 'node:zlib';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import * as YAML from 'yaml';
-import { CRD_INDEX, EKSCTL, EKSCTL_INDEX, kubernetesIndexFile, VALIDATORS } from '../lib/validate';
+import { CRD_INDEX, EKSCTL, EKSCTL_INDEX, kubernetesIndexFile, VALIDATORS } from '../lib/check/validate';
 
 const root = path.resolve(__dirname, '..');
 const shared = path.resolve(root, '..', 'shared');

@@ -1,4 +1,4 @@
-import { defineService } from '../lib/service';
+import { defineService } from '../lib/model/service';
 
 export default defineService({
   name: 'clients-api',

@@ -1,4 +1,4 @@
-import { defineService, type Backend } from '../lib/service';
+import { defineService, type Backend } from '../lib/model/service';
 import type { ServiceContext } from '../lib/model';
 
 /**

@@ -1,4 +1,4 @@
-import { defineService } from '../lib/service';
+import { defineService } from '../lib/model/service';
 import { apiRoutes } from './front-end-proxy';
 
 export default defineService({

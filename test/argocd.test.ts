@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { WAVES } from '../lib/charts/argocd';
-import { meshProviderOf } from '../lib/mesh';
-import { addOnsOf } from '../lib/render';
+import { WAVES } from '../lib/render/charts/argocd';
+import { meshProviderOf } from '../lib/render/mesh';
+import { addOnsOf } from '../lib/render/project';
 import { synthesize } from '../lib/synth';
 import { allObjects, find, linkProject, rendered } from './helpers';
 

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { boundaryArn, iamPath } from '../lib/iam';
-import { UserError } from '../lib/errors';
-import { ecrRepositoryName, serviceRoleArn } from '../lib/naming';
-import { builtServices } from '../lib/service';
+import { boundaryArn, iamPath } from '../lib/render/iam';
+import { UserError } from '../lib/model/errors';
+import { ecrRepositoryName, serviceRoleArn } from '../lib/model/naming';
+import { builtServices } from '../lib/model/service';
 import { synthesize, type SynthResult } from '../lib/synth';
 import { linkProject, rendered, podRoles } from './helpers';
 

@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import * as YAML from 'yaml';
 import { bootstrap, bootstrapFiles } from '../lib/commands/bootstrap';
-import { podSubnetCidr, routeTableParameter } from '../lib/bootstrap';
-import { parameterSpecs } from '../lib/context';
-import { loadProject } from '../lib/load';
-import { ACCESS_LOG_RETENTION_DAYS, accessLogGroup, LATTICE_CIDRS, LATTICE_PREFIX_LIST_PARAMETER, latticePrefixListName } from '../lib/mesh/lattice';
+import { podSubnetCidr, routeTableParameter } from '../lib/render/bootstrap';
+import { parameterSpecs } from '../lib/load/context';
+import { loadProject } from '../lib/load/project';
+import { ACCESS_LOG_RETENTION_DAYS, accessLogGroup, LATTICE_CIDRS, LATTICE_PREFIX_LIST_PARAMETER, latticePrefixListName } from '../lib/render/mesh/lattice';
 import type { Cluster } from '../lib/model';
 import { find, linkProject, ROOT, rendered, snapshotDir, synthInProcess } from './helpers';
 
@@ -330,7 +330,7 @@ describe('the bootstrap stack of a cluster with an environment on VPC Lattice', 
   it('a prefix list with a range the NetworkPolicies do not admit stops it before the stack, naming the range', async () => {
     const cluster = clusterOf();
     const { calls, error } = await run(dir, [cluster.name], awsAnswers(cluster, { id: 'pl-0123456789abcdef0', cidrs: [...LATTICE_CIDRS as readonly string[], '129.224.0.0/17'] }));
-    expect(error?.message).toContain('holds 129.224.0.0/17, which the NetworkPolicies do not admit: add it to LATTICE_CIDRS in lib/mesh/lattice.ts');
+    expect(error?.message).toContain('holds 129.224.0.0/17, which the NetworkPolicies do not admit: add it to LATTICE_CIDRS in lib/render/mesh/lattice.ts');
     expect(calls.filter((c) => c.startsWith('aws cloudformation'))).toEqual([]);
   });
 

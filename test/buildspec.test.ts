@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { git } from '../lib/git';
-import { TAG_PATTERN } from '../lib/overlay';
+import { git } from '../lib/commands/git';
+import { TAG_PATTERN } from '../lib/load/overlay';
 import { GitFixture } from './git-fixture';
 
 const BUILDSPEC = parse(fs.readFileSync(path.join(__dirname, '..', 'delivery', 'buildspec.yml'), 'utf8'));

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bump } from '../lib/commands/bump';
-import { git } from '../lib/git';
-import { loadProject } from '../lib/load';
-import { builtServices } from '../lib/service';
+import { git } from '../lib/commands/git';
+import { loadProject } from '../lib/load/project';
+import { builtServices } from '../lib/model/service';
 import { ROOT } from './helpers';
 import { readTree, synthesize, treeDifferences } from '../lib/synth';
 import { GitFixture } from './git-fixture';

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bump } from '../lib/commands/bump';
-import { UserError } from '../lib/errors';
-import { git, gitLine } from '../lib/git';
+import { UserError } from '../lib/model/errors';
+import { git, gitLine } from '../lib/commands/git';
 import { readTree, renderOverlayChange, synthesize, treeDifferences, writeTree } from '../lib/synth';
 import { GitFixture } from './git-fixture';
 import { linkProject, ROOT, snapshotDir, synthInProcess } from './helpers';
-import { loadProject } from '../lib/load';
-import { setImageTag } from '../lib/overlay';
+import { loadProject } from '../lib/load/project';
+import { setImageTag } from '../lib/load/overlay';
 
 const noSleep = async () => undefined;
 /** The project the expectations derive from: this repository, or an extended copy of it (test/extensions.test.ts). */
@@ -346,7 +346,7 @@ describe('bump renders only the environment it changes', () => {
       expect(synthInProcess(dir)).toEqual({ status: 1, stderr: `synth: clusters/${other}.ts:1: cannot be loaded: this cluster file is broken` });
       const retagged = node(`
         const fs = require('fs'), path = require('path');
-        const { setImageTag } = require('./lib/overlay.ts');
+        const { setImageTag } = require('./lib/load/overlay.ts');
         const { renderOverlayChange } = require('./lib/synth.ts');
         const overlay = path.join('environments', ${JSON.stringify(`${environment.name}.yaml`)});
         const before = fs.readFileSync(overlay, 'utf8');

@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA, ARGOCD_NAMESPACE, IN_CLUSTER } from '../lib/argocd-conventions';
-import { ARGOCD_ACCESS_POLICY, capabilitiesReport } from '../lib/capabilities';
+import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA, ARGOCD_NAMESPACE, IN_CLUSTER } from '../lib/model/argocd-conventions';
+import { ARGOCD_ACCESS_POLICY, capabilitiesReport } from '../lib/render/capabilities';
 import { bootstrap } from '../lib/commands/bootstrap';
-import { podRoles } from '../lib/cluster-config';
-import { loadProject } from '../lib/load';
-import { checkPolicy, MANAGED_ARGOCD, NO_SECRETS } from '../lib/policy';
+import { podRoles } from '../lib/render/cluster-config';
+import { loadProject } from '../lib/load/project';
+import { checkPolicy, MANAGED_ARGOCD, NO_SECRETS } from '../lib/check/policy';
 import { pendingReport, synthesize, type SynthResult } from '../lib/synth';
-import { validateClusterConfig } from '../lib/validate';
+import { validateClusterConfig } from '../lib/check/validate';
 import { editFile, linkProject, rendered, synthInProcess } from './helpers';
 
 const [example] = rendered().project.clusters;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkArgoCdObjects, checkCharts, checkValues, helmApplications } from '../scripts/check-charts';
-import { addOnsOf } from '../lib/render';
+import { addOnsOf } from '../lib/render/project';
 import { rendered, ROOT } from './helpers';
 
 /** The vendored chart sources (development-time data, like `npm run import`'s): absent on a bare clone. */

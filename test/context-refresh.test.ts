@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { contextRefresh } from '../lib/commands/context';
-import { UserError } from '../lib/errors';
-import { clusterNames } from '../lib/load';
+import { UserError } from '../lib/model/errors';
+import { clusterNames } from '../lib/load/project';
 import { CREDENTIALS, FakeSsm } from './fake-ssm';
 import { ROOT, copyProject } from './helpers';
 

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ACK_DELETION_POLICY } from '../lib/constructs/table';
-import { UserError } from '../lib/errors';
-import { checkPolicy, formatFinding, ACK_RETAINED } from '../lib/policy';
+import { ACK_DELETION_POLICY } from '../lib/render/constructs/table';
+import { UserError } from '../lib/model/errors';
+import { checkPolicy, formatFinding, ACK_RETAINED } from '../lib/check/policy';
 import { synthesize } from '../lib/synth';
 import { allObjects, linkProject, objectsIn, podRoles, rendered } from './helpers';
 
@@ -102,7 +102,7 @@ describe('DynamoDB tables through ACK', () => {
     try {
       const file = path.join(dir, 'services', 'inventory-api.ts');
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8')
-        .replace("import { defineService } from '../lib/service';", "import { COURSE_CAPACITY, defineService } from '../lib/service';")
+        .replace("import { defineService } from '../lib/model/service';", "import { COURSE_CAPACITY, defineService } from '../lib/model/service';")
         .replace("table: { name: 'inventory' }", "table: { name: 'stock', billing: COURSE_CAPACITY }"));
       const { rendered: files } = synthesize(dir);
       const objects = files.find((f) => f.path === 'eks-acg/development/inventory-api.yaml')!.objects;

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { status } from '../lib/commands/status';
-import { loadProject } from '../lib/load';
+import { loadProject } from '../lib/load/project';
 import { CREDENTIALS, FakeSsm } from './fake-ssm';
 import { ROOT, USER_TMPDIR_VARIABLE } from './helpers';
 
@@ -35,7 +35,7 @@ const INDEPENDENT_OF_THE_MODEL = [
   'bump-race', // git and bump's retries under concurrent pushes; its services are generated
 ];
 
-const SIXTH = `import { defineService } from '../lib/service';
+const SIXTH = `import { defineService } from '../lib/model/service';
 
 export default defineService({
   name: 'search-api',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { git, gitAsync } from '../lib/git';
+import { git, gitAsync } from '../lib/commands/git';
 import { copyProject, ROOT, WORK_VARIABLE } from './helpers';
 
 const IDENTITY = ['-c', 'user.name=Bookstore CI', '-c', 'user.email=ci@example.com'];

@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { UserError, userErrorLine } from '../lib/errors';
-import { loadProject } from '../lib/load';
+import { UserError, userErrorLine } from '../lib/model/errors';
+import { loadProject } from '../lib/load/project';
 import { synthesize, writeTree, type SynthResult } from '../lib/synth';
-export { podRoles, type PodRole } from '../lib/cluster-config';
+export { podRoles, type PodRole } from '../lib/render/cluster-config';
 
 /**
  * The project the structural tests read: this repository, or the copy in $BOOKSTORE_TEST_ROOT

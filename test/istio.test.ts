@@ -6,11 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
-import { meshProviderOf } from '../lib/mesh';
-import { principalOf, TRACE_SAMPLING_PERCENT, TRACING_PROVIDER, WAYPOINT, HBONE_PORT, INGRESS_GATEWAY } from '../lib/mesh/istio';
-import { serviceAccountOf } from '../lib/naming';
-import { callersOf, callPolicyOf, serviceNameOf } from '../lib/service';
-import { addOnsOf } from '../lib/render';
+import { meshProviderOf } from '../lib/render/mesh';
+import { principalOf, TRACE_SAMPLING_PERCENT, TRACING_PROVIDER, WAYPOINT, HBONE_PORT, INGRESS_GATEWAY } from '../lib/render/mesh/istio';
+import { serviceAccountOf } from '../lib/model/naming';
+import { callersOf, callPolicyOf, serviceNameOf } from '../lib/model/service';
+import { addOnsOf } from '../lib/render/project';
 import { allObjects, linkProject, rendered, synthInProcess } from './helpers';
 
 const { project } = rendered();

@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { customNetworkingMaxPods } from '../lib/cluster-config';
-import { loadProject } from '../lib/load';
+import { customNetworkingMaxPods } from '../lib/render/cluster-config';
+import { loadProject } from '../lib/load/project';
 import { inspect, kubernetesVersionOf } from '../lib/synth';
-import { kubernetesVersions, validateObject } from '../lib/validate';
+import { kubernetesVersions, validateObject } from '../lib/check/validate';
 import { copyProject, linkProject, objectsIn, rendered, snapshotDir, synthInProcess } from './helpers';
 
 /** Runs a command of the repository in a project folder with node and the TypeScript hook, as npm does. */
@@ -107,7 +107,7 @@ describe('a second cluster on another Kubernetes version', () => {
   it('an object the first cluster\'s version does not serve stops synth naming file and object; the second cluster accepts it', () => {
     const addOn = path.join(project, 'platform', 'admission-policy.ts');
     fs.writeFileSync(addOn, `import { ApiObject } from 'cdk8s';
-import { defineAddOn } from '../lib/addon';
+import { defineAddOn } from '../lib/render/addon';
 
 export default defineAddOn({
   name: 'admission-policy',

@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import { synthesize } from '../lib/synth';
-import { MESH_PROVIDERS, notEnforced } from '../lib/mesh';
-import { meshReport } from '../lib/mesh/report';
-import { callPolicyOf, type ServiceDefinition } from '../lib/service';
+import { MESH_PROVIDERS, notEnforced } from '../lib/render/mesh';
+import { meshReport } from '../lib/render/mesh/report';
+import { callPolicyOf, type ServiceDefinition } from '../lib/model/service';
 import { linkProject, podRoles } from './helpers';
-import { loadProject } from '../lib/load';
+import { loadProject } from '../lib/load/project';
 
 /**
  * The project with every overlay's `mesh` set to one provider, rendered in memory (schema and

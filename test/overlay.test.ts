@@ -1,9 +1,9 @@
-import { builtServices } from '../lib/service';
+import { builtServices } from '../lib/model/service';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../lib/errors';
-import { loadServices } from '../lib/load';
-import { parseOverlay } from '../lib/overlay';
+import { UserError } from '../lib/model/errors';
+import { loadServices } from '../lib/load/project';
+import { parseOverlay } from '../lib/load/overlay';
 import { ROOT, linkProject, snapshotDir, synthInProcess } from './helpers';
 
 const services = loadServices(ROOT);

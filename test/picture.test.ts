@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tableName } from '../lib/naming';
-import { changedServices, environmentPicture, INTERNET_NODE, PICTURE_FILE, serviceNode, tableNode } from '../lib/picture';
-import { embedPictures } from '../lib/readme';
-import { pictureFacts } from '../lib/render';
+import { tableName } from '../lib/model/naming';
+import { changedServices, environmentPicture, INTERNET_NODE, PICTURE_FILE, serviceNode, tableNode } from '../lib/output/picture';
+import { embedPictures } from '../lib/output/readme';
+import { pictureFacts } from '../lib/render/project';
 import { ROOT, rendered } from './helpers';
 
 interface Parsed {

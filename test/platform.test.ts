@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { addOnRoles, POD_IDENTITY_AGENT } from '../lib/cluster-config';
-import { usesPodIdentity } from '../lib/iam';
-import { roleArn } from '../lib/naming';
+import { addOnRoles, POD_IDENTITY_AGENT } from '../lib/render/cluster-config';
+import { usesPodIdentity } from '../lib/render/iam';
+import { roleArn } from '../lib/model/naming';
 import { allObjects, find, objectsIn, podRoles, rendered, ROOT } from './helpers';
 
 /** The vendored chart sources (development-time data): absent on a bare clone. */

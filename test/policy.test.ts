@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkPolicy, formatFinding, RULES, type Rule } from '../lib/policy';
-import type { RenderedFile } from '../lib/render';
+import { checkPolicy, formatFinding, RULES, type Rule } from '../lib/check/policy';
+import type { RenderedFile } from '../lib/render/project';
 import { copyProject, rendered, ROOT, snapshotDir } from './helpers';
 
 const PROD = 'eks-acg/production';

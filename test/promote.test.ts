@@ -7,15 +7,15 @@ import * as path from 'node:path';
 import { bump } from '../lib/commands/bump';
 import { diff } from '../lib/commands/diff';
 import { status } from '../lib/commands/status';
-import { git } from '../lib/git';
-import { loadProject } from '../lib/load';
-import { builtServices } from '../lib/service';
+import { git } from '../lib/commands/git';
+import { loadProject } from '../lib/load/project';
+import { builtServices } from '../lib/model/service';
 import { main, VERB_NAMES } from '../lib/cli';
-import { UserError, userErrorLine } from '../lib/errors';
+import { UserError, userErrorLine } from '../lib/model/errors';
 import { GitFixture } from './git-fixture';
 import { ROOT } from './helpers';
-import { serviceNode } from '../lib/picture';
-import { meshProviderOf } from '../lib/mesh';
+import { serviceNode } from '../lib/output/picture';
+import { meshProviderOf } from '../lib/render/mesh';
 import { readTree, synthesize, treeDifferences } from '../lib/synth';
 
 // A promote renders and pushes; on a busy machine that can take a while (a limit, not a timing assertion).

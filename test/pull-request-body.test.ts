@@ -1,4 +1,4 @@
-import { changedFields, diffObjects, indexObjects } from '../lib/objects';
+import { changedFields, diffObjects, indexObjects } from '../lib/output/objects';
 import { BODY_LIMIT, pullRequestBody, showChange } from '../lib/commands/promote';
 import { rendered } from './helpers';
 

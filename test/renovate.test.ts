@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadProject } from '../lib/load';
+import { loadProject } from '../lib/load/project';
 import { ROOT } from './helpers';
 
 interface CustomManager {

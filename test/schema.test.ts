@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import * as YAML from 'yaml';
 import { kubernetesVersionOf, readTree } from '../lib/synth';
-import { CRD_INDEX, EKSCTL_INDEX, kubernetesIndexFile, kubernetesVersions, validateObject, VALIDATORS } from '../lib/validate';
+import { CRD_INDEX, EKSCTL_INDEX, kubernetesIndexFile, kubernetesVersions, validateObject, VALIDATORS } from '../lib/check/validate';
 import { ROOT, find, isKubernetesFile, rendered } from './helpers';
 
 /** The Kubernetes version of the cluster eks-acg, as its cluster file names it. */

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/constructs/bookstore-service';
-import { loadServices } from '../lib/load';
+import { CONFIG_CHECKSUM_ANNOTATION } from '../lib/render/constructs/bookstore-service';
+import { loadServices } from '../lib/load/project';
 import { synthesize } from '../lib/synth';
 import { ROOT, copyProject, editFile, linkProject, rendered, snapshotDir, synthInProcess } from './helpers';
 
@@ -91,10 +91,10 @@ describe('run as a user runs it: node main.ts, the cdk8s CLI path and the README
   it.each<[string, (dir: string) => void, string]>([
     ['a syntax error', (d) => edit(d, 'services/renting-api.ts', 'port: 5004', 'port: 5004 5005'),
       `synth: services/renting-api.ts:${fs.readFileSync(path.join(ROOT, 'services/renting-api.ts'), 'utf8').split('\n').findIndex((l) => l.includes('port: 5004')) + 1}:${'  port: 5004 '.length + 1}: Expected "}" but found "5005"`],
-    ['an import that does not resolve', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/service';", "import { defineService } from '../lib/service';\nimport '../lib/no-such-module';"),
+    ['an import that does not resolve', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/model/service';", "import { defineService } from '../lib/model/service';\nimport '../lib/no-such-module';"),
       "synth: services/resource-api.ts:2: cannot be loaded: Cannot find module '../lib/no-such-module'"],
     // A bug in the user's own code is the user's error: the file and its line in the TypeScript, not an internal error.
-    ['an error thrown while the file loads', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/service';", "import { defineService } from '../lib/service';\nconst region = (undefined as any).region;"),
+    ['an error thrown while the file loads', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/model/service';", "import { defineService } from '../lib/model/service';\nconst region = (undefined as any).region;"),
       "synth: services/resource-api.ts:2: cannot be loaded: Cannot read properties of undefined (reading 'region')"],
     ['an error thrown by its env function', (d) => edit(d, 'services/clients-api.ts', /  env: \(\{ cluster, environment \}\) => \(\{\n/, "  env: ({ cluster, environment }) => ({\n    BROKEN: (cluster as any).nothing.here,\n"),
       `synth: services/clients-api.ts:${fs.readFileSync(path.join(ROOT, 'services/clients-api.ts'), 'utf8').split('\n').findIndex((l) => l.startsWith('  env: ')) + 2}: env (development) threw TypeError: Cannot read properties of undefined (reading 'here')`],

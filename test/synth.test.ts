@@ -1,10 +1,10 @@
-import { PICTURE_FILE } from '../lib/picture';
+import { PICTURE_FILE } from '../lib/output/picture';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { synthesize, readTree, treeDifferences, writeFiles, writeTree } from '../lib/synth';
-import { UserError } from '../lib/errors';
+import { UserError } from '../lib/model/errors';
 import { ROOT, copyProject, rendered, snapshotDir } from './helpers';
 
 describe('synth', () => {
@@ -19,7 +19,7 @@ describe('synth', () => {
     for (const environment of project.environments) {
       const folder = `${environment.cluster}/${environment.name}/`;
       const files = [...rendered().files.keys()].filter((f) => f.startsWith(folder)).sort();
-      // Its objects, and its picture beside them (lib/picture.ts).
+      // Its objects, and its picture beside them (lib/output/picture.ts).
       expect(files).toEqual([...['namespace', ...project.services.map((s) => s.name)].map((n) => `${folder}${n}.yaml`), `${folder}${PICTURE_FILE}`].sort());
     }
   });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { notEnforced } from '../lib/mesh/provider';
-import { meshProviderOf } from '../lib/mesh';
+import { notEnforced } from '../lib/render/mesh/provider';
+import { meshProviderOf } from '../lib/render/mesh';
 import { synthesize, type SynthResult } from '../lib/synth';
 import { linkProject, rendered } from './helpers';
 

@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { kubernetesIndexFile, kubernetesVersions, VALIDATORS } from '../lib/validate';
+import { kubernetesIndexFile, kubernetesVersions, VALIDATORS } from '../lib/check/validate';
 import { ROOT } from './helpers';
 
-// lib/validate.ts keeps the code V8 made for each validator (node_modules/.cache/bookstore-validators)
+// lib/check/validate.ts keeps the code V8 made for each validator (node_modules/.cache/bookstore-validators)
 // when its process exits; these tests run validations in processes of their own to see that, with
 // caches of their own ($BOOKSTORE_CACHE_DIR): other suites' commands cannot touch them meanwhile.
 const CACHE_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-cache-'));
@@ -14,7 +14,7 @@ afterAll(() => fs.rmSync(CACHE_ROOT, { recursive: true, force: true }));
 
 /** Validates `object` in a new process, as a command does, and returns the findings it printed. */
 function validateInProcess(object: unknown, version: string): unknown {
-  const script = `const { validateObject } = require(${JSON.stringify(path.join(ROOT, 'lib', 'validate.ts'))});
+  const script = `const { validateObject } = require(${JSON.stringify(path.join(ROOT, 'lib', 'check', 'validate.ts'))});
     console.log(JSON.stringify(validateObject(${JSON.stringify(object)}, ${JSON.stringify(version)})))`;
   const env = { ...process.env, BOOKSTORE_CACHE_DIR: CACHE_ROOT };
   return JSON.parse(execFileSync(process.execPath, ['--require', path.join(ROOT, 'bin', 'ts.js'), '-e', script], { cwd: ROOT, encoding: 'utf8', env }));

@@ -1,6 +1,6 @@
-import type { PlatformAddOn } from '../lib/addon';
+import type { PlatformAddOn } from '../lib/render/addon';
 import { APPLICATION_HEALTH_KEY } from '../platform/argo-cd';
-import { addOnsOf } from '../lib/render';
+import { addOnsOf } from '../lib/render/project';
 import { allObjects, find, rendered } from './helpers';
 
 const SYNC_WAVE = 'argocd.argoproj.io/sync-wave';

@@ -1,9 +1,9 @@
-import { loadProject } from '../lib/load';
-import { callersOf, serviceNameOf } from '../lib/service';
-import { ALB_READINESS_GATE_LABEL } from '../lib/charts/environment';
-import { LATTICE_CIDRS, LATTICE_READINESS_GATE_LABEL, latticeHost, serviceNetworkName } from '../lib/mesh/lattice';
-import { HBONE_PORT, KUBELET_PROBE_SOURCE, WAYPOINT } from '../lib/mesh/istio';
-import { meshProviderOf } from '../lib/mesh';
+import { loadProject } from '../lib/load/project';
+import { callersOf, serviceNameOf } from '../lib/model/service';
+import { ALB_READINESS_GATE_LABEL } from '../lib/render/charts/environment';
+import { LATTICE_CIDRS, LATTICE_READINESS_GATE_LABEL, latticeHost, serviceNetworkName } from '../lib/render/mesh/lattice';
+import { HBONE_PORT, KUBELET_PROBE_SOURCE, WAYPOINT } from '../lib/render/mesh/istio';
+import { meshProviderOf } from '../lib/render/mesh';
 import { allObjects, find, objectsIn, ROOT } from './helpers';
 
 // Everything expected here comes from the project model, so a service, environment or cluster added

@@ -1,13 +1,13 @@
-import { POD_CIDR, podNetworkStackName } from '../bootstrap';
-import { parameterSpecs, readContext, type ParameterSpec } from '../context';
-import { UserError } from '../errors';
+import { POD_CIDR, podNetworkStackName } from '../render/bootstrap';
+import { parameterSpecs, readContext, type ParameterSpec } from '../load/context';
+import { UserError } from '../model/errors';
 import type { ClusterDefinition } from '../model';
 import type { Operator } from './operator';
 
 /** What the pod subnets' CIDRs start with: they are cut from POD_CIDR, a /16. */
 const POD_CIDR_PREFIX = `${POD_CIDR.split('.').slice(0, 2).join('.')}.`;
 
-/** The cluster's facts of one kind (`source` in lib/context.ts), found with the AWS CLI: name below the SSM prefix → value. */
+/** The cluster's facts of one kind (`source` in lib/load/context.ts), found with the AWS CLI: name below the SSM prefix → value. */
 type Finder = (op: Operator, cluster: ClusterDefinition, known: Readonly<Record<string, string>>, domain: string | undefined) => Record<string, string>;
 
 const placeholder = (name: string) => `<${name}>`;
@@ -95,7 +95,7 @@ export function gatherFacts(op: Operator, cluster: ClusterDefinition, source: Pa
   const found = FINDERS[source](op, cluster, known, domain);
   const names = parameterSpecs(cluster).filter((s) => s.source === source).map((s) => s.name);
   const unfound = names.filter((n) => found[n] === undefined);
-  if (unfound.length > 0) throw new Error(`no finder for ${unfound.join(', ')}`); // a new fact in lib/context.ts needs one here
+  if (unfound.length > 0) throw new Error(`no finder for ${unfound.join(', ')}`); // a new fact in lib/load/context.ts needs one here
   if (!op.dryRun) readContext(cluster, { ...known, ...found }, `bootstrap ${cluster.name}: what AWS answered`);
   for (const name of names) {
     op.run('aws', ['ssm', 'put-parameter', '--region', cluster.region, '--name', `${cluster.ssmPrefix}${name}`, '--type', 'String', '--overwrite', '--value', found[name]], `${name} into SSM`);

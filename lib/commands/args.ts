@@ -1,4 +1,4 @@
-import { UserError } from '../errors';
+import { UserError } from '../model/errors';
 
 /** Arguments of a verb: positionals, boolean flags and flags with a value. */
 export interface ParsedArgs {

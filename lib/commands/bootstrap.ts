@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
-import { bootstrapStackName, POD_CIDR, podNetworkStackName, routeTableParameter, VPC_PARAMETER } from '../bootstrap';
-import { usesCapabilities } from '../capabilities';
-import { parameterSpecs, type ParameterSpec } from '../context';
-import { UserError } from '../errors';
-import { loadClusters } from '../load';
-import { LATTICE_CIDRS, LATTICE_PREFIX_LIST_PARAMETER, latticePrefixListName } from '../mesh/lattice';
+import { bootstrapStackName, POD_CIDR, podNetworkStackName, routeTableParameter, VPC_PARAMETER } from '../render/bootstrap';
+import { usesCapabilities } from '../render/capabilities';
+import { parameterSpecs, type ParameterSpec } from '../load/context';
+import { UserError } from '../model/errors';
+import { loadClusters } from '../load/project';
+import { LATTICE_CIDRS, LATTICE_PREFIX_LIST_PARAMETER, latticePrefixListName } from '../render/mesh/lattice';
 import type { ClusterDefinition } from '../model';
 import { gatherFacts, podSubnetsIn } from './account-facts';
 import { parseArgs } from './args';
@@ -140,7 +140,7 @@ function deployStack(op: Operator, definition: ClusterDefinition, file: string, 
     const entries = op.read('aws', ['ec2', 'get-managed-prefix-list-entries', '--region', definition.region, '--prefix-list-id', id, '--output', 'json'], 'its ranges, which the NetworkPolicies must admit');
     const unknown = (entries?.Entries ?? []).map((e: any) => e.Cidr).filter((cidr: string) => !(LATTICE_CIDRS as readonly string[]).includes(cidr));
     if (unknown.length > 0) {
-      throw new UserError(`bootstrap ${definition.name}: ${name} (${id}) holds ${unknown.join(', ')}, which the NetworkPolicies do not admit: add it to LATTICE_CIDRS in lib/mesh/lattice.ts, synth and commit; nothing was changed`);
+      throw new UserError(`bootstrap ${definition.name}: ${name} (${id}) holds ${unknown.join(', ')}, which the NetworkPolicies do not admit: add it to LATTICE_CIDRS in lib/render/mesh/lattice.ts, synth and commit; nothing was changed`);
     }
     overrides.push(`${LATTICE_PREFIX_LIST_PARAMETER}=${id}`);
   }

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from '../errors';
-import { GitError, gitAsync, gitLine, isRejectedPush, uncommitted } from '../git';
-import { environmentNamed, loadProject, type Project } from '../load';
-import { onlyImagesDiffer, setImageTag, TAG_FORMAT, TAG_PATTERN } from '../overlay';
-import { folderOf } from '../render';
+import { UserError } from '../model/errors';
+import { GitError, gitAsync, gitLine, isRejectedPush, uncommitted } from './git';
+import { environmentNamed, loadProject, type Project } from '../load/project';
+import { onlyImagesDiffer, setImageTag, TAG_FORMAT, TAG_PATTERN } from '../load/overlay';
+import { folderOf } from '../render/project';
 import { renderOverlayChangeFiles } from '../synth';
 import { countFlag, parseArgs } from './args';
 import { USAGES } from './usage';

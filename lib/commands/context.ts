@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { paginateGetParametersByPath, SSMClient, type Parameter } from '@aws-sdk/client-ssm';
-import { parameterSpecs, readContext } from '../context';
-import { UserError } from '../errors';
-import { writeFileAtomic } from '../files';
-import { loadClusterDefinitions } from '../load';
+import { parameterSpecs, readContext } from '../load/context';
+import { UserError } from '../model/errors';
+import { writeFileAtomic } from '../output/files';
+import { loadClusterDefinitions } from '../load/project';
 import { USAGES } from './usage';
 
 export interface ContextOptions {

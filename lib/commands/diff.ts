@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UserError } from '../errors';
-import { git, GitError } from '../git';
-import { diffTrees } from '../objects';
-import { changedServices, environmentPicture, mermaidBlock } from '../picture';
-import { folderOf, pictureFacts } from '../render';
+import { UserError } from '../model/errors';
+import { git, GitError } from './git';
+import { diffTrees } from '../output/objects';
+import { changedServices, environmentPicture, mermaidBlock } from '../output/picture';
+import { folderOf, pictureFacts } from '../render/project';
 import { synthesize } from '../synth';
 import type { CommandOptions } from './bump';
 import { USAGES } from './usage';

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { UserError } from '../errors';
+import { UserError } from '../model/errors';
 
 /** A command line as `bookstore bootstrap` prints it: what a person could type. */
 export function commandLine(command: string, args: readonly string[]): string {

@@ -1,7 +1,7 @@
 import {
   CodeCommitClient, CreatePullRequestCommand, GetPullRequestCommand, GetRepositoryCommand, ListPullRequestsCommand,
 } from '@aws-sdk/client-codecommit';
-import { UserError } from '../errors';
+import { UserError } from '../model/errors';
 
 /** Where pull requests of this repository are opened. */
 export type Provider =

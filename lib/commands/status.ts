@@ -1,7 +1,7 @@
-import { UserError } from '../errors';
-import { loadProject } from '../load';
+import { UserError } from '../model/errors';
+import { loadProject } from '../load/project';
 import type { Environment } from '../model';
-import { builtServices } from '../service';
+import { builtServices } from '../model/service';
 import type { CommandOptions } from './bump';
 import { USAGES } from './usage';
 

@@ -1,6 +1,0 @@
-import type { ClusterDefinition } from './model';
-
-/** Identity function that gives a cluster file its type checking. */
-export function defineCluster(definition: ClusterDefinition): ClusterDefinition {
-  return definition;
-}

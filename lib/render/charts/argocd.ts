@@ -1,0 +1,141 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as argo from '../../../imports/argoproj.io';
+import { ociRepositories, type ClusterWorkloads, type PlatformAddOn } from '../addon';
+import type { Cluster, Environment } from '../../model';
+import { COMMON_LABELS, REGISTRY_NAMESPACE } from '../../model/naming';
+import { meshProviderOf } from '../mesh';
+
+import { ARGOCD_NAMESPACE, destinationServer, WAVES } from '../../model/argocd-conventions';
+import { renderManagedArgoCdConfig } from '../capabilities-argocd';
+import { usesCapabilities } from '../capabilities';
+
+export { ARGOCD_NAMESPACE, WAVES };
+
+
+/** What the platform add-ons need from the `platform` project. */
+export interface PlatformSources {
+  /** Helm repositories of the add-on charts (Argo CD's form: https URL, or registry/path for OCI). */
+  readonly chartRepositories: readonly string[];
+  /** Namespaces the add-ons install into. */
+  readonly namespaces: readonly string[];
+  /** Cluster-scoped kinds the add-ons create (their charts' CRDs, RBAC, webhooks, ENIConfigs...). */
+  readonly clusterKinds: ReadonlyArray<{ readonly group: string; readonly kind: string }>;
+}
+
+export interface ArgoCdChartProps {
+  readonly cluster: Cluster;
+  readonly environments: readonly Environment[];
+  readonly platform: PlatformSources;
+  /** The add-ons that render into this folder (Argo CD itself), with what their values need. */
+  readonly addOns: readonly PlatformAddOn[];
+  readonly workloads: ClusterWorkloads;
+  /** Whether dist/<cluster>/registry/ exists (some service is built into ECR). */
+  readonly registry: boolean;
+}
+
+/**
+ * Everything Argo CD needs for one cluster, Argo CD's own chart included: installed once by
+ * `bookstore bootstrap <cluster>` (helm, then `kubectl apply -f dist/<cluster>/argocd/`), from then on managed
+ * by its own root Application (app of apps).
+ */
+export class ArgoCdChart extends Chart {
+  constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
+    super(scope, id, { labels: { ...COMMON_LABELS } });
+    const { cluster, environments, platform, addOns, workloads } = props;
+    const revision = cluster.targetRevision ?? 'main';
+    const dist = (folder: string) => `dist/${cluster.name}/${folder}`;
+    const wave = (n: number) => ({ 'argocd.argoproj.io/sync-wave': String(n) });
+    const source = (folder: string) => ({ repoUrl: cluster.repoUrl, targetRevision: revision, path: dist(folder) });
+    const inCluster = destinationServer(cluster);
+
+    const projects = new Construct(this, 'projects');
+    new argo.AppProject(projects, 'platform', {
+      metadata: { name: 'platform', namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.projects) },
+      spec: {
+        description: `Platform add-ons of ${cluster.name}: controllers, their charts, VPC CNI custom networking`,
+        sourceRepos: [cluster.repoUrl, ...platform.chartRepositories],
+        destinations: [...new Set([ARGOCD_NAMESPACE, ...platform.namespaces, ...(props.registry ? [REGISTRY_NAMESPACE] : [])])].map((namespace) => ({ server: inCluster, namespace })),
+        clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...platform.clusterKinds].map((k) => ({ ...k })),
+      },
+    });
+    new argo.AppProject(projects, 'bookstore', {
+      metadata: { name: 'bookstore', namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.projects) },
+      spec: {
+        description: `Bookstore environments on ${cluster.name}: only this repository, only their namespaces`,
+        sourceRepos: [cluster.repoUrl],
+        destinations: environments.map((e) => ({ server: inCluster, namespace: e.namespace })),
+        // Each environment owns its Namespace and its mesh provider's cluster-scoped objects (a Mesh, a ServiceNetwork).
+        clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...environments.flatMap((e) => meshProviderOf(e).clusterKinds)]
+          .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i).map((k) => ({ ...k })),
+      },
+    });
+
+    for (const addOn of addOns) addOn.render(new Construct(this, addOn.name), cluster, workloads);
+    // The Argo CD capability: this cluster's registration, the health check, the charts' repositories.
+    if (usesCapabilities(cluster)) {
+      renderManagedArgoCdConfig(new Construct(this, 'argocd-config'), cluster, ociRepositories(workloads.addOns ?? []));
+    }
+
+    // The app of apps: Argo CD keeps this folder (projects and Applications, itself included) in sync.
+    new argo.Application(this, 'root', {
+      metadata: { name: `${cluster.name}-root`, namespace: ARGOCD_NAMESPACE },
+      spec: {
+        project: 'platform',
+        source: source('argocd'),
+        destination: { server: inCluster, namespace: ARGOCD_NAMESPACE },
+        syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
+      },
+    });
+
+    new argo.Application(this, 'platform', {
+      metadata: { name: `${cluster.name}-platform`, namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.platform) },
+      spec: {
+        project: 'platform',
+        source: source('platform'),
+        destination: { server: inCluster, namespace: ARGOCD_NAMESPACE },
+        syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
+      },
+    });
+
+    if (props.registry) {
+      // The services' ECR repositories (one per account and region), after the ECR controller, before the environments.
+      new argo.Application(this, 'registry', {
+        metadata: { name: `${cluster.name}-registry`, namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.registry) },
+        spec: {
+          project: 'platform',
+          source: source('registry'),
+          destination: { server: inCluster, namespace: REGISTRY_NAMESPACE },
+          // Under the ACK capability no controller chart creates its namespace.
+          syncPolicy: { automated: { prune: true, selfHeal: true }, ...(usesCapabilities(cluster) ? { syncOptions: ['CreateNamespace=true'] } : {}), retry: RETRY },
+        },
+      });
+    }
+
+    for (const environment of environments) {
+      const { automated, prune, selfHeal } = environment.sync;
+      new argo.Application(this, environment.name, {
+        metadata: {
+          name: `${cluster.name}-${environment.name}`,
+          namespace: ARGOCD_NAMESPACE,
+          annotations: wave(WAVES.environments),
+          labels: { 'bookstore.example.com/environment': environment.name },
+        },
+        spec: {
+          project: 'bookstore',
+          source: source(environment.name),
+          destination: { server: inCluster, namespace: environment.namespace },
+          syncPolicy: {
+            // Without `automated` Argo CD shows a merged change as OutOfSync and waits for a person.
+            automated: automated ? { prune, selfHeal } : undefined,
+            syncOptions: ['CreateNamespace=true'],
+            retry: RETRY,
+          },
+        },
+      });
+    }
+  }
+}
+
+/** Retry a failed sync 5 times: 10 s, 20 s, 40 s, ... at most 3 min apart (e.g. while a CRD's controller starts). */
+const RETRY: argo.ApplicationSpecSyncPolicyRetry = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } };

@@ -1,0 +1,30 @@
+import { SKIP_DRY_RUN, SYNC_OPTIONS } from '../../model/argocd-conventions';
+
+/** ACK's annotation: `retain` leaves the AWS resource in place when the Kubernetes object is deleted. */
+export const ACK_DELETION_POLICY = 'services.k8s.aws/deletion-policy';
+
+/**
+ * ACK's adoption annotations (runtime apis/core/v1alpha1/annotations.go; they replace the
+ * `AdoptedResource` kind, removed in runtime v0.53.0). `adopt-or-create` takes over the AWS
+ * resource named in `adoption-fields` (JSON) if it exists and creates it otherwise; `adopt` only takes over.
+ */
+export const ACK_ADOPTION_POLICY = 'services.k8s.aws/adoption-policy';
+export const ACK_ADOPTION_FIELDS = 'services.k8s.aws/adoption-fields';
+
+/**
+ * Argo CD sync options of every AWS resource we render through ACK (tables, roles, repositories):
+ * never pruned (one removed from Git stays until a person deletes it), never deleted with its
+ * Application, and applied even before the ACK CRD exists at dry-run (the platform's controller installs it).
+ */
+export const RETAINED_SYNC_OPTIONS = `Prune=false,Delete=false,${SKIP_DRY_RUN}`;
+
+/** The annotations that keep an ACK resource in AWS whatever happens to its object or its Application. */
+export const RETAINED: Readonly<Record<string, string>> = {
+  [ACK_DELETION_POLICY]: 'retain',
+  [SYNC_OPTIONS]: RETAINED_SYNC_OPTIONS,
+};
+
+/** Whether an object is an ACK custom resource (group `<service>.services.k8s.aws`). */
+export function isAckResource(object: { apiVersion?: string }): boolean {
+  return /^[a-z0-9-]+\.services\.k8s\.aws\//.test(object.apiVersion ?? '');
+}

@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import { Construct } from 'constructs';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-29';
+import { k8s } from 'cdk8s-plus-29';
+import { UserError } from '../../model/errors';
+import type { ServiceContext } from '../../model';
+import { ecrImage, serviceAccountOf, serviceLabels, serviceRoleArn, SPOT_NODE_LABELS, tableName } from '../../model/naming';
+import { callServiceFile, type ServiceDefinition } from '../../model/service';
+import type { MeshProvider, MeshScope } from '../mesh';
+import { ServiceRole } from './service-role';
+import { ServiceTable } from './table';
+
+export interface BookstoreServiceProps {
+  readonly service: ServiceDefinition;
+  readonly context: ServiceContext;
+  /** The environment's mesh provider: it renders the service's mesh objects and names its data plane's sources. */
+  readonly provider: MeshProvider;
+  readonly mesh: MeshScope;
+}
+
+/** Pod-template annotation holding the SHA-256 of the mounted config files. */
+export const CONFIG_CHECKSUM_ANNOTATION = 'bookstore.example.com/config-checksum';
+
+/** ALB idle timeout 360 s: the original deployment's setting. */
+const ALB_IDLE_TIMEOUT_SECONDS = 360;
+/** TLS 1.3 with TLS 1.2 fallback, the controller documentation's recommended modern policy. */
+const ALB_SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06';
+
+/**
+ * Everything one Bookstore service needs in one environment: its IRSA service account, config,
+ * Deployment, Service, ALB Ingress, NetworkPolicy and its mesh provider's objects. Rendered into dist/<cluster>/<env>/<service>.yaml.
+ */
+export class BookstoreService extends Construct {
+  public readonly deployment: kplus.Deployment;
+  public readonly serviceName: string;
+  public readonly podLabels: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: BookstoreServiceProps) {
+    super(scope, id);
+    const { service, context, provider } = props;
+    const { cluster, environment } = context;
+    const namespace = environment.namespace;
+    const labels = serviceLabels(service.name, service.component);
+    const podLabels = { 'app.kubernetes.io/name': service.name };
+    const metadata = (name: string, extra: Partial<k8s.ObjectMeta> = {}) => ({ name, namespace, labels, ...extra });
+    this.serviceName = context.serviceNameOf(service.name);
+    this.podLabels = podLabels;
+
+    const image = this.image(service, context);
+
+    // Its AWS side first: Argo CD creates the table and the role (wave -1) before the pods that use them.
+    if (service.table) new ServiceTable(this, 'table', { service: service.name, table: service.table, environment, labels });
+    const serviceAccountName = serviceAccountOf(service.name);
+    new ServiceRole(this, 'role', { cluster, environment, service, serviceAccount: serviceAccountName, labels });
+
+    // The pods call AWS (DynamoDB, and whatever their mesh provider's sidecars call) with that role (IRSA).
+    // The EKS pod identity webhook projects its own web-identity token, so the Kubernetes API token stays unmounted.
+    const serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
+      metadata: metadata(serviceAccountName, {
+        annotations: {
+          'eks.amazonaws.com/role-arn': serviceRoleArn(cluster, environment, service.name),
+          'eks.amazonaws.com/sts-regional-endpoints': 'true',
+        },
+      }),
+      automountToken: false,
+    });
+
+    const replicas = environment.replicas[service.name] ?? environment.defaultReplicas;
+    const security = service.security;
+    this.deployment = new kplus.Deployment(this, 'deployment', {
+      metadata: metadata(service.name, { annotations: { 'bookstore.example.com/description': service.description } }),
+      select: false,
+      podMetadata: {
+        labels: { ...podLabels, ...labels },
+        // OpenTelemetry auto-instrumentation by the CloudWatch Observability add-on, where the service declares its runtime.
+        ...(service.tracing ? { annotations: { [`instrumentation.opentelemetry.io/inject-${service.tracing}`]: 'true' } } : {}),
+      },
+      replicas,
+      serviceAccount,
+      automountServiceAccountToken: false,
+      // Never below the desired count while rolling: new pods come up before old ones go.
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.percent(25),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+      securityContext: {
+        ensureNonRoot: !security.root,
+        user: security.runAsUser,
+        group: security.runAsUser,
+      },
+      containers: [{
+        name: service.name,
+        image,
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        ports: [{ number: service.port, name: 'http' }],
+        envVariables: Object.fromEntries(Object.entries(this.environmentVariables(service, context))
+          .map(([key, value]) => [key, kplus.EnvValue.fromValue(value)])),
+        // Readiness may touch the service's data; liveness only asks whether the process listens,
+        // so a DynamoDB outage does not restart every pod.
+        readiness: 'httpPath' in service.health
+          ? kplus.Probe.fromHttpGet(service.health.httpPath, { port: service.port, periodSeconds: Duration.seconds(10), failureThreshold: 3 })
+          : kplus.Probe.fromTcpSocket({ port: service.port, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+        liveness: kplus.Probe.fromTcpSocket({
+          port: service.port, initialDelaySeconds: Duration.seconds(15), periodSeconds: Duration.seconds(20), failureThreshold: 3,
+        }),
+        resources: {
+          cpu: { request: kplus.Cpu.millis(service.resources.cpuMillis[0]), limit: kplus.Cpu.millis(service.resources.cpuMillis[1]) },
+          memory: { request: Size.mebibytes(service.resources.memoryMiB[0]), limit: Size.mebibytes(service.resources.memoryMiB[1]) },
+        },
+        securityContext: {
+          ensureNonRoot: !security.root,
+          user: security.runAsUser,
+          group: security.runAsUser,
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          readOnlyRootFilesystem: !security.writableRootFilesystem,
+          capabilities: {
+            drop: [kplus.Capability.ALL],
+            add: (security.addCapabilities?.names ?? []).map((c) => c as kplus.Capability),
+          },
+          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+        },
+      }],
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: podLabels }));
+    // A spot namespace's pods run on the spot node group only.
+    if ((cluster.spotNamespaces ?? []).includes(namespace)) {
+      ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', { ...SPOT_NODE_LABELS }));
+    }
+    const container = this.deployment.containers[0];
+    // Spread over zones (hard in production: a zone outage takes at most a third) and nodes (soft).
+    // pod-template-hash: each rollout's new pods are spread among themselves.
+    const spread = (topologyKey: string, whenUnsatisfiable: string) =>
+      ({ maxSkew: 1, topologyKey, whenUnsatisfiable, labelSelector: { matchLabels: podLabels }, matchLabelKeys: ['pod-template-hash'] });
+    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
+      spread('topology.kubernetes.io/zone', environment.tier === 'production' ? 'DoNotSchedule' : 'ScheduleAnyway'),
+      spread('kubernetes.io/hostname', 'ScheduleAnyway'),
+    ]));
+    if (replicas >= 2) {
+      // Voluntary disruptions (node drains, upgrades) take one pod at a time.
+      new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
+        metadata: metadata(service.name),
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: podLabels } },
+      });
+    }
+
+    for (const [index, path] of (security.scratchPaths ?? []).entries()) {
+      container.mount(path, kplus.Volume.fromEmptyDir(this, `scratch-${index}`, `scratch-${index}`));
+    }
+    const files = callServiceFile(service, `configFiles (${environment.name})`, () => service.configFiles?.(context) ?? []);
+    for (const f of files) {
+      // A key or value that resolved to nothing reads as the word "undefined" in the rendered file.
+      if (typeof f.content !== 'string' || /\bundefined\b/.test(f.content)) {
+        throw new UserError(`services/${service.name}.ts: configFiles: ${f.mountPath} has an undefined value in ${environment.name}`);
+      }
+    }
+    if (files.length > 0) {
+      const configMap = new kplus.ConfigMap(this, 'config', {
+        metadata: metadata(`${service.name}-config`),
+        data: Object.fromEntries(files.map((f) => [fileKey(f.mountPath), f.content])),
+      });
+      // The content's checksum on the pod template: a config change is a new template, so the pods roll.
+      const checksum = createHash('sha256').update(JSON.stringify(files.map((f) => [f.mountPath, f.content]))).digest('hex');
+      this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, checksum);
+      const volume = kplus.Volume.fromConfigMap(this, 'config-volume', configMap, { name: 'config' });
+      for (const file of files) container.mount(file.mountPath, volume, { subPath: fileKey(file.mountPath), readOnly: true });
+    }
+
+    new k8s.KubeService(this, 'service', {
+      metadata: metadata(this.serviceName),
+      spec: {
+        type: 'ClusterIP',
+        selector: podLabels,
+        // The Service's port is the container's: callers' URLs, mesh listeners and targets all use this one number.
+        ports: [{ name: 'http', port: service.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+
+    const host = context.hostOf(service.name);
+    // Under a provider with an ingress gateway the ALB targets the gateway's pods and checks their
+    // readiness port; otherwise the service's pods and their path.
+    const gateway = provider.ingressGateway;
+    const healthCheck: Record<string, string> = gateway
+      ? { 'alb.ingress.kubernetes.io/healthcheck-port': String(gateway.healthCheckPort), 'alb.ingress.kubernetes.io/healthcheck-path': gateway.healthCheckPath, 'alb.ingress.kubernetes.io/success-codes': '200' }
+      : 'httpPath' in service.health
+        ? { 'alb.ingress.kubernetes.io/healthcheck-path': service.health.httpPath, 'alb.ingress.kubernetes.io/success-codes': '200' }
+        // No path answers 200 without data: any HTTP answer shows the process serves.
+        : { 'alb.ingress.kubernetes.io/healthcheck-path': '/', 'alb.ingress.kubernetes.io/success-codes': '200-499' };
+    const backend = gateway
+      ? { service: { name: gateway.serviceName, port: { number: gateway.port } } }
+      : { service: { name: this.serviceName, port: { name: 'http' } } };
+    new k8s.KubeIngress(this, 'ingress', {
+      metadata: metadata(service.name, {
+        annotations: {
+          // One ALB per environment, shared by every service's Ingress.
+          'alb.ingress.kubernetes.io/group.name': environment.name,
+          'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+          'alb.ingress.kubernetes.io/target-type': 'ip',
+          'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
+          'alb.ingress.kubernetes.io/ssl-redirect': '443',
+          'alb.ingress.kubernetes.io/certificate-arn': cluster.certificateArn,
+          'alb.ingress.kubernetes.io/ssl-policy': ALB_SSL_POLICY,
+          'alb.ingress.kubernetes.io/load-balancer-attributes': `idle_timeout.timeout_seconds=${ALB_IDLE_TIMEOUT_SECONDS}`,
+          ...healthCheck,
+        },
+      }),
+      spec: {
+        ingressClassName: 'alb',
+        rules: [{
+          host,
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend }] },
+        }],
+      },
+    });
+
+    // Who may connect, from the same declarations that feed the mesh and the env vars: the pods of
+    // the services that name this one as a backend, and what the mesh provider's data plane connects
+    // from (the VPC for the ALB and the kubelet, VPC Lattice's addresses, a waypoint's HBONE port).
+    const callers = context.callersOf(service.name).map((caller) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': caller } } }));
+    new k8s.KubeNetworkPolicy(this, 'network-policy', {
+      metadata: metadata(service.name),
+      spec: {
+        podSelector: { matchLabels: podLabels },
+        policyTypes: ['Ingress'],
+        ingress: provider.networkIngress(props.mesh, service, callers),
+      },
+    });
+
+    provider.renderService(this, props.mesh, { service, serviceName: this.serviceName, labels, podLabels, host });
+  }
+
+  private image(service: ServiceDefinition, context: ServiceContext): string {
+    if (service.image.kind === 'public') return service.image.image;
+    const tag = context.environment.images[service.name];
+    if (!tag) throw new UserError(`environments/${context.environment.name}.yaml: images: no tag for ${service.name}`);
+    return ecrImage(context.cluster, service.name, tag);
+  }
+
+  /** The table, then the backends, then the service's own variables: each name once. */
+  private environmentVariables(service: ServiceDefinition, context: ServiceContext): Record<string, string> {
+    const variables: Record<string, string> = {};
+    const set = (name: string, value: string) => {
+      if (name in variables) throw new UserError(`services/${service.name}.ts: environment variable ${name} is set twice`);
+      if (typeof value !== 'string') throw new UserError(`services/${service.name}.ts: env: ${name} is ${value === undefined ? 'undefined' : typeof value} in ${context.environment.name}, not a string`);
+      variables[name] = value;
+    };
+    if (service.table) set('DYNAMODB_TABLE', tableName(context.environment, service.table.name));
+    for (const backend of service.backends ?? []) {
+      if (backend.envVar) set(backend.envVar, context.urlOf(backend.service));
+    }
+    for (const [name, value] of Object.entries(callServiceFile(service, `env (${context.environment.name})`, () => service.env?.(context) ?? {}))) set(name, value);
+    return variables;
+  }
+}
+
+/** ConfigMap key of a mounted file: its base name. */
+function fileKey(mountPath: string): string {
+  return mountPath.slice(mountPath.lastIndexOf('/') + 1);
+}

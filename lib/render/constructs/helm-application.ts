@@ -1,0 +1,96 @@
+import { Construct } from 'constructs';
+import * as argo from '../../../imports/argoproj.io';
+import type { HelmChart } from '../addon';
+import { ARGOCD_NAMESPACE } from '../../model/argocd-conventions';
+
+export interface HelmApplicationProps {
+  /** The cluster it deploys to, as the cluster's Argo CD names it (lib/model/argocd-conventions.ts, destinationServer). */
+  readonly server: string;
+  /** The Application's name and the Helm release name. */
+  readonly name: string;
+  readonly namespace: string;
+  readonly chart: HelmChart;
+  /** Helm values, computed from cluster facts. */
+  readonly values: Record<string, unknown>;
+  readonly syncWave: number;
+  /** The admission webhook certificate the chart generates anew on every render (see WebhookCertificate). */
+  readonly webhookCertificate?: WebhookCertificate;
+  /** Fields a controller of the chart rewrites on the live objects (see LiveField), which Argo CD must leave as they are. */
+  readonly liveFields?: readonly LiveField[];
+}
+
+/**
+ * A field of a chart's object that its controller sets at run time (istiod patches its webhooks'
+ * `caBundle` and turns their `failurePolicy` to Fail once it serves): without an ignoreDifferences
+ * entry, self-heal would put the rendered value back on every sync.
+ */
+export interface LiveField {
+  readonly group: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly jqPathExpressions: readonly string[];
+}
+
+/**
+ * A chart that generates its webhook's certificate with Helm's `genCA` on every render (Argo CD
+ * renders without cluster access, so the charts' `lookup` of the existing Secret finds nothing):
+ * without this, each new render is a diff and a new certificate. Argo CD keeps the live
+ * certificate and the webhooks' `caBundle` instead (ignoreDifferences with RespectIgnoreDifferences),
+ * so the pair created by the first sync stays consistent.
+ */
+export interface WebhookCertificate {
+  /** The Secret that holds the certificate (in the release namespace). */
+  readonly secret: string;
+  readonly mutatingWebhooks?: readonly string[];
+  readonly validatingWebhooks?: readonly string[];
+}
+
+/** The Application's ignoreDifferences for a generated webhook certificate. */
+export function webhookCertificateDifferences(certificate: WebhookCertificate, namespace: string) {
+  const caBundle = (kind: string) => (name: string) => ({
+    group: 'admissionregistration.k8s.io', kind, name, jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+  });
+  return [
+    { group: '', kind: 'Secret', name: certificate.secret, namespace, jsonPointers: ['/data'] },
+    ...(certificate.mutatingWebhooks ?? []).map(caBundle('MutatingWebhookConfiguration')),
+    ...(certificate.validatingWebhooks ?? []).map(caBundle('ValidatingWebhookConfiguration')),
+  ];
+}
+
+/**
+ * An add-on installed by Argo CD from its Helm chart at an exact version, with its values
+ * rendered here for review. Project `platform`; the controller namespace is created by the sync.
+ */
+export class HelmApplication extends Construct {
+  constructor(scope: Construct, id: string, props: HelmApplicationProps) {
+    super(scope, id);
+    const ignored = [
+      ...(props.webhookCertificate ? webhookCertificateDifferences(props.webhookCertificate, props.namespace) : []),
+      ...(props.liveFields ?? []).map((f) => ({ ...f, jqPathExpressions: [...f.jqPathExpressions] })),
+    ];
+    new argo.Application(this, 'application', {
+      metadata: {
+        name: props.name,
+        namespace: ARGOCD_NAMESPACE,
+        annotations: { 'argocd.argoproj.io/sync-wave': String(props.syncWave) },
+      },
+      spec: {
+        project: 'platform',
+        source: {
+          repoUrl: props.chart.repository,
+          chart: props.chart.chart,
+          targetRevision: props.chart.version,
+          helm: { releaseName: props.name, valuesObject: props.values },
+        },
+        destination: { server: props.server, namespace: props.namespace },
+        ...(ignored.length > 0 ? { ignoreDifferences: ignored } : {}),
+        syncPolicy: {
+          automated: { prune: true, selfHeal: true },
+          // Server-side apply: controller CRDs are larger than client-side apply's annotation limit.
+          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true', ...(ignored.length > 0 ? ['RespectIgnoreDifferences=true'] : [])],
+          retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
+        },
+      },
+    });
+  }
+}
