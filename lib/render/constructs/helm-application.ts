@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as argo from '../../../imports/argoproj.io';
-import type { HelmChart } from '../addon';
+import type { HelmChart, LiveField, WebhookCertificate } from '../../model/addon';
 import { ARGOCD_NAMESPACE } from '../../model/argocd-conventions';
 
 export interface HelmApplicationProps {
@@ -17,32 +17,6 @@ export interface HelmApplicationProps {
   readonly webhookCertificate?: WebhookCertificate;
   /** Fields a controller of the chart rewrites on the live objects (see LiveField), which Argo CD must leave as they are. */
   readonly liveFields?: readonly LiveField[];
-}
-
-/**
- * A field of a chart's object that its controller sets at run time (istiod patches its webhooks'
- * `caBundle` and turns their `failurePolicy` to Fail once it serves): without an ignoreDifferences
- * entry, self-heal would put the rendered value back on every sync.
- */
-export interface LiveField {
-  readonly group: string;
-  readonly kind: string;
-  readonly name: string;
-  readonly jqPathExpressions: readonly string[];
-}
-
-/**
- * A chart that generates its webhook's certificate with Helm's `genCA` on every render (Argo CD
- * renders without cluster access, so the charts' `lookup` of the existing Secret finds nothing):
- * without this, each new render is a diff and a new certificate. Argo CD keeps the live
- * certificate and the webhooks' `caBundle` instead (ignoreDifferences with RespectIgnoreDifferences),
- * so the pair created by the first sync stays consistent.
- */
-export interface WebhookCertificate {
-  /** The Secret that holds the certificate (in the release namespace). */
-  readonly secret: string;
-  readonly mutatingWebhooks?: readonly string[];
-  readonly validatingWebhooks?: readonly string[];
 }
 
 /** The Application's ignoreDifferences for a generated webhook certificate. */

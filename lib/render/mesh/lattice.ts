@@ -1,7 +1,7 @@
 import * as gateway from '../../../imports/gateway.networking.k8s.io';
 import * as lattice from '../../../imports/application-networking.k8s.aws';
 import { CUSTOM_RESOURCE_SYNC } from '../../model/argocd-conventions';
-import type { AccountPrerequisites } from '../bootstrap';
+import type { AccountPrerequisites } from '../../model/cloudformation';
 import type { Cluster, Environment } from '../../model';
 import type { ServiceDefinition } from '../../model/service';
 import { pascalCase, vpcCidrOf } from '../../model/naming';

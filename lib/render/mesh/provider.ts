@@ -1,8 +1,8 @@
 import type { Construct } from 'constructs';
-import type { ClusterKind } from '../addon';
-import type { AccountPrerequisites } from '../bootstrap';
+import type { ClusterKind } from '../../model/addon';
+import type { AccountPrerequisites } from '../../model/cloudformation';
 import { k8s } from 'cdk8s-plus-29';
-import type { PolicyStatement } from '../iam';
+import type { PolicyStatement } from '../../model/iam';
 import type { Cluster, Environment } from '../../model';
 import type { PodSecurityLevel } from '../../check/pod-security';
 import { callPolicyOf, type ServiceDefinition } from '../../model/service';
