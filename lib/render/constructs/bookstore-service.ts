@@ -7,7 +7,7 @@ import { UserError } from '../../model/errors';
 import type { ServiceContext } from '../../model';
 import { ecrImage, serviceAccountOf, serviceLabels, serviceRoleArn, SPOT_NODE_LABELS, tableName } from '../../model/naming';
 import { callServiceFile, type ServiceDefinition } from '../../model/service';
-import type { MeshProvider, MeshScope } from '../mesh';
+import type { IngressGateway, MeshProvider, MeshScope } from '../mesh/provider';
 import { ServiceRole } from './service-role';
 import { ServiceTable } from './table';
 
@@ -36,43 +36,65 @@ export class BookstoreService extends Construct {
   public readonly serviceName: string;
   public readonly podLabels: Record<string, string>;
 
+  private readonly props: BookstoreServiceProps;
+  private readonly labels: Record<string, string>;
+
   constructor(scope: Construct, id: string, props: BookstoreServiceProps) {
     super(scope, id);
-    const { service, context, provider } = props;
+    this.props = props;
+    const { service, context } = props;
     const { cluster, environment } = context;
-    const namespace = environment.namespace;
-    const labels = serviceLabels(service.name, service.component);
-    const podLabels = { 'app.kubernetes.io/name': service.name };
-    const metadata = (name: string, extra: Partial<k8s.ObjectMeta> = {}) => ({ name, namespace, labels, ...extra });
+    this.labels = serviceLabels(service.name, service.component);
+    this.podLabels = { 'app.kubernetes.io/name': service.name };
     this.serviceName = context.serviceNameOf(service.name);
-    this.podLabels = podLabels;
 
     const image = this.image(service, context);
-
     // Its AWS side first: Argo CD creates the table and the role (wave -1) before the pods that use them.
-    if (service.table) new ServiceTable(this, 'table', { service: service.name, table: service.table, environment, labels });
+    if (service.table) new ServiceTable(this, 'table', { service: service.name, table: service.table, environment, labels: this.labels });
     const serviceAccountName = serviceAccountOf(service.name);
-    new ServiceRole(this, 'role', { cluster, environment, service, serviceAccount: serviceAccountName, labels });
+    new ServiceRole(this, 'role', { cluster, environment, service, serviceAccount: serviceAccountName, labels: this.labels });
+    this.deployment = this.renderDeployment(image, this.renderServiceAccount(serviceAccountName));
+    this.mountFiles(this.deployment.containers[0]);
+    this.renderClusterService();
+    const host = context.hostOf(service.name);
+    this.renderIngress(host);
+    this.renderNetworkPolicy();
+    props.provider.renderService(this, props.mesh, { service, serviceName: this.serviceName, labels: this.labels, podLabels: this.podLabels, host });
+  }
 
-    // The pods call AWS (DynamoDB, and whatever their mesh provider's sidecars call) with that role (IRSA).
-    // The EKS pod identity webhook projects its own web-identity token, so the Kubernetes API token stays unmounted.
-    const serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
-      metadata: metadata(serviceAccountName, {
+  /** Metadata of one of its objects: in the environment's namespace, with the service's labels. */
+  private metadata(name: string, extra: Partial<k8s.ObjectMeta> = {}) {
+    return { name, namespace: this.props.context.environment.namespace, labels: this.labels, ...extra };
+  }
+
+  /**
+   * The pods call AWS (DynamoDB, and whatever their mesh provider's sidecars call) with the
+   * service's role (IRSA). The EKS pod identity webhook projects its own web-identity token, so
+   * the Kubernetes API token stays unmounted.
+   */
+  private renderServiceAccount(name: string): kplus.ServiceAccount {
+    const { cluster, environment } = this.props.context;
+    return new kplus.ServiceAccount(this, 'service-account', {
+      metadata: this.metadata(name, {
         annotations: {
-          'eks.amazonaws.com/role-arn': serviceRoleArn(cluster, environment, service.name),
+          'eks.amazonaws.com/role-arn': serviceRoleArn(cluster, environment, this.props.service.name),
           'eks.amazonaws.com/sts-regional-endpoints': 'true',
         },
       }),
       automountToken: false,
     });
+  }
 
+  private renderDeployment(image: string, serviceAccount: kplus.ServiceAccount): kplus.Deployment {
+    const { service, context } = this.props;
+    const { cluster, environment } = context;
     const replicas = environment.replicas[service.name] ?? environment.defaultReplicas;
     const security = service.security;
-    this.deployment = new kplus.Deployment(this, 'deployment', {
-      metadata: metadata(service.name, { annotations: { 'bookstore.example.com/description': service.description } }),
+    const deployment = new kplus.Deployment(this, 'deployment', {
+      metadata: this.metadata(service.name, { annotations: { 'bookstore.example.com/description': service.description } }),
       select: false,
       podMetadata: {
-        labels: { ...podLabels, ...labels },
+        labels: { ...this.podLabels, ...this.labels },
         // OpenTelemetry auto-instrumentation by the CloudWatch Observability add-on, where the service declares its runtime.
         ...(service.tracing ? { annotations: { [`instrumentation.opentelemetry.io/inject-${service.tracing}`]: 'true' } } : {}),
       },
@@ -84,68 +106,37 @@ export class BookstoreService extends Construct {
         maxSurge: kplus.PercentOrAbsolute.percent(25),
         maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
       }),
-      securityContext: {
-        ensureNonRoot: !security.root,
-        user: security.runAsUser,
-        group: security.runAsUser,
-      },
-      containers: [{
-        name: service.name,
-        image,
-        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-        ports: [{ number: service.port, name: 'http' }],
-        envVariables: Object.fromEntries(Object.entries(this.environmentVariables(service, context))
-          .map(([key, value]) => [key, kplus.EnvValue.fromValue(value)])),
-        // Readiness may touch the service's data; liveness only asks whether the process listens,
-        // so a DynamoDB outage does not restart every pod.
-        readiness: 'httpPath' in service.health
-          ? kplus.Probe.fromHttpGet(service.health.httpPath, { port: service.port, periodSeconds: Duration.seconds(10), failureThreshold: 3 })
-          : kplus.Probe.fromTcpSocket({ port: service.port, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
-        liveness: kplus.Probe.fromTcpSocket({
-          port: service.port, initialDelaySeconds: Duration.seconds(15), periodSeconds: Duration.seconds(20), failureThreshold: 3,
-        }),
-        resources: {
-          cpu: { request: kplus.Cpu.millis(service.resources.cpuMillis[0]), limit: kplus.Cpu.millis(service.resources.cpuMillis[1]) },
-          memory: { request: Size.mebibytes(service.resources.memoryMiB[0]), limit: Size.mebibytes(service.resources.memoryMiB[1]) },
-        },
-        securityContext: {
-          ensureNonRoot: !security.root,
-          user: security.runAsUser,
-          group: security.runAsUser,
-          allowPrivilegeEscalation: false,
-          privileged: false,
-          readOnlyRootFilesystem: !security.writableRootFilesystem,
-          capabilities: {
-            drop: [kplus.Capability.ALL],
-            add: (security.addCapabilities?.names ?? []).map((c) => c as kplus.Capability),
-          },
-          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-        },
-      }],
+      securityContext: { ensureNonRoot: !security.root, user: security.runAsUser, group: security.runAsUser },
+      containers: [serviceContainer(service, image, this.environmentVariables(service, context))],
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels: podLabels }));
+    deployment.select(kplus.LabelSelector.of({ labels: this.podLabels }));
     // A spot namespace's pods run on the spot node group only.
-    if ((cluster.spotNamespaces ?? []).includes(namespace)) {
-      ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', { ...SPOT_NODE_LABELS }));
+    if ((cluster.spotNamespaces ?? []).includes(environment.namespace)) {
+      ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/nodeSelector', { ...SPOT_NODE_LABELS }));
     }
-    const container = this.deployment.containers[0];
     // Spread over zones (hard in production: a zone outage takes at most a third) and nodes (soft).
     // pod-template-hash: each rollout's new pods are spread among themselves.
     const spread = (topologyKey: string, whenUnsatisfiable: string) =>
-      ({ maxSkew: 1, topologyKey, whenUnsatisfiable, labelSelector: { matchLabels: podLabels }, matchLabelKeys: ['pod-template-hash'] });
-    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
+      ({ maxSkew: 1, topologyKey, whenUnsatisfiable, labelSelector: { matchLabels: this.podLabels }, matchLabelKeys: ['pod-template-hash'] });
+    ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
       spread('topology.kubernetes.io/zone', environment.tier === 'production' ? 'DoNotSchedule' : 'ScheduleAnyway'),
       spread('kubernetes.io/hostname', 'ScheduleAnyway'),
     ]));
     if (replicas >= 2) {
       // Voluntary disruptions (node drains, upgrades) take one pod at a time.
       new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
-        metadata: metadata(service.name),
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: podLabels } },
+        metadata: this.metadata(service.name),
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: this.podLabels } },
       });
     }
+    return deployment;
+  }
 
-    for (const [index, path] of (security.scratchPaths ?? []).entries()) {
+  /** Its scratch folders, and its config files from a ConfigMap whose checksum rolls the pods when they change. */
+  private mountFiles(container: kplus.Container): void {
+    const { service, context } = this.props;
+    const { environment } = context;
+    for (const [index, path] of (service.security.scratchPaths ?? []).entries()) {
       container.mount(path, kplus.Volume.fromEmptyDir(this, `scratch-${index}`, `scratch-${index}`));
     }
     const files = callServiceFile(service, `configFiles (${environment.name})`, () => service.configFiles?.(context) ?? []);
@@ -155,56 +146,43 @@ export class BookstoreService extends Construct {
         throw new UserError(`services/${service.name}.ts: configFiles: ${f.mountPath} has an undefined value in ${environment.name}`);
       }
     }
-    if (files.length > 0) {
-      const configMap = new kplus.ConfigMap(this, 'config', {
-        metadata: metadata(`${service.name}-config`),
-        data: Object.fromEntries(files.map((f) => [fileKey(f.mountPath), f.content])),
-      });
-      // The content's checksum on the pod template: a config change is a new template, so the pods roll.
-      const checksum = createHash('sha256').update(JSON.stringify(files.map((f) => [f.mountPath, f.content]))).digest('hex');
-      this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, checksum);
-      const volume = kplus.Volume.fromConfigMap(this, 'config-volume', configMap, { name: 'config' });
-      for (const file of files) container.mount(file.mountPath, volume, { subPath: fileKey(file.mountPath), readOnly: true });
-    }
+    if (files.length === 0) return;
+    const configMap = new kplus.ConfigMap(this, 'config', {
+      metadata: this.metadata(`${service.name}-config`),
+      data: Object.fromEntries(files.map((f) => [fileKey(f.mountPath), f.content])),
+    });
+    // The content's checksum on the pod template: a config change is a new template, so the pods roll.
+    const checksum = createHash('sha256').update(JSON.stringify(files.map((f) => [f.mountPath, f.content]))).digest('hex');
+    this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, checksum);
+    const volume = kplus.Volume.fromConfigMap(this, 'config-volume', configMap, { name: 'config' });
+    for (const file of files) container.mount(file.mountPath, volume, { subPath: fileKey(file.mountPath), readOnly: true });
+  }
 
+  private renderClusterService(): void {
+    const { service } = this.props;
     new k8s.KubeService(this, 'service', {
-      metadata: metadata(this.serviceName),
+      metadata: this.metadata(this.serviceName),
       spec: {
         type: 'ClusterIP',
-        selector: podLabels,
+        selector: this.podLabels,
         // The Service's port is the container's: callers' URLs, mesh listeners and targets all use this one number.
         ports: [{ name: 'http', port: service.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
       },
     });
+  }
 
-    const host = context.hostOf(service.name);
-    // Under a provider with an ingress gateway the ALB targets the gateway's pods and checks their
-    // readiness port; otherwise the service's pods and their path.
+  /**
+   * Its ALB Ingress at `host`. Under a provider with an ingress gateway the ALB targets the
+   * gateway's pods and checks their readiness port; otherwise the service's pods and their path.
+   */
+  private renderIngress(host: string): void {
+    const { service, context, provider } = this.props;
     const gateway = provider.ingressGateway;
-    const healthCheck: Record<string, string> = gateway
-      ? { 'alb.ingress.kubernetes.io/healthcheck-port': String(gateway.healthCheckPort), 'alb.ingress.kubernetes.io/healthcheck-path': gateway.healthCheckPath, 'alb.ingress.kubernetes.io/success-codes': '200' }
-      : 'httpPath' in service.health
-        ? { 'alb.ingress.kubernetes.io/healthcheck-path': service.health.httpPath, 'alb.ingress.kubernetes.io/success-codes': '200' }
-        // No path answers 200 without data: any HTTP answer shows the process serves.
-        : { 'alb.ingress.kubernetes.io/healthcheck-path': '/', 'alb.ingress.kubernetes.io/success-codes': '200-499' };
     const backend = gateway
       ? { service: { name: gateway.serviceName, port: { number: gateway.port } } }
       : { service: { name: this.serviceName, port: { name: 'http' } } };
     new k8s.KubeIngress(this, 'ingress', {
-      metadata: metadata(service.name, {
-        annotations: {
-          // One ALB per environment, shared by every service's Ingress.
-          'alb.ingress.kubernetes.io/group.name': environment.name,
-          'alb.ingress.kubernetes.io/scheme': 'internet-facing',
-          'alb.ingress.kubernetes.io/target-type': 'ip',
-          'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
-          'alb.ingress.kubernetes.io/ssl-redirect': '443',
-          'alb.ingress.kubernetes.io/certificate-arn': cluster.certificateArn,
-          'alb.ingress.kubernetes.io/ssl-policy': ALB_SSL_POLICY,
-          'alb.ingress.kubernetes.io/load-balancer-attributes': `idle_timeout.timeout_seconds=${ALB_IDLE_TIMEOUT_SECONDS}`,
-          ...healthCheck,
-        },
-      }),
+      metadata: this.metadata(service.name, { annotations: albAnnotations(context, service, gateway) }),
       spec: {
         ingressClassName: 'alb',
         rules: [{
@@ -213,21 +191,24 @@ export class BookstoreService extends Construct {
         }],
       },
     });
+  }
 
-    // Who may connect, from the same declarations that feed the mesh and the env vars: the pods of
-    // the services that name this one as a backend, and what the mesh provider's data plane connects
-    // from (the VPC for the ALB and the kubelet, VPC Lattice's addresses, a waypoint's HBONE port).
+  /**
+   * Who may connect, from the same declarations that feed the mesh and the env vars: the pods of
+   * the services that name this one as a backend, and what the mesh provider's data plane connects
+   * from (the VPC for the ALB and the kubelet, VPC Lattice's addresses, a waypoint's HBONE port).
+   */
+  private renderNetworkPolicy(): void {
+    const { service, context, provider, mesh } = this.props;
     const callers = context.callersOf(service.name).map((caller) => ({ podSelector: { matchLabels: { 'app.kubernetes.io/name': caller } } }));
     new k8s.KubeNetworkPolicy(this, 'network-policy', {
-      metadata: metadata(service.name),
+      metadata: this.metadata(service.name),
       spec: {
-        podSelector: { matchLabels: podLabels },
+        podSelector: { matchLabels: this.podLabels },
         policyTypes: ['Ingress'],
-        ingress: provider.networkIngress(props.mesh, service, callers),
+        ingress: provider.networkIngress(mesh, service, callers),
       },
     });
-
-    provider.renderService(this, props.mesh, { service, serviceName: this.serviceName, labels, podLabels, host });
   }
 
   private image(service: ServiceDefinition, context: ServiceContext): string {
@@ -252,6 +233,65 @@ export class BookstoreService extends Construct {
     for (const [name, value] of Object.entries(callServiceFile(service, `env (${context.environment.name})`, () => service.env?.(context) ?? {}))) set(name, value);
     return variables;
   }
+}
+
+/** The service's one container: its image, port, variables, probes, resources and locked-down security context. */
+function serviceContainer(service: ServiceDefinition, image: string, variables: Record<string, string>): kplus.ContainerProps {
+  const security = service.security;
+  return {
+    name: service.name,
+    image,
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    ports: [{ number: service.port, name: 'http' }],
+    envVariables: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, kplus.EnvValue.fromValue(value)])),
+    // Readiness may touch the service's data; liveness only asks whether the process listens,
+    // so a DynamoDB outage does not restart every pod.
+    readiness: 'httpPath' in service.health
+      ? kplus.Probe.fromHttpGet(service.health.httpPath, { port: service.port, periodSeconds: Duration.seconds(10), failureThreshold: 3 })
+      : kplus.Probe.fromTcpSocket({ port: service.port, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+    liveness: kplus.Probe.fromTcpSocket({
+      port: service.port, initialDelaySeconds: Duration.seconds(15), periodSeconds: Duration.seconds(20), failureThreshold: 3,
+    }),
+    resources: {
+      cpu: { request: kplus.Cpu.millis(service.resources.cpuMillis[0]), limit: kplus.Cpu.millis(service.resources.cpuMillis[1]) },
+      memory: { request: Size.mebibytes(service.resources.memoryMiB[0]), limit: Size.mebibytes(service.resources.memoryMiB[1]) },
+    },
+    securityContext: {
+      ensureNonRoot: !security.root,
+      user: security.runAsUser,
+      group: security.runAsUser,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      readOnlyRootFilesystem: !security.writableRootFilesystem,
+      capabilities: {
+        drop: [kplus.Capability.ALL],
+        add: (security.addCapabilities?.names ?? []).map((c) => c as kplus.Capability),
+      },
+      seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+    },
+  };
+}
+
+/** The annotations of a service's ALB Ingress: one ALB per environment, HTTPS only, and where its health check points. */
+function albAnnotations(context: ServiceContext, service: ServiceDefinition, gateway: IngressGateway | undefined): Record<string, string> {
+  const healthCheck: Record<string, string> = gateway
+    ? { 'alb.ingress.kubernetes.io/healthcheck-port': String(gateway.healthCheckPort), 'alb.ingress.kubernetes.io/healthcheck-path': gateway.healthCheckPath, 'alb.ingress.kubernetes.io/success-codes': '200' }
+    : 'httpPath' in service.health
+      ? { 'alb.ingress.kubernetes.io/healthcheck-path': service.health.httpPath, 'alb.ingress.kubernetes.io/success-codes': '200' }
+      // No path answers 200 without data: any HTTP answer shows the process serves.
+      : { 'alb.ingress.kubernetes.io/healthcheck-path': '/', 'alb.ingress.kubernetes.io/success-codes': '200-499' };
+  return {
+    // One ALB per environment, shared by every service's Ingress.
+    'alb.ingress.kubernetes.io/group.name': context.environment.name,
+    'alb.ingress.kubernetes.io/scheme': 'internet-facing',
+    'alb.ingress.kubernetes.io/target-type': 'ip',
+    'alb.ingress.kubernetes.io/listen-ports': '[{"HTTP": 80}, {"HTTPS": 443}]',
+    'alb.ingress.kubernetes.io/ssl-redirect': '443',
+    'alb.ingress.kubernetes.io/certificate-arn': context.cluster.certificateArn,
+    'alb.ingress.kubernetes.io/ssl-policy': ALB_SSL_POLICY,
+    'alb.ingress.kubernetes.io/load-balancer-attributes': `idle_timeout.timeout_seconds=${ALB_IDLE_TIMEOUT_SECONDS}`,
+    ...healthCheck,
+  };
 }
 
 /** ConfigMap key of a mounted file: its base name. */
