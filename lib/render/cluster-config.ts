@@ -67,16 +67,103 @@ function podIdentityAssociation(role: AddOnRole): Record<string, unknown> {
 }
 
 /**
+ * The cluster's IAM: the OIDC provider, the IRSA roles (the EKS add-ons' among them: eksctl creates
+ * the role, the add-on names its ARN) and the Pod Identity associations of the Helm add-ons (an EKS
+ * add-on's association comes with the add-on).
+ */
+function clusterIam(roles: readonly AddOnRole[]): Record<string, unknown> {
+  const irsa = roles.filter((r) => !usesPodIdentity(r));
+  const podIdentity = roles.filter((r) => usesPodIdentity(r) && !r.eksAddOn);
+  return {
+    // The OIDC provider: the services' roles (and the add-on roles kept on IRSA) trust it.
+    withOIDC: true,
+    ...(irsa.length > 0 ? {
+      serviceAccounts: irsa.map((role) => ({
+        metadata: { name: role.serviceAccount, namespace: role.namespace },
+        roleName: role.roleName,
+        // The manifests create the service accounts (with the role annotation); eksctl only the role,
+        // trusted by exactly this namespace/service account through the cluster's OIDC provider.
+        roleOnly: true,
+        ...(role.policy ? { attachPolicy: role.policy } : {}),
+        ...(role.managedPolicyArns ? { attachPolicyARNs: [...role.managedPolicyArns] } : {}),
+        ...(role.wellKnownPolicies ? { wellKnownPolicies: { ...role.wellKnownPolicies } } : {}),
+      })),
+    } : {}),
+    // The Helm add-ons' roles, each trusted by pods.eks.amazonaws.com for exactly one namespace/service
+    // account (the charts create the service accounts, so eksctl does not: createServiceAccount stays false).
+    ...(podIdentity.length > 0 ? { podIdentityAssociations: podIdentity.map(podIdentityAssociation) } : {}),
+  };
+}
+
+/** The EKS add-ons eksctl installs: the VPC CNI set for custom networking and network policies, and those the add-on files ask for. */
+function clusterAddOns(cluster: Cluster, roles: readonly AddOnRole[]): Record<string, unknown>[] {
+  const awsNode = roles.find((r) => r.namespace === 'kube-system' && r.serviceAccount === 'aws-node');
+  return [
+    {
+      name: 'vpc-cni',
+      ...(awsNode ? { serviceAccountRoleARN: roleArn(cluster, awsNode.roleName) } : {}),
+      configurationValues: JSON.stringify({
+        // Custom networking: pods on the secondary CIDR through the ENIConfig named after the node's zone.
+        env: { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true', ENI_CONFIG_LABEL_DEF: 'topology.kubernetes.io/zone' },
+        // The network policy agent, so the rendered NetworkPolicies are enforced.
+        enableNetworkPolicy: 'true',
+      }),
+    },
+    { name: 'coredns' },
+    { name: 'kube-proxy' },
+    // The node agent that hands Pod Identity credentials to the pods (eksctl installs it before the node groups).
+    ...(roles.some(usesPodIdentity) ? [{ name: POD_IDENTITY_AGENT }] : []),
+    // EKS add-ons an add-on file asks for (platform/cloudwatch-observability.ts), each with its role.
+    ...roles.filter((role) => role.eksAddOn).map((role) => ({
+      name: role.eksAddOn!,
+      ...(role.eksAddOnVersion ? { version: role.eksAddOnVersion } : {}),
+      ...(usesPodIdentity(role) ? { podIdentityAssociations: [podIdentityAssociation(role)] } : { serviceAccountRoleARN: roleArn(cluster, role.roleName) }),
+    })),
+  ];
+}
+
+/** The on-demand managed node group: the controllers and the production pods. */
+function managedNodeGroups(): Record<string, unknown>[] {
+  return [{
+    name: 'eks-node-group-managed-nodes',
+    instanceType: NODE_TYPE,
+    minSize: 3,
+    desiredCapacity: 3,
+    maxSize: 6,
+    volumeSize: 30,
+    privateNetworking: true,
+    amiFamily: AMI_FAMILY,
+    maxPodsPerNode: customNetworkingMaxPods([NODE_TYPE]),
+  }];
+}
+
+/** The spot node group of the spot namespaces (labelled, selected by their pods). */
+function spotNodeGroups(): Record<string, unknown>[] {
+  return [{
+    name: 'eks-node-group-spot-instances',
+    minSize: 0,
+    desiredCapacity: 2,
+    maxSize: 6,
+    volumeSize: 30,
+    privateNetworking: true,
+    amiFamily: AMI_FAMILY,
+    maxPodsPerNode: customNetworkingMaxPods(SPOT_TYPES),
+    instancesDistribution: {
+      instanceTypes: [...SPOT_TYPES],
+      onDemandBaseCapacity: 0,
+      onDemandPercentageAboveBaseCapacity: 0,
+      spotAllocationStrategy: 'price-capacity-optimized',
+    },
+    labels: { ...SPOT_NODE_LABELS },
+  }];
+}
+
+/**
  * The eksctl ClusterConfig (eksctl.io/v1alpha5) that creates the cluster in one
  * `eksctl create cluster -f dist/<cluster>/cluster/cluster.yaml`. Applied by a person once,
  * never by Argo CD; not a Kubernetes API object, so it is checked by these types rather than a schema.
  */
 export function clusterConfig(cluster: Cluster, roles: readonly AddOnRole[], capabilities: readonly Record<string, unknown>[] = []): Record<string, unknown> {
-  const awsNode = roles.find((r) => r.namespace === 'kube-system' && r.serviceAccount === 'aws-node');
-  // IRSA roles, the EKS add-ons' among them (eksctl creates the role; the add-on names its ARN); the
-  // Pod Identity associations of the Helm add-ons (an EKS add-on's association comes with the add-on).
-  const irsa = roles.filter((r) => !usesPodIdentity(r));
-  const podIdentity = roles.filter((r) => usesPodIdentity(r) && !r.eksAddOn);
   return {
     apiVersion: 'eksctl.io/v1alpha5',
     kind: 'ClusterConfig',
@@ -87,75 +174,10 @@ export function clusterConfig(cluster: Cluster, roles: readonly AddOnRole[], cap
       nat: { gateway: 'HighlyAvailable' },
       clusterEndpoints: { privateAccess: true, publicAccess: cluster.endpointPublicAccess ?? true },
     },
-    iam: {
-      // The OIDC provider: the services' roles (and the add-on roles kept on IRSA) trust it.
-      withOIDC: true,
-      ...(irsa.length > 0 ? {
-        serviceAccounts: irsa.map((role) => ({
-          metadata: { name: role.serviceAccount, namespace: role.namespace },
-          roleName: role.roleName,
-          // The manifests create the service accounts (with the role annotation); eksctl only the role,
-          // trusted by exactly this namespace/service account through the cluster's OIDC provider.
-          roleOnly: true,
-          ...(role.policy ? { attachPolicy: role.policy } : {}),
-          ...(role.managedPolicyArns ? { attachPolicyARNs: [...role.managedPolicyArns] } : {}),
-          ...(role.wellKnownPolicies ? { wellKnownPolicies: { ...role.wellKnownPolicies } } : {}),
-        })),
-      } : {}),
-      // The Helm add-ons' roles, each trusted by pods.eks.amazonaws.com for exactly one namespace/service
-      // account (the charts create the service accounts, so eksctl does not: createServiceAccount stays false).
-      ...(podIdentity.length > 0 ? { podIdentityAssociations: podIdentity.map(podIdentityAssociation) } : {}),
-    },
-    addons: [
-      {
-        name: 'vpc-cni',
-        ...(awsNode ? { serviceAccountRoleARN: roleArn(cluster, awsNode.roleName) } : {}),
-        configurationValues: JSON.stringify({
-          // Custom networking: pods on the secondary CIDR through the ENIConfig named after the node's zone.
-          env: { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true', ENI_CONFIG_LABEL_DEF: 'topology.kubernetes.io/zone' },
-          // The network policy agent, so the rendered NetworkPolicies are enforced.
-          enableNetworkPolicy: 'true',
-        }),
-      },
-      { name: 'coredns' },
-      { name: 'kube-proxy' },
-      // The node agent that hands Pod Identity credentials to the pods (eksctl installs it before the node groups).
-      ...(roles.some(usesPodIdentity) ? [{ name: POD_IDENTITY_AGENT }] : []),
-      // EKS add-ons an add-on file asks for (platform/cloudwatch-observability.ts), each with its role.
-      ...roles.filter((role) => role.eksAddOn).map((role) => ({
-        name: role.eksAddOn!,
-        ...(role.eksAddOnVersion ? { version: role.eksAddOnVersion } : {}),
-        ...(usesPodIdentity(role) ? { podIdentityAssociations: [podIdentityAssociation(role)] } : { serviceAccountRoleARN: roleArn(cluster, role.roleName) }),
-      })),
-    ],
-    managedNodeGroups: [{
-      name: 'eks-node-group-managed-nodes',
-      instanceType: NODE_TYPE,
-      minSize: 3,
-      desiredCapacity: 3,
-      maxSize: 6,
-      volumeSize: 30,
-      privateNetworking: true,
-      amiFamily: AMI_FAMILY,
-      maxPodsPerNode: customNetworkingMaxPods([NODE_TYPE]),
-    }],
-    nodeGroups: [{
-      name: 'eks-node-group-spot-instances',
-      minSize: 0,
-      desiredCapacity: 2,
-      maxSize: 6,
-      volumeSize: 30,
-      privateNetworking: true,
-      amiFamily: AMI_FAMILY,
-      maxPodsPerNode: customNetworkingMaxPods(SPOT_TYPES),
-      instancesDistribution: {
-        instanceTypes: [...SPOT_TYPES],
-        onDemandBaseCapacity: 0,
-        onDemandPercentageAboveBaseCapacity: 0,
-        spotAllocationStrategy: 'price-capacity-optimized',
-      },
-      labels: { ...SPOT_NODE_LABELS },
-    }],
+    iam: clusterIam(roles),
+    addons: clusterAddOns(cluster, roles),
+    managedNodeGroups: managedNodeGroups(),
+    nodeGroups: spotNodeGroups(),
     // Argo CD and ACK run by AWS (lib/render/capabilities.ts); eksctl creates them after the control plane.
     ...(capabilities.length > 0 ? { capabilities: [...capabilities] } : {}),
     ...((cluster.fargateNamespaces ?? []).length > 0 ? {
