@@ -40,22 +40,37 @@ export interface ArgoCdChartProps {
  * by its own root Application (app of apps).
  */
 export class ArgoCdChart extends Chart {
+  private readonly cluster: Cluster;
+  private readonly inCluster: string;
+
   constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
     super(scope, id, { labels: { ...COMMON_LABELS } });
-    const { cluster, environments, platform, addOns, workloads } = props;
-    const revision = cluster.targetRevision ?? 'main';
-    const dist = (folder: string) => `dist/${cluster.name}/${folder}`;
-    const wave = (n: number) => ({ 'argocd.argoproj.io/sync-wave': String(n) });
-    const source = (folder: string) => ({ repoUrl: cluster.repoUrl, targetRevision: revision, path: dist(folder) });
-    const inCluster = destinationServer(cluster);
+    const { cluster, environments, addOns, workloads } = props;
+    this.cluster = cluster;
+    this.inCluster = destinationServer(cluster);
+    this.renderProjects(props);
+    for (const addOn of addOns) addOn.render(new Construct(this, addOn.name), cluster, workloads);
+    // The Argo CD capability: this cluster's registration, the health check, the charts' repositories.
+    if (usesCapabilities(cluster)) {
+      renderManagedArgoCdConfig(new Construct(this, 'argocd-config'), cluster, ociRepositories(workloads.addOns ?? []));
+    }
+    this.renderPlatformApplications(props.registry);
+    for (const environment of environments) this.renderEnvironmentApplication(environment);
+  }
 
+  private source(folder: string) {
+    return { repoUrl: this.cluster.repoUrl, targetRevision: this.cluster.targetRevision ?? 'main', path: `dist/${this.cluster.name}/${folder}` };
+  }
+
+  /** The two AppProjects: `platform` (the add-ons' charts, namespaces and cluster kinds) and `bookstore` (the environments'). */
+  private renderProjects({ cluster, environments, platform, registry }: ArgoCdChartProps): void {
     const projects = new Construct(this, 'projects');
     new argo.AppProject(projects, 'platform', {
       metadata: { name: 'platform', namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.projects) },
       spec: {
         description: `Platform add-ons of ${cluster.name}: controllers, their charts, VPC CNI custom networking`,
         sourceRepos: [cluster.repoUrl, ...platform.chartRepositories],
-        destinations: [...new Set([ARGOCD_NAMESPACE, ...platform.namespaces, ...(props.registry ? [REGISTRY_NAMESPACE] : [])])].map((namespace) => ({ server: inCluster, namespace })),
+        destinations: [...new Set([ARGOCD_NAMESPACE, ...platform.namespaces, ...(registry ? [REGISTRY_NAMESPACE] : [])])].map((namespace) => ({ server: this.inCluster, namespace })),
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...platform.clusterKinds].map((k) => ({ ...k })),
       },
     });
@@ -64,78 +79,76 @@ export class ArgoCdChart extends Chart {
       spec: {
         description: `Bookstore environments on ${cluster.name}: only this repository, only their namespaces`,
         sourceRepos: [cluster.repoUrl],
-        destinations: environments.map((e) => ({ server: inCluster, namespace: e.namespace })),
+        destinations: environments.map((e) => ({ server: this.inCluster, namespace: e.namespace })),
         // Each environment owns its Namespace and its mesh provider's cluster-scoped objects (a Mesh, a ServiceNetwork).
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...environments.flatMap((e) => meshProviderOf(e).clusterKinds)]
           .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i).map((k) => ({ ...k })),
       },
     });
+  }
 
-    for (const addOn of addOns) addOn.render(new Construct(this, addOn.name), cluster, workloads);
-    // The Argo CD capability: this cluster's registration, the health check, the charts' repositories.
-    if (usesCapabilities(cluster)) {
-      renderManagedArgoCdConfig(new Construct(this, 'argocd-config'), cluster, ociRepositories(workloads.addOns ?? []));
-    }
-
-    // The app of apps: Argo CD keeps this folder (projects and Applications, itself included) in sync.
+  /** The app of apps (this folder, Argo CD itself included), the platform add-ons and the ECR repositories. */
+  private renderPlatformApplications(registry: boolean): void {
+    const { cluster } = this;
+    const automated = { prune: true, selfHeal: true };
     new argo.Application(this, 'root', {
       metadata: { name: `${cluster.name}-root`, namespace: ARGOCD_NAMESPACE },
       spec: {
         project: 'platform',
-        source: source('argocd'),
-        destination: { server: inCluster, namespace: ARGOCD_NAMESPACE },
-        syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
+        source: this.source('argocd'),
+        destination: { server: this.inCluster, namespace: ARGOCD_NAMESPACE },
+        syncPolicy: { automated, retry: RETRY },
       },
     });
-
     new argo.Application(this, 'platform', {
       metadata: { name: `${cluster.name}-platform`, namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.platform) },
       spec: {
         project: 'platform',
-        source: source('platform'),
-        destination: { server: inCluster, namespace: ARGOCD_NAMESPACE },
-        syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
+        source: this.source('platform'),
+        destination: { server: this.inCluster, namespace: ARGOCD_NAMESPACE },
+        syncPolicy: { automated, retry: RETRY },
       },
     });
+    if (!registry) return;
+    // The services' ECR repositories (one per account and region), after the ECR controller, before the environments.
+    new argo.Application(this, 'registry', {
+      metadata: { name: `${cluster.name}-registry`, namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.registry) },
+      spec: {
+        project: 'platform',
+        source: this.source('registry'),
+        destination: { server: this.inCluster, namespace: REGISTRY_NAMESPACE },
+        // Under the ACK capability no controller chart creates its namespace.
+        syncPolicy: { automated, ...(usesCapabilities(cluster) ? { syncOptions: ['CreateNamespace=true'] } : {}), retry: RETRY },
+      },
+    });
+  }
 
-    if (props.registry) {
-      // The services' ECR repositories (one per account and region), after the ECR controller, before the environments.
-      new argo.Application(this, 'registry', {
-        metadata: { name: `${cluster.name}-registry`, namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.registry) },
-        spec: {
-          project: 'platform',
-          source: source('registry'),
-          destination: { server: inCluster, namespace: REGISTRY_NAMESPACE },
-          // Under the ACK capability no controller chart creates its namespace.
-          syncPolicy: { automated: { prune: true, selfHeal: true }, ...(usesCapabilities(cluster) ? { syncOptions: ['CreateNamespace=true'] } : {}), retry: RETRY },
+  private renderEnvironmentApplication(environment: Environment): void {
+    const { automated, prune, selfHeal } = environment.sync;
+    new argo.Application(this, environment.name, {
+      metadata: {
+        name: `${this.cluster.name}-${environment.name}`,
+        namespace: ARGOCD_NAMESPACE,
+        annotations: wave(WAVES.environments),
+        labels: { 'bookstore.example.com/environment': environment.name },
+      },
+      spec: {
+        project: 'bookstore',
+        source: this.source(environment.name),
+        destination: { server: this.inCluster, namespace: environment.namespace },
+        syncPolicy: {
+          // Without `automated` Argo CD shows a merged change as OutOfSync and waits for a person.
+          automated: automated ? { prune, selfHeal } : undefined,
+          syncOptions: ['CreateNamespace=true'],
+          retry: RETRY,
         },
-      });
-    }
-
-    for (const environment of environments) {
-      const { automated, prune, selfHeal } = environment.sync;
-      new argo.Application(this, environment.name, {
-        metadata: {
-          name: `${cluster.name}-${environment.name}`,
-          namespace: ARGOCD_NAMESPACE,
-          annotations: wave(WAVES.environments),
-          labels: { 'bookstore.example.com/environment': environment.name },
-        },
-        spec: {
-          project: 'bookstore',
-          source: source(environment.name),
-          destination: { server: inCluster, namespace: environment.namespace },
-          syncPolicy: {
-            // Without `automated` Argo CD shows a merged change as OutOfSync and waits for a person.
-            automated: automated ? { prune, selfHeal } : undefined,
-            syncOptions: ['CreateNamespace=true'],
-            retry: RETRY,
-          },
-        },
-      });
-    }
+      },
+    });
   }
 }
+
+/** An object's Argo CD sync wave. */
+const wave = (n: number) => ({ 'argocd.argoproj.io/sync-wave': String(n) });
 
 /** Retry a failed sync 5 times: 10 s, 20 s, 40 s, ... at most 3 min apart (e.g. while a CRD's controller starts). */
 const RETRY: argo.ApplicationSpecSyncPolicyRetry = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } };

@@ -5,7 +5,7 @@ import { environmentOf, type Cluster, type Environment, type ServiceContext } fr
 import { COMMON_LABELS, publicHost } from '../../model/naming';
 import { callersOf, serviceNameOf, type ServiceDefinition } from '../../model/service';
 import { BookstoreService } from '../constructs/bookstore-service';
-import { meshProviderOf, type MeshScope } from '../mesh';
+import { meshProviderOf, type MeshProvider, type MeshScope } from '../mesh';
 import { auditLevel, podSecurityLevel, POD_SECURITY_EXCEPTION_ANNOTATION, restrictedViolations, weakest } from '../../check/pod-security';
 
 /** The AWS Load Balancer Controller injects its pod readiness gate into namespaces with this label. */
@@ -66,26 +66,32 @@ export class EnvironmentChart extends Chart {
       return new BookstoreService(this, service.name, { service, context: { ...context, environment: own }, mesh: { ...mesh, environment: own }, provider });
     });
 
-    // Pod Security Admission: enforce the strictest standard every rendered pod spec meets (at least
-    // baseline: the policy rules refuse less), with the reason on the namespace when it is not
-    // restricted; audit the same and warn at restricted. A provider that injects what baseline
-    // forbids (App Mesh's NET_ADMIN init container) enforces privileged, with its reason, and audits
-    // the level the rendered pods meet.
-    const pods = rendered.map((r) => ({ name: r.node.id, spec: ApiObject.of(r.deployment).toJson().spec.template.spec }));
-    const level = auditLevel(weakest(pods.map((p) => podSecurityLevel(p.spec))));
-    const enforce = provider.podSecurityException ? provider.podSecurityCeiling : level;
-    const version = `v${cluster.kubernetesVersion}`;
-    const labels: Record<string, string> = {
-      'pod-security.kubernetes.io/enforce': enforce,
-      'pod-security.kubernetes.io/enforce-version': version,
-      'pod-security.kubernetes.io/audit': level,
-      'pod-security.kubernetes.io/audit-version': version,
-      'pod-security.kubernetes.io/warn': 'restricted',
-      'pod-security.kubernetes.io/warn-version': version,
-    };
-    const reason = provider.podSecurityException ?? (enforce === 'restricted' ? undefined
-      : `baseline, not restricted: ${pods.filter((p) => restrictedViolations(p.spec).length > 0).map((p) => `${p.name} (${restrictedViolations(p.spec).join('; ')})`).join(', ')}`);
-    if (reason) namespaceObject.metadata.addAnnotation(POD_SECURITY_EXCEPTION_ANNOTATION, reason);
-    for (const [key, value] of Object.entries(labels)) namespaceObject.metadata.addLabel(key, value);
+    labelPodSecurity(namespaceObject, provider, cluster, rendered);
   }
+}
+
+/**
+ * Pod Security Admission: enforce the strictest standard every rendered pod spec meets (at least
+ * baseline: the policy rules refuse less), with the reason on the namespace when it is not
+ * restricted; audit the same and warn at restricted. A provider that injects what baseline
+ * forbids (App Mesh's NET_ADMIN init container) enforces privileged, with its reason, and audits
+ * the level the rendered pods meet.
+ */
+function labelPodSecurity(namespace: k8s.KubeNamespace, provider: MeshProvider, cluster: Cluster, rendered: readonly BookstoreService[]): void {
+  const pods = rendered.map((r) => ({ name: r.node.id, spec: ApiObject.of(r.deployment).toJson().spec.template.spec }));
+  const level = auditLevel(weakest(pods.map((p) => podSecurityLevel(p.spec))));
+  const enforce = provider.podSecurityException ? provider.podSecurityCeiling : level;
+  const version = `v${cluster.kubernetesVersion}`;
+  const labels: Record<string, string> = {
+    'pod-security.kubernetes.io/enforce': enforce,
+    'pod-security.kubernetes.io/enforce-version': version,
+    'pod-security.kubernetes.io/audit': level,
+    'pod-security.kubernetes.io/audit-version': version,
+    'pod-security.kubernetes.io/warn': 'restricted',
+    'pod-security.kubernetes.io/warn-version': version,
+  };
+  const reason = provider.podSecurityException ?? (enforce === 'restricted' ? undefined
+    : `baseline, not restricted: ${pods.filter((p) => restrictedViolations(p.spec).length > 0).map((p) => `${p.name} (${restrictedViolations(p.spec).join('; ')})`).join(', ')}`);
+  if (reason) namespace.metadata.addAnnotation(POD_SECURITY_EXCEPTION_ANNOTATION, reason);
+  for (const [key, value] of Object.entries(labels)) namespace.metadata.addLabel(key, value);
 }
