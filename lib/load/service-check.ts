@@ -42,6 +42,15 @@ function range(value: unknown, field: string, unit: string, fail: Fail): void {
 
 /** One service's own fields. */
 function checkFields(service: Record<string, any>, fail: Fail): void {
+  checkIdentity(service, fail);
+  checkCalls(service, fail);
+  checkHealthAndResources(service, fail);
+  checkSecurity(service, fail);
+  checkBackends(service, fail);
+}
+
+/** What the service is and where it answers: description, component, image, port, names, host, functions. */
+function checkIdentity(service: Record<string, any>, fail: Fail): void {
   unknownFields(service, FIELDS, '', fail);
   if (!isText(service.description)) fail('description', 'missing (one line on what the service is)');
   if (!COMPONENTS.includes(service.component)) fail('component', `must be one of ${COMPONENTS.join(', ')}`);
@@ -59,7 +68,10 @@ function checkFields(service: Record<string, any>, fail: Fail): void {
   for (const fn of ['env', 'configFiles', 'awsAccess']) {
     if (service[fn] !== undefined && typeof service[fn] !== 'function') fail(fn, 'must be a function of the environment\'s context');
   }
+}
 
+/** How callers call it (the mesh's retries and timeout) and the runtime traced. */
+function checkCalls(service: Record<string, any>, fail: Fail): void {
   if (service.calls !== undefined) {
     const { calls } = service;
     const shape = "must be { retries: { count, perTryTimeoutMs, events }, requestTimeoutSeconds }";
@@ -74,7 +86,10 @@ function checkFields(service: Record<string, any>, fail: Fail): void {
     if (typeof calls.requestTimeoutSeconds !== 'number' || !(calls.requestTimeoutSeconds >= 0)) fail('calls.requestTimeoutSeconds', 'must be a number of seconds (0: no timeout)');
   }
   if (service.tracing !== undefined && !INSTRUMENTED_RUNTIMES.includes(service.tracing as InstrumentedRuntime)) fail('tracing', `${JSON.stringify(service.tracing)} is not a runtime the add-on instruments (${INSTRUMENTED_RUNTIMES.join(', ')})`);
+}
 
+/** Its probes' target and its resource requests and limits. */
+function checkHealthAndResources(service: Record<string, any>, fail: Fail): void {
   const { health } = service;
   if (health === undefined) fail('health', "missing: { httpPath: '/path' } or { tcp: true, why: '...' }");
   if (!isObject(health) || !((typeof health.httpPath === 'string' && health.httpPath.startsWith('/')) || (health.tcp === true && isText(health.why)))) {
@@ -87,7 +102,10 @@ function checkFields(service: Record<string, any>, fail: Fail): void {
   unknownFields(resources, ['cpuMillis', 'memoryMiB'], 'resources', fail);
   range(resources.cpuMillis, 'resources.cpuMillis', 'millicores', fail);
   range(resources.memoryMiB, 'resources.memoryMiB', 'MiB', fail);
+}
 
+/** Its security context: the restricted default, each loosening with its shape. */
+function checkSecurity(service: Record<string, any>, fail: Fail): void {
   const { security } = service;
   if (security === undefined) fail('security', 'missing: {} is the restricted default; any loosening states its reason');
   if (!isObject(security)) fail('security', 'must be an object ({} for the restricted default)');
@@ -106,7 +124,10 @@ function checkFields(service: Record<string, any>, fail: Fail): void {
   if (security.scratchPaths !== undefined && (!Array.isArray(security.scratchPaths) || !security.scratchPaths.every((p: unknown) => typeof p === 'string' && p.startsWith('/')))) {
     fail('security.scratchPaths', 'must be absolute paths');
   }
+}
 
+/** The services it calls, with the variable, route and config key each one gets. */
+function checkBackends(service: Record<string, any>, fail: Fail): void {
   if (service.backends !== undefined && !Array.isArray(service.backends)) fail('backends', 'must be a list');
   for (const [i, backend] of (service.backends ?? []).entries()) {
     const at = `backends[${i}]`;
