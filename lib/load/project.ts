@@ -40,13 +40,28 @@ export interface PendingCluster {
   readonly environments: readonly Environment[];
 }
 
-/** The add-on files of platform/, one add-on each, named by its file. */
+/**
+ * The add-on files of platform/: one add-on each, named by its file (`external-dns.ts` declares
+ * `external-dns`), or a family of them as a list, each named after the file (`ack.ts` declares
+ * `ack-iam`, `ack-dynamodb`, …).
+ */
 export function loadAddOns(root: string): PlatformAddOn[] {
-  return modulesIn(path.join(root, 'platform')).map((file) => {
-    const addOn = loadDefault<PlatformAddOn>(path.join(root, 'platform', file));
-    if (`${addOn.name}.ts` !== file) throw new UserError(`platform/${file}: declares add-on "${addOn.name}"; the file must be named ${addOn.name}.ts`);
-    return addOn;
+  const addOns = modulesIn(path.join(root, 'platform')).flatMap((file) => {
+    const declared = loadDefault<PlatformAddOn | PlatformAddOn[]>(path.join(root, 'platform', file));
+    const stem = file.slice(0, -'.ts'.length);
+    if (!Array.isArray(declared)) {
+      if (declared.name !== stem) throw new UserError(`platform/${file}: declares add-on "${declared.name}"; the file must be named ${declared.name}.ts`);
+      return [declared];
+    }
+    if (declared.length === 0) throw new UserError(`platform/${file}: declares an empty list of add-ons`);
+    const stray = declared.find((a) => !a?.name?.startsWith(`${stem}-`));
+    if (stray) throw new UserError(`platform/${file}: declares add-on "${stray?.name}" in its list; each add-on of platform/${file} must be named ${stem}-<name>`);
+    return declared;
   });
+  const names = addOns.map((a) => a.name);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice) throw new UserError(`platform/: add-on "${twice}" is declared twice`);
+  return addOns;
 }
 
 /** The environment of that name, or a UserError listing the known ones. */

@@ -47,7 +47,7 @@ export interface ClusterDefinition {
   readonly spotNamespaces?: readonly string[];
   /**
    * Who runs Argo CD and the ACK controllers. `self-managed`: add-ons on the cluster's nodes, each
-   * from its pinned chart (platform/argo-cd.ts, platform/ack-*.ts). `eks-capabilities`: AWS runs
+   * from its pinned chart (platform/argo-cd.ts, platform/ack.ts). `eks-capabilities`: AWS runs
    * them as EKS Capabilities, which eksctl creates with the cluster (lib/render/capabilities.ts); the
    * ACK controllers' policies become the ACK capability's, and people sign in to Argo CD through
    * IAM Identity Center (`identityCenter`). @default 'self-managed'
