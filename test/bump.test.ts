@@ -44,6 +44,23 @@ describe('bookstore bump', () => {
     ]);
   });
 
+  it('parses each overlay text once: the load, the edit and the before/after comparison share one parse', async () => {
+    const clone = fixture.clone();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const spy = jest.spyOn(require('yaml') as typeof import('yaml'), 'parseDocument');
+    try {
+      // A tag no earlier test wrote: the edited overlay is a text this process has not seen.
+      const tag = `1.0.${Date.now().toString(16).padStart(8, '0').slice(-8)}`;
+      await bump(['development', 'clients-api', tag, '--no-push'], { root: clone, log: () => undefined, sleep: noSleep });
+      const texts = spy.mock.calls.map(([text]) => String(text));
+      const edited = texts.filter((t) => t.includes(`clients-api: ${tag}`));
+      expect(edited).toHaveLength(1);
+      expect(texts.filter((t, i) => texts.indexOf(t) !== i)).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('is a no-op when the tag is already set', async () => {
     const clone = fixture.clone();
     const refs = fixture.refs();

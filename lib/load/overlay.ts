@@ -140,13 +140,32 @@ function overlayValidator(services: readonly ServiceDefinition[]): ValidateFunct
   return validate;
 }
 
+/** How many overlay texts one process keeps parsed: every overlay of a fleet's load, and the texts a bump makes. */
+const PARSED_TEXTS = 256;
+const documents = new Map<string, { readonly doc: Document.Parsed; readonly lineCounter: LineCounter }>();
+
+/**
+ * An overlay text parsed once per process, however many steps of a command read it (a bump's
+ * load, its edit, its comparison of before and after): the Document with the line counter its
+ * errors are placed by. Callers never change it (setImageTag edits a clone).
+ */
+function parsed(text: string): { readonly doc: Document.Parsed; readonly lineCounter: LineCounter } {
+  let entry = documents.get(text);
+  if (!entry) {
+    const lineCounter = new LineCounter();
+    entry = { doc: parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false }), lineCounter };
+    if (documents.size >= PARSED_TEXTS) documents.delete(documents.keys().next().value!);
+    documents.set(text, entry);
+  }
+  return entry;
+}
+
 /**
  * Reads and validates one overlay. Any problem is a UserError of one line naming the file,
  * the line and column where the parser or the schema points, and what is wrong.
  */
 export function parseOverlay(file: string, text: string, name: string, services: readonly ServiceDefinition[]): Environment {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const { doc, lineCounter } = parsed(text);
   const at = (offset: number | undefined) => {
     if (offset === undefined) return file;
     const { line, col } = lineCounter.linePos(offset);
@@ -201,15 +220,16 @@ export function parseOverlay(file: string, text: string, name: string, services:
  * and quoting of everything else survive. Returns the text unchanged when the tag is already set.
  */
 export function setImageTag(text: string, service: string, tag: string): string {
-  const doc = parseDocument(text);
-  if (doc.getIn(['images', service]) === tag) return text;
+  const original = parsed(text).doc;
+  if (original.getIn(['images', service]) === tag) return text;
+  const doc = original.clone();
   doc.setIn(['images', service], tag);
   return doc.toString();
 }
 
 /** An overlay text's `images` (service → tag), or undefined when the text does not parse or has none as a map. */
 export function imagesIn(text: string): Readonly<Record<string, unknown>> | undefined {
-  const doc = parseDocument(text);
+  const { doc } = parsed(text);
   const images = doc.errors.length > 0 ? undefined : doc.get('images');
   return isMap(images) ? (images.toJSON() as Record<string, unknown>) : undefined;
 }
@@ -220,10 +240,10 @@ export function imagesIn(text: string): Readonly<Record<string, unknown>> | unde
  */
 export function onlyImagesDiffer(before: string, after: string): boolean {
   const withoutImages = (text: string) => {
-    const doc = parseDocument(text);
+    const { doc } = parsed(text);
     if (doc.errors.length > 0 || !isMap(doc.contents)) return undefined;
-    doc.deleteIn(['images']);
-    return JSON.stringify(doc.toJS());
+    const { images: _images, ...rest } = doc.toJS();
+    return JSON.stringify(rest);
   };
   const a = withoutImages(before);
   return a !== undefined && a === withoutImages(after);
