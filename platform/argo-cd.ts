@@ -1,5 +1,5 @@
 import { CLUSTER_RBAC, CRDS, defineHelmAddOn, ociRepositories, type HelmChart } from '../lib/render/addon';
-import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA } from '../lib/model/argocd-conventions';
+import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA, ociRepositoryEntry } from '../lib/model/argocd-conventions';
 import { ARGOCD_NAMESPACE, WAVES } from '../lib/render/charts/argocd';
 
 export const defaultProps = {
@@ -36,9 +36,7 @@ export default defineHelmAddOn({
       cm: { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA },
       // Public repositories: a URL, a type and the OCI flag, no credentials. The chart turns each into
       // a repository Secret on the cluster; dist/ holds no Secret.
-      repositories: Object.fromEntries(ociRepositories(addOns).map((url) => [url.replace(/[^a-z0-9]+/g, '-'), {
-        url, name: url, type: 'helm', enableOCI: 'true',
-      }])),
+      repositories: Object.fromEntries(ociRepositories(addOns).map(ociRepositoryEntry).map(({ key, fields }) => [key, fields])),
       // No admin password in Git: Argo CD generates one into argocd-initial-admin-secret (docs/argocd.md).
     },
     // The chart's HA setup: Redis with Sentinel and HAProxy, two of each stateless component, budgets.

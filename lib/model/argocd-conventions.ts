@@ -55,3 +55,11 @@ export const APPLICATION_HEALTH_LUA = [
   '',
 ].join('\n');
 export const APPLICATION_HEALTH_KEY = 'resource.customizations.health.argoproj.io_Application';
+
+/**
+ * A public OCI Helm repository as Argo CD declares it: the key of its entry (the chart's
+ * `configs.repositories`, or the name of its repository Secret) and its fields, with no credentials.
+ */
+export function ociRepositoryEntry(url: string): { readonly key: string; readonly fields: Readonly<Record<string, string>> } {
+  return { key: url.replace(/[^a-z0-9]+/g, '-'), fields: { url, name: url, type: 'helm', enableOCI: 'true' } };
+}

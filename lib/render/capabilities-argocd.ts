@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-29';
-import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA, ARGOCD_NAMESPACE, destinationServer, WAVES } from '../model/argocd-conventions';
+import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA, ARGOCD_NAMESPACE, destinationServer, ociRepositoryEntry, WAVES } from '../model/argocd-conventions';
 import type { Cluster } from '../model';
 
 /** The label Argo CD finds its declarative Secrets by, and the kinds this repository writes. */
@@ -32,11 +32,10 @@ export function renderManagedArgoCdConfig(scope: Construct, cluster: Cluster, oc
     metadata: metadata('argocd-cm', { 'app.kubernetes.io/name': 'argocd-cm', 'app.kubernetes.io/part-of': 'argocd' }),
     data: { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA },
   });
-  for (const url of ociRepositories) {
-    const name = url.replace(/[^a-z0-9]+/g, '-');
-    new k8s.KubeSecret(scope, `repository-${name}`, {
-      metadata: metadata(`repository-${name}`, { [ARGOCD_SECRET_TYPE]: 'repository' }),
-      stringData: { url, name: url, type: 'helm', enableOCI: 'true' },
+  for (const { key, fields } of ociRepositories.map(ociRepositoryEntry)) {
+    new k8s.KubeSecret(scope, `repository-${key}`, {
+      metadata: metadata(`repository-${key}`, { [ARGOCD_SECRET_TYPE]: 'repository' }),
+      stringData: { ...fields },
     });
   }
 }
