@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadProject } from '../lib/load/project';
+import { RENOVATE_VERSION } from '../scripts/check-renovate';
 import { ROOT } from './helpers';
 
 interface CustomManager {
@@ -23,7 +24,7 @@ function filePattern(pattern: string): RegExp {
 
 /** The files of the folders Renovate scans, relative to the root. */
 function repositoryFiles(): string[] {
-  return ['platform', 'clusters', 'services'].flatMap((dir) => fs.readdirSync(path.join(ROOT, dir)).map((f) => `${dir}/${f}`));
+  return ['platform', 'clusters', 'services', 'scripts', 'docs'].flatMap((dir) => fs.readdirSync(path.join(ROOT, dir)).map((f) => `${dir}/${f}`));
 }
 
 /** What one manager extracts from the current files: the named groups of every match. */
@@ -70,6 +71,11 @@ describe('renovate.json custom managers match the pins as they are today', () =>
     expect(istio).toHaveLength(4);
     const group = config.packageRules.find((r: any) => r.groupName === 'Istio');
     expect([...group.matchFileNames].sort()).toEqual(istio);
+  });
+
+  it('the npm manager finds the Renovate npm run check:renovate runs, in the script and in docs/platform.md, one version', () => {
+    const found = byDatasource('npm').flatMap(extract).map((g) => g.currentValue);
+    expect(found).toEqual([RENOVATE_VERSION, RENOVATE_VERSION]);
   });
 
   it('re-renders dist/ in the same pull request', () => {
