@@ -23,6 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { runCommand, UserError } from '../lib/model/errors';
+import { addOnFile } from '../lib/model/addon';
 import { loadClusterDefinitions, loadProject, type Project } from '../lib/load/project';
 
 /** The Renovate this check runs (npm package `renovate`), the same as docs/platform.md's validator. */
@@ -66,17 +67,17 @@ export const ENVIRONMENT_SKIPS: readonly string[] = ['github-token-required'];
 const names = (dep: ExtractedDep) => [dep.packageName, dep.depName].filter((n): n is string => !!n);
 
 /** The Git sources an add-on's render reads at a pinned revision: every Application source whose repoURL it declares. */
-function gitSources(project: Project): Array<{ addOn: string; repository: string; revision: string }> {
+function gitSources(project: Project): Array<{ file: string; repository: string; revision: string }> {
   const cluster = project.clusters[0] ?? project.pending[0]?.cluster;
   return project.addOns.filter((a) => (a.sourceRepositories ?? []).length > 0).flatMap((addOn) => {
-    if (!cluster) throw new UserError(`platform/${addOn.name}.ts: reads ${addOn.sourceRepositories!.join(', ')}, but there is no cluster to render it on`);
+    if (!cluster) throw new UserError(`${addOnFile(addOn)}: reads ${addOn.sourceRepositories!.join(', ')}, but there is no cluster to render it on`);
     // Rendered on its own, whether or not a cluster needs it today: its pin is Renovate's either way.
     const chart = new Chart(new App(), 'check-renovate');
     addOn.render(chart, cluster, { environments: project.environments.filter((e) => e.cluster === cluster.name), services: project.services, addOns: project.addOns });
     const sources = chart.toJson().filter((o) => o.kind === 'Application').flatMap((o) => [o.spec?.source, ...(o.spec?.sources ?? [])])
       .filter((s) => s && addOn.sourceRepositories!.includes(s.repoURL) && typeof s.targetRevision === 'string');
-    if (sources.length === 0) throw new UserError(`platform/${addOn.name}.ts: renders no Application reading ${addOn.sourceRepositories!.join(', ')} at a revision`);
-    return sources.map((s) => ({ addOn: addOn.name, repository: s.repoURL as string, revision: s.targetRevision as string }));
+    if (sources.length === 0) throw new UserError(`${addOnFile(addOn)}: renders no Application reading ${addOn.sourceRepositories!.join(', ')} at a revision`);
+    return sources.map((s) => ({ file: addOnFile(addOn), repository: s.repoURL as string, revision: s.targetRevision as string }));
   });
 }
 
@@ -87,7 +88,7 @@ export function expectedPins(root: string, project: Project = loadProject(root))
     const { repository, chart, version } = addOn.chart;
     const oci = !/^https?:\/\//.test(repository);
     return [{
-      file: `platform/${addOn.name}.ts`,
+      file: addOnFile(addOn),
       label: `chart ${repository} ${chart} ${version}`,
       // https: the helm datasource with the repository as registry; OCI: an image registry/path/chart.
       matches: (d: ExtractedDep) => d.currentValue === version && (oci
@@ -95,10 +96,10 @@ export function expectedPins(root: string, project: Project = loadProject(root))
         : d.datasource === 'helm' && d.depName === chart && (d.registryUrls ?? []).includes(repository)),
     }];
   });
-  const sources = gitSources(project).map(({ addOn, repository, revision }) => {
+  const sources = gitSources(project).map(({ file, repository, revision }) => {
     const slug = repository.replace(/^https?:\/\/[^/]+\//, '').replace(/\.git$/, '');
     return {
-      file: `platform/${addOn}.ts`,
+      file,
       label: `git ${repository} ${revision}`,
       matches: (d: ExtractedDep) => d.currentValue === revision && names(d).some((n) => n === slug || n === repository),
     };

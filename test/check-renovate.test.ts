@@ -1,3 +1,4 @@
+import { addOnFile } from '../lib/model/addon';
 import { loadClusterDefinitions, loadProject } from '../lib/load/project';
 import { compare, expectedPins, RENOVATE_VERSION, type ExtractedDep, type RenovateReport } from '../scripts/check-renovate';
 import { defaultProps as gatewayApiCrds } from '../platform/gateway-api-crds';
@@ -15,7 +16,7 @@ function fullReport(): Record<string, ExtractedDep[]> {
   for (const a of project.addOns) {
     if (!a.chart) continue;
     const { repository, chart, version } = a.chart;
-    add(`platform/${a.name}.ts`, repository.startsWith('https://')
+    add(addOnFile(a), repository.startsWith('https://')
       ? { datasource: 'helm', depName: chart, packageName: chart, registryUrls: [repository], currentValue: version }
       : { datasource: 'docker', depName: chart, packageName: `${repository}/${chart}`, currentValue: version });
   }
@@ -53,11 +54,13 @@ describe('npm run check:renovate', () => {
   it('names the file and the pin Renovate missed, and what it extracted there instead', () => {
     const files = fullReport();
     delete files['platform/gateway-api-crds.ts'];
-    const dynamodb = files['platform/ack-dynamodb.ts'][0];
-    files['platform/ack-dynamodb.ts'] = [{ ...dynamodb, packageName: `public.ecr.aws/aws-controllers-k8s${dynamodb.depName}` }];
-    const chart = project.addOns.find((a) => a.name === 'ack-dynamodb')!.chart!;
+    // An OCI chart whose package name lost its slash (a broken packageNameTemplate), in a file of its own.
+    const addOn = project.addOns.find((a) => a.chart && !a.chart.repository.startsWith('https://') && project.addOns.filter((b) => addOnFile(b) === addOnFile(a)).length === 1)!;
+    const chart = addOn.chart!;
+    const file = addOnFile(addOn);
+    files[file] = files[file].map((d) => ({ ...d, packageName: `${chart.repository}${d.depName}` }));
     expect(compare(pins, report(files)).findings).toEqual([
-      `platform/ack-dynamodb.ts: chart ${chart.repository} ${chart.chart} ${chart.version}: not extracted by Renovate (it extracted there: docker public.ecr.aws/aws-controllers-k8sdynamodb-chart ${chart.version})`,
+      `${file}: chart ${chart.repository} ${chart.chart} ${chart.version}: not extracted by Renovate (it extracted there: docker ${chart.repository}${chart.chart} ${chart.version})`,
       `platform/gateway-api-crds.ts: git ${gatewayApiCrds.gatewayApi.repository} ${gatewayApiCrds.gatewayApi.version}: not extracted by Renovate`,
     ]);
   });

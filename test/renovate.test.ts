@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { addOnFile } from '../lib/model/addon';
 import { loadProject } from '../lib/load/project';
 import { RENOVATE_VERSION } from '../scripts/check-renovate';
 import { ROOT } from './helpers';
@@ -67,7 +68,7 @@ describe('renovate.json custom managers match the pins as they are today', () =>
   it('the Gateway API CRD tag is found, and Istio\'s charts are grouped into one pull request', () => {
     const tags = byDatasource('github-tags').flatMap(extract).map((g) => `${g.depName} ${g.currentValue}`);
     expect(tags).toEqual(['kubernetes-sigs/gateway-api v1.5.1']);
-    const istio = project.addOns.filter((a) => a.chart?.repository === 'https://istio-release.storage.googleapis.com/charts').map((a) => `platform/${a.name}.ts`).sort();
+    const istio = project.addOns.filter((a) => a.chart?.repository === 'https://istio-release.storage.googleapis.com/charts').map(addOnFile).sort();
     expect(istio).toHaveLength(4);
     const group = config.packageRules.find((r: any) => r.groupName === 'Istio');
     expect([...group.matchFileNames].sort()).toEqual(istio);

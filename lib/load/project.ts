@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { PlatformAddOn } from '../model/addon';
+import { declaredIn, type PlatformAddOn } from '../model/addon';
 import type { Cluster, Environment } from '../model';
 import { UserError } from '../model/errors';
 import { publicHost } from '../model/naming';
@@ -51,12 +51,12 @@ export function loadAddOns(root: string): PlatformAddOn[] {
     const stem = file.slice(0, -'.ts'.length);
     if (!Array.isArray(declared)) {
       if (declared.name !== stem) throw new UserError(`platform/${file}: declares add-on "${declared.name}"; the file must be named ${declared.name}.ts`);
-      return [declared];
+      return [declaredIn(declared, `platform/${file}`)];
     }
     if (declared.length === 0) throw new UserError(`platform/${file}: declares an empty list of add-ons`);
     const stray = declared.find((a) => !a?.name?.startsWith(`${stem}-`));
     if (stray) throw new UserError(`platform/${file}: declares add-on "${stray?.name}" in its list; each add-on of platform/${file} must be named ${stem}-<name>`);
-    return declared;
+    return declared.map((addOn) => declaredIn(addOn, `platform/${file}`));
   });
   const names = addOns.map((a) => a.name);
   const twice = names.find((name, i) => names.indexOf(name) !== i);

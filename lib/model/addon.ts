@@ -102,3 +102,17 @@ export interface WebhookCertificate {
   readonly mutatingWebhooks?: readonly string[];
   readonly validatingWebhooks?: readonly string[];
 }
+
+/** The file below the root each loaded add-on comes from (platform/<name>.ts, or the family's file, e.g. platform/ack.ts). */
+const ADD_ON_FILES = new WeakMap<PlatformAddOn, string>();
+
+/** Records where an add-on was declared (the loader does, for every add-on it loads). */
+export function declaredIn(addOn: PlatformAddOn, file: string): PlatformAddOn {
+  ADD_ON_FILES.set(addOn, file);
+  return addOn;
+}
+
+/** The file an add-on is declared in: what its loader recorded, else platform/<name>.ts. */
+export function addOnFile(addOn: PlatformAddOn): string {
+  return ADD_ON_FILES.get(addOn) ?? `platform/${addOn.name}.ts`;
+}
