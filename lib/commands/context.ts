@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { paginateGetParametersByPath, SSMClient, type Parameter } from '@aws-sdk/client-ssm';
 import { parameterSpecs, readContext } from '../load/context';
 import { UserError } from '../model/errors';
+import type { ClusterDefinition } from '../model';
 import { writeFileAtomic } from '../output/files';
 import { loadClusterDefinitions } from '../load/project';
 import { USAGES } from './usage';
@@ -36,6 +37,23 @@ function explain(err: any, prefix: string, endpoint: string | undefined): UserEr
   return new UserError(`SSM refused the request: ${name || 'error'}: ${err?.message ?? err}`);
 }
 
+/** Every parameter under the cluster's SSM prefix (GetParametersByPath, recursive, every page). */
+async function parametersUnder(cluster: ClusterDefinition, endpoint: string | undefined): Promise<Parameter[]> {
+  const prefix = cluster.ssmPrefix;
+  const client = new SSMClient({ region: cluster.region, ...(endpoint ? { endpoint } : {}) });
+  const found: Parameter[] = [];
+  try {
+    for await (const page of paginateGetParametersByPath({ client }, { Path: prefix.replace(/\/$/, ''), Recursive: true })) {
+      found.push(...(page.Parameters ?? []));
+    }
+  } catch (err) {
+    throw explain(err, prefix, endpoint ?? process.env.AWS_ENDPOINT_URL_SSM ?? process.env.AWS_ENDPOINT_URL);
+  } finally {
+    client.destroy();
+  }
+  return found;
+}
+
 /**
  * `bookstore context refresh <cluster>`: reads the cluster's parameters under its SSM prefix
  * (GetParametersByPath, recursive, every page) and rewrites clusters/<cluster>.context.json
@@ -58,18 +76,7 @@ export async function contextRefresh(argv: readonly string[], options: ContextOp
   if (!cluster) throw new UserError(`unknown cluster "${name}" (known: ${definitions.map((c) => c.name).join(', ')})`);
 
   const prefix = cluster.ssmPrefix;
-  const client = new SSMClient({ region: cluster.region, ...(endpoint ? { endpoint } : {}) });
-  const found: Parameter[] = [];
-  try {
-    for await (const page of paginateGetParametersByPath({ client }, { Path: prefix.replace(/\/$/, ''), Recursive: true })) {
-      found.push(...(page.Parameters ?? []));
-    }
-  } catch (err) {
-    throw explain(err, prefix, endpoint ?? process.env.AWS_ENDPOINT_URL_SSM ?? process.env.AWS_ENDPOINT_URL);
-  } finally {
-    client.destroy();
-  }
-
+  const found = await parametersUnder(cluster, endpoint);
   const known = new Set(parameterSpecs(cluster).map((s) => s.name));
   const values: Record<string, string> = {};
   for (const parameter of found) {

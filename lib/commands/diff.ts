@@ -28,6 +28,28 @@ function committedDist(root: string, ref: string): Map<string, string> {
   return out;
 }
 
+/** The ref to compare with, checked: the one given, or the merge base of HEAD with origin/main (or main). */
+function resolveRef(root: string, given: string | undefined): string {
+  try {
+    git(root, ['rev-parse', '--show-toplevel']);
+  } catch {
+    throw new UserError(`${root} is not a git checkout: diff compares with a commit, so it needs the repository's history (clone it with git)`);
+  }
+  let ref = given;
+  try {
+    if (!ref) {
+      const main = ['origin/main', 'main'].find((r) => { try { git(root, ['rev-parse', '--verify', '--quiet', r]); return true; } catch { return false; } });
+      if (!main) throw new UserError('no main branch to compare with: name a ref, e.g. `bookstore diff HEAD~1`');
+      ref = git(root, ['merge-base', 'HEAD', main]).trim();
+    }
+    git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  } catch (err) {
+    if (err instanceof GitError) throw new UserError(`unknown git ref "${ref}"`);
+    throw err;
+  }
+  return ref;
+}
+
 /**
  * `bookstore diff [<ref>]`: what the working tree would change in dist/ against a ref (default: the
  * merge base with main), object by object, per environment folder, with the fields that change.
@@ -40,23 +62,7 @@ export async function diff(argv: readonly string[], options: CommandOptions): Pr
   if (positional.length > 1 || positional[0]?.startsWith('-')) throw new UserError(USAGE);
   const log = options.log ?? ((line: string) => console.log(line));
   const { root } = options;
-  let ref = positional[0];
-  try {
-    git(root, ['rev-parse', '--show-toplevel']);
-  } catch {
-    throw new UserError(`${root} is not a git checkout: diff compares with a commit, so it needs the repository's history (clone it with git)`);
-  }
-  try {
-    if (!ref) {
-      const main = ['origin/main', 'main'].find((r) => { try { git(root, ['rev-parse', '--verify', '--quiet', r]); return true; } catch { return false; } });
-      if (!main) throw new UserError('no main branch to compare with: name a ref, e.g. `bookstore diff HEAD~1`');
-      ref = git(root, ['merge-base', 'HEAD', main]).trim();
-    }
-    git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-  } catch (err) {
-    if (err instanceof GitError) throw new UserError(`unknown git ref "${ref}"`);
-    throw err;
-  }
+  const ref = resolveRef(root, positional[0]);
   const committed = committedDist(root, ref);
   // Without a committed dist/ every object would show as added: a false answer, so say why instead.
   if (committed.size === 0) throw new UserError(`${ref} has no dist/ committed, so there is nothing to compare with: name a later ref, e.g. \`bookstore diff origin/main\``);
