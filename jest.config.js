@@ -23,12 +23,12 @@ function esModulePackages() {
     for (const dependency of Object.keys(manifest.dependencies ?? {})) visit(dependency);
   };
   const own = JSON.parse(fs.readFileSync(path.join(__dirname, 'package.json'), 'utf8'));
-  for (const dependency of Object.keys(own.dependencies)) visit(dependency);
+  for (const dependency of Object.keys({ ...own.dependencies, ...own.peerDependencies })) visit(dependency);
   return [...found].map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 }
 const ESM = esModulePackages().join('|');
 
-/** Type checking runs once in `npm test` (tsc --noEmit); jest only compiles, as the CLI does (bin/compile.js). */
+/** Type checking runs once in `npm test` (tsc --noEmit); jest only compiles, as the CLI does (bin/ts.js). */
 module.exports = {
   // jest's Node environment; its workers leave at once when they are done (test/environment.js).
   testEnvironment: '<rootDir>/test/environment.js',

@@ -1,50 +1,180 @@
 'use strict';
-// Runs this repository's TypeScript without a build step: `node --require ./bin/ts.js <file>.ts`.
-// `.ts` files compile through bin/compile.js (esbuild, cached by content); every other module loads
-// as Node loads it, untouched. The libraries every command needs load first, before the hook: from
-// one prebuilt file when it can be had (vendor.js), else from node_modules.
+// Runs this repository's TypeScript on Node's own module loader: `node --require ./bin/ts.js <file>.ts`,
+// and bin/bookstore.js. esbuild compiles each .ts file to CommonJS, alone, with one set of options for
+// the commands, the cdk8s app and jest (test/transform.js). Every other module loads as Node loads it.
 //
-// A compiled file then runs through V8's code cache, kept beside it in node_modules/.cache: V8
-// compiled the same ~65 files in every command (18 ms of a synth, with 10 ms more for Node's reading
-// of their source maps). So stack traces show the compiled lines by default; with
-// NODE_OPTIONS=--enable-source-maps every file loads as Node loads it, and traces point into the
-// TypeScript through the inline source maps. A file that imports an ES module (`import()`: Octokit)
-// always loads as Node loads it, which is what resolves that import.
+// The compiling is done at install time: `npm ci` and `npm install` run the `prepare` script,
+// `node bin/ts.js --build`, which compiles every .ts file of the checkout but test/ in one esbuild
+// pass (both cores) into node_modules/.cache/bookstore-js/, each file named by the digest of its
+// source and of the compiler (compileKey). A command then reads compiled files and compiles nothing.
+// A file edited since the install is compiled when a command first loads it and written there too.
+// The names are digests of content, not paths, so a copy of the project elsewhere (a promote
+// worktree, a test's checkout, with node_modules linked) finds its files compiled as well.
+//
+// Stack traces show the compiled lines: an error a user's file throws is reported at its line in the
+// TypeScript through sourcePosition (lib/model/errors.ts). With NODE_OPTIONS=--enable-source-maps, traces
+// point into the TypeScript through the inline source maps.
+const crypto = require('node:crypto');
 const fs = require('node:fs');
-const Module = require('node:module');
 const path = require('node:path');
-const { compileCached } = require('./code-cache');
-const { loadVendor, LIBRARIES } = require('./vendor');
-if (!loadVendor()) for (const name of LIBRARIES) require(name);
-const { codeCacheFile, compile, compileKey, sourcePosition } = require('./compile');
-// Stack traces here show compiled lines (see above): an error a user's file throws is reported at
-// its line in the TypeScript through this (lib/model/errors.ts, sourceLine). With source maps on, the
-// trace already shows it.
-if (!process.sourceMapsEnabled) globalThis[Symbol.for('bookstore.sourcePosition')] = sourcePosition;
 
-/** The `require` a module gets from Node: resolves from the module, loads through it. */
-function requireOf(module) {
-  const require = (id) => module.require(id);
-  require.resolve = (request, options) => Module._resolveFilename(request, module, false, options);
-  require.resolve.paths = (request) => Module._resolveLookupPaths(request, module);
-  require.main = process.mainModule;
-  require.extensions = Module._extensions;
-  require.cache = Module._cache;
-  return require;
+const ROOT = path.resolve(__dirname, '..');
+// esbuild itself loads only to compile (20 ms); its version names what it compiles.
+const ESBUILD_VERSION = require('esbuild/package.json').version;
+/** Bump when the output for the same input changes in a way esbuild's version does not capture. */
+const FORMAT = 2;
+
+/**
+ * What esbuild needs from tsconfig.json for emit (class fields, module interop); type checking is
+ * `tsc --noEmit`'s job. Read once from this repository's tsconfig.json.
+ */
+function emitOptions() {
+  const { compilerOptions = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8'));
+  const keep = ['target', 'useDefineForClassFields', 'esModuleInterop', 'experimentalDecorators', 'verbatimModuleSyntax', 'preserveValueImports'];
+  return { compilerOptions: Object.fromEntries(keep.filter((k) => k in compilerOptions).map((k) => [k, compilerOptions[k]])) };
 }
 
-/** Runs compiled `code` as the module `filename`, through V8's code cache (`cacheFile`: bin/code-cache.js). */
-function runCached(module, code, filename, cacheFile) {
-  compileCached(Module.wrap(code), filename, cacheFile).call(module.exports, module.exports, requireOf(module), module, filename, path.dirname(filename));
+const OPTIONS = {
+  loader: 'ts',
+  format: 'cjs',
+  target: `node${process.versions.node.split('.')[0]}`,
+  platform: 'node',
+  // Class names survive compilation: errors are told apart by their class's name across checkouts.
+  keepNames: true,
+  // Named by the file's base name, which resolves next to the module: the same output serves every checkout.
+  sourcemap: 'inline',
+  sourcesContent: false,
+  tsconfigRaw: emitOptions(),
+};
+
+/**
+ * Where the output runs. `node`: Node's own loader, which loads ES modules through `import()`. `jest`:
+ * jest's module registry, which has no `import()` without an experimental flag, so `import()`
+ * becomes `require` (jest then compiles the ES modules it reaches: see test/transform.js).
+ */
+const RUNTIMES = { node: {}, jest: { supported: { 'dynamic-import': false } } };
+
+/** The compiled files: in node_modules/.cache (`npm ci` empties node_modules, then builds them again), or in $BOOKSTORE_CACHE_DIR. */
+const BUILD = path.join(process.env.BOOKSTORE_CACHE_DIR ? path.resolve(process.env.BOOKSTORE_CACHE_DIR) : path.join(ROOT, 'node_modules', '.cache'), 'bookstore-js');
+
+/** The digest of a compile: the source, its file's name (the source map names it), the compiler and its options. */
+function compileKey(source, filename, runtime = 'node') {
+  return crypto.createHash('sha256')
+    .update(JSON.stringify([FORMAT, ESBUILD_VERSION, OPTIONS, RUNTIMES[runtime], path.basename(filename)]))
+    .update('\0')
+    .update(source)
+    .digest('hex');
 }
 
-if (!require.extensions['.ts']) {
-  require.extensions['.ts'] = (module, filename) => {
-    const source = fs.readFileSync(filename, 'utf8');
-    const key = compileKey(source, filename);
-    const code = compile(source, filename, 'node', key);
-    const cacheFile = !process.sourceMapsEnabled && !code.includes('import(') && codeCacheFile(key);
-    if (cacheFile) runCached(module, code, filename, cacheFile);
-    else module._compile(code, filename);
-  };
+const esbuildOptions = (filename, runtime) => ({ ...OPTIONS, ...RUNTIMES[runtime], sourcefile: path.basename(filename) });
+
+/** esbuild's error as a SyntaxError naming the file and the place (`at`: the place alone, for a caller that names the file itself). */
+function syntaxError(err, filename) {
+  // esbuild's message starts "Transform failed with N error(s):"; the next line names the place.
+  const first = (err.errors ?? [])[0];
+  const at = first?.location ? `${first.location.line}:${first.location.column + 1}` : undefined;
+  const text = first?.text ?? String(err.message).split('\n').pop();
+  return Object.assign(new SyntaxError(`${filename}${at ? `:${at}` : ''}: ${text}`), { code: 'BOOKSTORE_TS_SYNTAX', file: filename, at, text });
+}
+
+/** The JavaScript of one TypeScript file, with an inline source map. */
+function compile(source, filename, runtime = 'node') {
+  try {
+    return require('esbuild').transformSync(source, esbuildOptions(filename, runtime)).code;
+  } catch (err) {
+    throw syntaxError(err, filename);
+  }
+}
+
+/**
+ * The text kept under `key` (a hex digest of everything the text depends on), or `produce()`'s, kept
+ * for the next run: written beside its place, then renamed into it, so that concurrent commands never
+ * read half a file. Where nothing can be written, the next run only does the work again.
+ */
+function cached(key, produce) {
+  const file = path.join(BUILD, `${key}.js`);
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    // not built yet
+  }
+  const text = produce();
+  try {
+    writeWhole(file, text);
+  } catch {
+    // see above
+  }
+  return text;
+}
+
+function writeWhole(file, text) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(temporary, text);
+  fs.renameSync(temporary, file);
+}
+
+/** The compiled text of `filename` as the commands run it: built at install time, or compiled now. */
+const compiled = (source, filename) => cached(compileKey(source, filename), () => compile(source, filename));
+
+/**
+ * Where a position of `filename`'s compiled code (1-based line and column, as a stack trace gives
+ * them) is in its TypeScript, through the inline source map; undefined when it cannot say.
+ */
+function sourcePosition(filename, line, column) {
+  try {
+    const code = compiled(fs.readFileSync(filename, 'utf8'), filename);
+    const inline = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(code);
+    if (!inline) return undefined;
+    const map = new (require('node:module').SourceMap)(JSON.parse(Buffer.from(inline[1], 'base64').toString('utf8')));
+    const entry = map.findEntry(line - 1, column - 1);
+    return entry && typeof entry.originalLine === 'number' ? { line: entry.originalLine + 1, column: entry.originalColumn + 1 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The .ts files of the checkout the commands run (everything but test/, node_modules and dot folders). */
+function sourceFiles() {
+  const files = [];
+  for (const entry of fs.readdirSync(ROOT, { withFileTypes: true })) {
+    if (entry.name.startsWith('.') || ['node_modules', 'test', 'dist', 'coverage'].includes(entry.name)) continue;
+    const names = entry.isDirectory() ? fs.readdirSync(path.join(ROOT, entry.name), { recursive: true }).map((name) => path.join(entry.name, name)) : [entry.name];
+    files.push(...names.filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts')).map((name) => path.join(ROOT, name)));
+  }
+  return files;
+}
+
+/**
+ * `node bin/ts.js --build` (the `prepare` script): compiles every source file into the build folder,
+ * all at once. A file that does not compile is left out, not an install that fails: the command
+ * that loads it reports the error with its file and line.
+ */
+async function build() {
+  const esbuild = require('esbuild');
+  await Promise.all(sourceFiles().map(async (file) => {
+    const source = fs.readFileSync(file, 'utf8');
+    const key = compileKey(source, file);
+    if (fs.existsSync(path.join(BUILD, `${key}.js`))) return;
+    try {
+      writeWhole(path.join(BUILD, `${key}.js`), (await esbuild.transform(source, esbuildOptions(file, 'node'))).code);
+    } catch {
+      // see above
+    }
+  }));
+}
+
+module.exports = { build, cached, compile, compileKey, sourcePosition };
+
+if (require.main === module) {
+  if (process.argv[2] !== '--build') throw new Error('usage: node bin/ts.js --build');
+  build().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+} else if (!require.extensions['.ts']) {
+  require.extensions['.ts'] = (module, filename) => module._compile(compiled(fs.readFileSync(filename, 'utf8'), filename), filename);
+  // Stack traces show compiled lines (see above): lib/model/errors.ts maps a user's line through this.
+  // With source maps on, the trace already shows it.
+  if (!process.sourceMapsEnabled) globalThis[Symbol.for('bookstore.sourcePosition')] = sourcePosition;
 }

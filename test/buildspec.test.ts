@@ -11,7 +11,7 @@ const NODE_MODULES = path.join(__dirname, '..', 'node_modules');
 
 /**
  * Runs the buildspec's pre_build and build commands as CodeBuild would (one bash, in order, stop at
- * the first failure), with docker and the AWS CLI replaced by recorders. git, npx and the bump are real;
+ * the first failure), with docker and the AWS CLI replaced by recorders. git, node and the bump are real;
  * the GitOps remote is a bare repository on disk.
  */
 function runBuildspec(fixture: GitFixture, version: string, commit: string) {
@@ -49,6 +49,13 @@ describe('delivery/buildspec.yml', () => {
   beforeAll(() => { fixture = new GitFixture(); });
   afterAll(() => fixture.remove());
 
+  it('runs on a Node line package.json supports (CodeBuild offers 22 on its Amazon Linux 2023 images)', () => {
+    const nodejs = BUILDSPEC.phases.install['runtime-versions'].nodejs;
+    expect(nodejs).toBe(22);
+    const { engines } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+    expect(engines.node.split('||').map((range: string) => range.trim().match(/^\^(\d+)\./)?.[1])).toContain(String(nodejs));
+  });
+
   it('runs under bash (it uses bash substitutions) and never talks to the cluster', () => {
     expect(BUILDSPEC.env.shell).toBe('bash');
     const text = JSON.stringify(BUILDSPEC);
@@ -67,7 +74,7 @@ describe('delivery/buildspec.yml', () => {
     expect(calls.slice(2)).toEqual([
       `docker build --tag ${image} .`,
       `docker push ${image}`,
-      'npm ci --omit=dev --no-audit --no-fund',
+      'npm ci --omit=dev --omit=peer --no-audit --no-fund',
     ]);
     expect(output).toContain('bump: pushed to origin/main');
     expect(fixture.history().pop()).toBe('deploy(development): clients-api 1.0.0123abcd');

@@ -4,19 +4,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './helpers';
 
-// bin/compile.js is plain JavaScript shared by the CLI and jest.
+// bin/ts.js is plain JavaScript shared by the CLI and jest (test/transform.js).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { cached, compile, compileKey } = require('../bin/compile') as {
+const { cached, compile, compileKey } = require('../bin/ts') as {
   cached: (key: string, produce: () => string) => string;
   compile: (source: string, filename: string) => string;
   compileKey: (source: string, filename: string) => string;
 };
 
-describe('the TypeScript compiler shared by the CLI and jest (bin/compile.js)', () => {
+describe('the TypeScript compiler shared by the CLI and jest (bin/ts.js)', () => {
   const file = path.join(ROOT, 'services', 'resource-api.ts');
   const source = fs.readFileSync(file, 'utf8');
 
-  it('keys its cache by content, so a copy of the project in another folder is not compiled again', () => {
+  it('names a compiled file by content, so a copy of the project in another folder finds its files compiled', () => {
     const elsewhere = path.join('/tmp', 'some-clone', 'services', 'resource-api.ts');
     expect(compileKey(source, elsewhere)).toBe(compileKey(source, file));
     expect(compile(source, elsewhere)).toBe(compile(source, file));
@@ -27,16 +27,19 @@ describe('the TypeScript compiler shared by the CLI and jest (bin/compile.js)', 
     expect(compileKey(source, path.join(path.dirname(file), 'renamed.ts'))).not.toBe(compileKey(source, file));
   });
 
-  it('gives commands that compile the same new file at once the whole output (the cache is written whole, then renamed)', async () => {
+  it('gives commands that store the same new text at once the whole of it (written whole, then renamed)', async () => {
     // Six processes, as six CI jobs or a bump beside a synth, meet the same file not yet compiled.
-    const fresh = `${source}\n// ${randomUUID()}\n`;
-    const script = `process.stdout.write(require('crypto').createHash('sha256').update(require(${JSON.stringify(path.join(ROOT, 'bin', 'compile'))}).compile(require('fs').readFileSync(0, 'utf8'), ${JSON.stringify(file)})).digest('hex'))`;
+    const text = compile(`${source}\n// ${randomUUID()}\n`, file);
+    const key = createHash('sha256').update(text).digest('hex');
+    const script = `const { cached } = require(${JSON.stringify(path.join(ROOT, 'bin', 'ts'))});
+      const text = require('fs').readFileSync(0, 'utf8');
+      process.stdout.write(require('crypto').createHash('sha256').update(cached(${JSON.stringify(key)}, () => text)).digest('hex'))`;
     const digests = await Promise.all(Array.from({ length: 6 }, () => new Promise<string>((resolve, reject) => {
       const child = execFile(process.execPath, ['-e', script], (err, stdout) => (err ? reject(err) : resolve(stdout)));
-      child.stdin!.end(fresh);
+      child.stdin!.end(text);
     })));
-    const expected = createHash('sha256').update(compile(fresh, file)).digest('hex');
-    expect(digests).toEqual(Array(6).fill(expected));
+    expect(digests).toEqual(Array(6).fill(key));
+    expect(cached(key, () => 'not this')).toBe(text);
   });
 
   it('produces a cached text once, then reads it back', () => {

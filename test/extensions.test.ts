@@ -26,10 +26,8 @@ const INNER = 'BOOKSTORE_EXTENSIONS_INNER_RUN';
  * still runs there, and so does `tsc --noEmit`, which type-checks the new service and cluster files.
  */
 const INDEPENDENT_OF_THE_MODEL = [
-  'vendor', // the prebuilt library bundle of bin/vendor.js: node_modules and bin/ only
   'ts-loader', // bin/ts.js on files of its own
-  'compile', // bin/compile.js's content-keyed cache (one service file as sample text)
-  'validator-cache', // V8's code cache of the schema validators
+  'compile', // bin/ts.js's compiler and content-keyed store (one service file as sample text)
   'lean-install', // which packages bin/ and a bump load: package-lock.json against node_modules
   'buildspec', // delivery/buildspec.yml's commands, bumping clients-api on eks-acg's development
   'bump-race', // git and bump's retries under concurrent pushes; its services are generated

@@ -1,7 +1,9 @@
 /**
- * CI installs production dependencies only (`npm ci --omit=dev` in delivery/buildspec.yml: a third
- * of the packages, a quarter of the time). So everything a bump loads must be a production
- * dependency: the packages bin/ requires, and every package a real bump loads, recorded as it runs.
+ * CI installs what a bump runs on only (`npm ci --omit=dev --omit=peer` in delivery/buildspec.yml:
+ * 13 packages of 600, neither the devDependencies nor the peerDependencies, the AWS SDK and Octokit
+ * that only the commands talking to AWS and GitHub load). So everything a bump loads must be a
+ * dependency that install keeps: the packages bin/ requires, and every package a real bump loads,
+ * recorded as it runs.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -13,25 +15,36 @@ import { ROOT } from './helpers';
 
 const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
 
-/** The installed package a module file belongs to (`node_modules/@scope/name/...` → `@scope/name`), the innermost one. */
+/**
+ * The installed package a module file belongs to, as package-lock.json names it below node_modules/:
+ * `@scope/name` for `node_modules/@scope/name/...`, `cdk8s/node_modules/yaml` for a copy inside a package.
+ */
 function packageOf(file: string): string | undefined {
-  const parts = file.split(`${path.sep}node_modules${path.sep}`);
-  if (parts.length < 2) return undefined;
+  const parts = file.split(`${path.sep}node_modules${path.sep}`).slice(1);
+  if (parts.length === 0) return undefined;
   const rest = parts[parts.length - 1].split(path.sep);
-  return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  return [...parts.slice(0, -1).map((p) => p.split(path.sep).join('/')), rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]].join('/node_modules/');
 }
 
-/** Whether npm installs the package with --omit=dev: its lock entry is not marked dev-only. */
+/** Whether npm installs the package with --omit=dev --omit=peer: its lock entry is marked neither dev-only nor peer-only. */
 const production = (name: string) => {
   const entry = lock.packages[`node_modules/${name}`];
-  return entry !== undefined && entry.dev !== true;
+  return entry !== undefined && entry.dev !== true && entry.peer !== true;
 };
 
-describe('a bump runs on production dependencies only', () => {
+describe('a bump runs on the dependencies CI installs only', () => {
   it('the buildspec installs them so', () => {
     const spec = YAML.parse(fs.readFileSync(path.join(ROOT, 'delivery', 'buildspec.yml'), 'utf8'));
     const commands: string[] = [...spec.phases.pre_build.commands, ...spec.phases.build.commands];
-    expect(commands).toContain('npm ci --omit=dev --no-audit --no-fund');
+    expect(commands).toContain('npm ci --omit=dev --omit=peer --no-audit --no-fund');
+  });
+
+  it('leaves out of it what only the commands talking to AWS and GitHub load', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['@aws-sdk/client-codecommit', '@aws-sdk/client-ssm', '@octokit/rest']);
+    for (const name of Object.keys(manifest.peerDependencies)) expect([name, production(name)]).toEqual([name, false]);
+    // A full install (a developer's `npm ci`) has them: npm installs a project's own peerDependencies.
+    for (const name of Object.keys(manifest.peerDependencies)) expect([name, fs.existsSync(path.join(ROOT, 'node_modules', name, 'package.json'))]).toEqual([name, true]);
   });
 
   it('every package bin/ requires by name is a production dependency', () => {
@@ -40,14 +53,11 @@ describe('a bump runs on production dependencies only', () => {
       const text = fs.readFileSync(path.join(ROOT, 'bin', file), 'utf8');
       for (const m of text.matchAll(/require\('([^.'][^']*)'\)/g)) if (!m[1].startsWith('node:')) names.add(m[1].split('/').slice(0, m[1].startsWith('@') ? 2 : 1).join('/'));
     }
-    // The libraries bin/vendor.js bundles load from the bundle, not from node_modules: they count too.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    for (const name of require('../bin/vendor').LIBRARIES as string[]) names.add(name);
     expect(names.size).toBeGreaterThan(0);
     for (const name of names) expect([name, production(name)]).toEqual([name, true]);
   });
 
-  it('every package a real bump loads is a production dependency (no compile cache, as on a fresh clone)', () => {
+  it('every package a real bump loads is one CI installs (the TypeScript compiled as the install leaves it)', () => {
     const fixture = new GitFixture();
     const record = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-loaded-'));
     try {
@@ -55,14 +65,20 @@ describe('a bump runs on production dependencies only', () => {
       const hook = path.join(record, 'hook.js');
       const out = path.join(record, 'loaded.json');
       fs.writeFileSync(hook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(require.cache))));\n`);
+      // What the install's prepare script leaves, in a folder of this test's own.
+      const env = { ...process.env, BOOKSTORE_CACHE_DIR: path.join(record, 'cache') };
+      expect(spawnSync(process.execPath, [path.join(clone, 'bin', 'ts.js'), '--build'], { cwd: clone, encoding: 'utf8', env }).status).toBe(0);
       const run = spawnSync(process.execPath, ['--require', hook, path.join(clone, 'bin', 'bookstore.js'), 'bump', 'development', 'clients-api', '1.0.5eed5eed', '--no-push'], {
-        cwd: clone, encoding: 'utf8', env: { ...process.env, BOOKSTORE_CACHE_DIR: path.join(record, 'cache') },
+        cwd: clone, encoding: 'utf8', env,
       });
       expect(run.stderr.split('\n').filter((l) => l && !l.startsWith('npm warn'))).toEqual([]);
       expect(run.status).toBe(0);
-      const packages = new Set((JSON.parse(fs.readFileSync(out, 'utf8')) as string[]).map(packageOf).filter((p): p is string => p !== undefined));
-      expect(packages.has('esbuild')).toBe(true);
+      const loaded = JSON.parse(fs.readFileSync(out, 'utf8')) as string[];
+      const packages = new Set(loaded.map(packageOf).filter((p): p is string => p !== undefined));
+      expect(packages.has('cdk8s-plus-29')).toBe(true);
       for (const name of packages) expect([name, production(name)]).toEqual([name, true]);
+      // The install compiled every file the bump loads: esbuild's compiler itself never loads.
+      expect(loaded.filter((file) => file.includes(`${path.sep}esbuild${path.sep}`) && !file.endsWith('package.json'))).toEqual([]);
     } finally {
       fixture.remove();
       fs.rmSync(record, { recursive: true, force: true });

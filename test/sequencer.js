@@ -8,7 +8,7 @@
 const path = require('node:path');
 const TestSequencer = require('@jest/test-sequencer').default;
 
-const SLOW_FIRST = ['extensions', 'bump', 'promote', 'service-files', 'bump-race', 'synth', 'buildspec', 'vendor'];
+const SLOW_FIRST = ['extensions', 'bump', 'promote', 'service-files', 'bump-race', 'synth', 'buildspec'];
 
 class SlowFirst extends TestSequencer {
   sort(tests) {

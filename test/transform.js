@@ -1,15 +1,17 @@
 'use strict';
-// jest's transform for .ts: the same compiler and cache key as the `bookstore` command (bin/compile.js),
-// so a test runs what a user runs, and a file copied into a temporary checkout is not compiled again.
-// The key depends on the content, not the path; jest instruments for coverage after this transform,
-// so an instrumented run keys apart. One difference: `import()` becomes `require`, because jest's
-// registry has no `import()` (bin/compile.js, RUNTIMES).
+// jest's transform for .ts: the same compiler, options and key as the `bookstore` command (bin/ts.js),
+// so a test runs what a user runs. The key depends on the content, not the path; jest instruments
+// for coverage after this transform, so an instrumented run keys apart. One difference: `import()`
+// becomes `require`, because jest's registry has no `import()` (bin/ts.js, RUNTIMES).
 //
 // It also turns the ES modules `import()` reaches (Octokit and its dependencies, jest.config.js)
 // into CommonJS, so that tests call the real Octokit in-process.
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { compile, compileKey } = require('../bin/compile');
+// bin/ts.js also hooks Node's own require of .ts files: jest's files compile here instead.
+const hooked = require.extensions['.ts'];
+const { compile, compileKey } = require('../bin/ts');
+if (!hooked) delete require.extensions['.ts'];
 
 const ESBUILD_VERSION = require('esbuild/package.json').version;
 

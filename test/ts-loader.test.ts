@@ -6,20 +6,29 @@ import { randomUUID } from 'node:crypto';
 import { ROOT } from './helpers';
 
 // bin/ts.js is how every command runs the TypeScript: these tests run it as the commands do, in
-// processes of their own, on a small program in a temporary folder.
-const TS = path.join(ROOT, 'bin', 'ts.js');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { codeCacheFile, compileKey } = require('../bin/compile') as { codeCacheFile: (key: string) => string; compileKey: (source: string, filename: string) => string };
+// processes of their own, on a small project in a temporary folder (bin/ts.js and tsconfig.json
+// copied, node_modules linked) whose compiled files go to a folder of its own ($BOOKSTORE_CACHE_DIR).
 
 describe('the TypeScript loader every command runs through (bin/ts.js)', () => {
   let dir: string;
+  let TS: string;
+  let BUILD: string;
   let main: string;
   let helper: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-ts-'));
+    TS = path.join(dir, 'bin', 'ts.js');
+    BUILD = path.join(dir, 'cache', 'bookstore-js');
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.copyFileSync(path.join(ROOT, 'bin', 'ts.js'), TS);
+    fs.copyFileSync(path.join(ROOT, 'tsconfig.json'), path.join(dir, 'tsconfig.json'));
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
     main = path.join(dir, 'main.ts');
     helper = path.join(dir, 'lib', 'helper.ts');
     fs.mkdirSync(path.dirname(helper));
+    // Not a source of the commands: the build leaves test/ out.
+    fs.mkdirSync(path.join(dir, 'test'));
+    fs.writeFileSync(path.join(dir, 'test', 'left-out.ts'), 'export const x: number = 1;\n');
     // A fresh text each run: nothing of it is in the caches yet.
     fs.writeFileSync(helper, `// ${randomUUID()}
 export const where = { dirname: __dirname, filename: __filename };
@@ -32,34 +41,56 @@ export function fail(): never {
 import * as path from 'node:path';
 import { where } from './lib/helper';
 const self = { isMain: require.main === module, resolved: require.resolve('./lib/helper'), cached: Object.keys(require.cache).includes(path.join(__dirname, 'lib', 'helper.ts')) };
-console.log(JSON.stringify({ where, self }));
+// Whether this process loaded esbuild's compiler (its package.json, read for the version, aside).
+const compiled = Object.keys(require.cache).some((file) => file.includes(\`\${path.sep}esbuild\${path.sep}\`) && !file.endsWith('package.json'));
+console.log(JSON.stringify({ where, self, compiled }));
 if (process.argv[2] === 'fail') require('./lib/helper').fail();
 `);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const run = (args: string[] = [], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, ['--require', TS, main, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
-  const cacheOf = (file: string) => codeCacheFile(compileKey(fs.readFileSync(file, 'utf8'), file));
+  const env = (more: NodeJS.ProcessEnv = {}) => ({ ...process.env, BOOKSTORE_CACHE_DIR: path.join(dir, 'cache'), ...more });
+  const run = (args: string[] = [], more: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, ['--require', TS, main, ...args], { cwd: dir, encoding: 'utf8', env: env(more) });
+  const built = () => (fs.existsSync(BUILD) ? fs.readdirSync(BUILD).sort() : []);
 
   it('gives a module what Node gives it: its own require (relative, resolve, main, cache), __dirname and __filename', () => {
     const result = run();
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({
+    expect(JSON.parse(result.stdout)).toMatchObject({
       where: { dirname: path.dirname(helper), filename: helper },
       self: { isMain: true, resolved: helper, cached: true },
     });
   });
 
-  it('keeps the code V8 made for each file beside its compiled text: used as it is, made anew when refused', () => {
-    run();
-    const files = [main, helper].map(cacheOf);
-    for (const file of files) expect(fs.statSync(file).size).toBeGreaterThan(100);
-    const inodes = files.map((file) => fs.statSync(file).ino);
-    expect(run().status).toBe(0);
-    expect(files.map((file) => fs.statSync(file).ino)).toEqual(inodes);
-    fs.writeFileSync(files[1], Buffer.alloc(512, 7));
-    expect(run().status).toBe(0);
-    expect(fs.readFileSync(files[1]).subarray(0, 64).equals(Buffer.alloc(64, 7))).toBe(false);
+  it('runs what the install compiled (`node bin/ts.js --build`, the prepare script) and compiles only a file edited since, once', () => {
+    fs.rmSync(BUILD, { recursive: true, force: true });
+    const build = spawnSync(process.execPath, [TS, '--build'], { cwd: dir, encoding: 'utf8', env: env() });
+    expect([build.status, build.stderr]).toEqual([0, '']);
+    // main.ts and lib/helper.ts; test/ is left out.
+    expect(built()).toHaveLength(2);
+    expect(JSON.parse(run().stdout).compiled).toBe(false);
+    expect(built()).toHaveLength(2);
+
+    fs.appendFileSync(helper, '// edited\n');
+    expect(JSON.parse(run().stdout).compiled).toBe(true);
+    expect(built()).toHaveLength(3);
+    expect(JSON.parse(run().stdout).compiled).toBe(false);
+    // A build over what is built already compiles nothing more.
+    expect(spawnSync(process.execPath, [TS, '--build'], { cwd: dir, env: env() }).status).toBe(0);
+    expect(built()).toHaveLength(3);
+  });
+
+  it('installs when a file does not compile, and the command that loads it names the file and the place', () => {
+    const broken = path.join(dir, 'lib', 'broken.ts');
+    fs.writeFileSync(broken, 'export const x = {{;\n');
+    try {
+      expect(spawnSync(process.execPath, [TS, '--build'], { cwd: dir, env: env() }).status).toBe(0);
+      const result = spawnSync(process.execPath, ['--require', TS, broken], { cwd: dir, encoding: 'utf8', env: env() });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`${broken}:1:19: `);
+    } finally {
+      fs.rmSync(broken);
+    }
   });
 
   it('maps a stack trace to the TypeScript lines with NODE_OPTIONS=--enable-source-maps', () => {
@@ -75,7 +106,6 @@ if (process.argv[2] === 'fail') require('./lib/helper').fail();
   it('loads a file that imports an ES module as Node loads it, which resolves the import', () => {
     const esm = path.join(dir, 'esm.ts');
     fs.writeFileSync(esm, `// ${randomUUID()}\nimport('node:os').then((os) => console.log(typeof os.cpus));\n`);
-    expect(execFileSync(process.execPath, ['--require', TS, esm], { cwd: dir, encoding: 'utf8' }).trim()).toBe('function');
-    expect(fs.existsSync(cacheOf(esm))).toBe(false);
+    expect(execFileSync(process.execPath, ['--require', TS, esm], { cwd: dir, encoding: 'utf8', env: env() }).trim()).toBe('function');
   });
 });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { runInThisContext } from 'node:vm';
 import { gunzipSync } from 'node:zlib';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { UserError } from '../model/errors';
@@ -53,27 +54,13 @@ export function noSchemaFor(version: string): string {
 // One module per distinct validator, loaded only when an object it checks is validated: synth pays
 // for the handful of kinds it renders, not for all of them. Each is a gzip-compressed CommonJS
 // module (scripts/import.ts), run here with a `require` of its own place (ajv's runtime helpers).
-//
-// V8 compiles a validator (hundreds of KB of generated code) on load, and each of its functions
-// the first time it runs: about 70 ms of a synth, 21 ms with the code V8 made kept between
-// processes (bin/code-cache.js) in node_modules/.cache/bookstore-validators/, a file per validator
-// named by the validator's file (itself named by the hash of its code).
 const loaded = new Map<string, ValidateFunction>();
-// bin/code-cache.js is plain JavaScript shared with the commands' loader.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const codeCache = require('../../bin/code-cache') as {
-  cacheDir: (name: string) => string;
-  compileCached: (source: string, filename: string, cacheFile: string) => unknown;
-  codeCacheSuffix: () => string;
-};
-const CODE_CACHE = codeCache.cacheDir('bookstore-validators');
 
 function load(file: string): ValidateFunction {
   let validate = loaded.get(file);
   if (!validate) {
     const filename = path.join(VALIDATORS, `${file}.js.gz`);
-    // The file is named by the hash of its code: that names its cached code too.
-    validate = runModule(gunzipSync(fs.readFileSync(filename)).toString('utf8'), filename, file) as ValidateFunction;
+    validate = runModule(gunzipSync(fs.readFileSync(filename)).toString('utf8'), filename) as ValidateFunction;
     loaded.set(file, validate);
   }
   return validate;
@@ -84,12 +71,10 @@ type ModuleFunction = (module: unknown, exports: unknown, require: NodeJS.Requir
 /**
  * Runs CommonJS code that is not a file of its own (compressed, or cached elsewhere) as if it were
  * `filename`, and returns its exports. Its `require` resolves from that place: ajv's standalone
- * validators require ajv's small runtime helpers, not ajv itself. The code V8 makes for it is kept
- * between processes under `cacheKey`, a digest of the code (bin/code-cache.js).
+ * validators require ajv's small runtime helpers, not ajv itself.
  */
-export function runModule(code: string, filename: string, cacheKey: string): unknown {
-  const cacheFile = path.join(CODE_CACHE, `${cacheKey}-${codeCache.codeCacheSuffix()}.bin`);
-  const moduleFunction = codeCache.compileCached(`(function (module, exports, require) {${code}\n})`, filename, cacheFile) as ModuleFunction;
+export function runModule(code: string, filename: string): unknown {
+  const moduleFunction = runInThisContext(`(function (module, exports, require) {${code}\n})`, { filename }) as ModuleFunction;
   const module = { exports: {} as unknown };
   moduleFunction(module, module.exports, createRequire(filename));
   return module.exports;

@@ -106,9 +106,9 @@ function nodeAt(doc: Document, path: string[], atKey = false): Node | undefined 
   return (doc.contents ?? undefined) as Node | undefined;
 }
 
-/** The content-keyed cache of bin/compile.js (node_modules/.cache/bookstore-ts/). */
+/** The content-keyed store of bin/ts.js (node_modules/.cache/bookstore-js/). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { cached } = require('../../bin/compile') as { cached: (key: string, produce: () => string) => string };
+const { cached } = require('../../bin/ts') as { cached: (key: string, produce: () => string) => string };
 const AJV_OPTIONS = { allErrors: true, strict: false, code: { source: true } };
 
 const validators = new Map<string, ValidateFunction<any>>();
@@ -134,7 +134,7 @@ function overlayValidator(services: readonly ServiceDefinition[]): ValidateFunct
       const ajv = new Ajv(AJV_OPTIONS);
       return standaloneCode(ajv, ajv.compile(schema));
     });
-    validate = runModule(code, path.join(__dirname, 'overlay-validator.js'), `overlay-${digest}`) as ValidateFunction<any>;
+    validate = runModule(code, path.join(__dirname, 'overlay-validator.js')) as ValidateFunction<any>;
     validators.set(key, validate);
   }
   return validate;
