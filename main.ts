@@ -15,7 +15,8 @@ import { capabilitiesReport } from './lib/render/capabilities';
 runCommand('synth', () => {
   // It renders every cluster and environment, always: an argument (`--env x`) would be ignored, so it is refused.
   const extra = process.argv.slice(2);
-  if (extra.length > 0) throw new UserError(`takes no arguments (got ${extra.join(' ')}): it renders every cluster and environment; \`bookstore diff\` shows one change`);
+  if (extra.length > 0)
+    throw new UserError(`takes no arguments (got ${extra.join(' ')}): it renders every cluster and environment; \`bookstore diff\` shows one change`);
   const root = findRoot(__dirname);
   const outdir = path.join(root, 'dist');
   const timings: Record<string, number> = { 'module loading': performance.now() };
@@ -36,5 +37,7 @@ runCommand('synth', () => {
   for (const line of oneTime) console.warn(line);
   // A cluster being added: what of it is rendered, and which account facts it still waits for.
   for (const line of pendingReport(project)) console.warn(line);
-  console.log(`synth: ${files.size} files for ${project.clusters.length} cluster(s), ${project.environments.length} environment(s) in ${path.relative(process.cwd(), outdir) || '.'}`);
+  console.log(
+    `synth: ${files.size} files for ${project.clusters.length} cluster(s), ${project.environments.length} environment(s) in ${path.relative(process.cwd(), outdir) || '.'}`,
+  );
 });

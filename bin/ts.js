@@ -55,11 +55,15 @@ const OPTIONS = {
 const RUNTIMES = { node: {}, jest: { supported: { 'dynamic-import': false } } };
 
 /** The compiled files: in node_modules/.cache (`npm ci` empties node_modules, then builds them again), or in $BOOKSTORE_CACHE_DIR. */
-const BUILD = path.join(process.env.BOOKSTORE_CACHE_DIR ? path.resolve(process.env.BOOKSTORE_CACHE_DIR) : path.join(ROOT, 'node_modules', '.cache'), 'bookstore-js');
+const BUILD = path.join(
+  process.env.BOOKSTORE_CACHE_DIR ? path.resolve(process.env.BOOKSTORE_CACHE_DIR) : path.join(ROOT, 'node_modules', '.cache'),
+  'bookstore-js',
+);
 
 /** The digest of a compile: the source, its file's name (the source map names it), the compiler and its options. */
 function compileKey(source, filename, runtime = 'node') {
-  return crypto.createHash('sha256')
+  return crypto
+    .createHash('sha256')
     .update(JSON.stringify([FORMAT, ESBUILD_VERSION, OPTIONS, RUNTIMES[runtime], path.basename(filename)]))
     .update('\0')
     .update(source)
@@ -139,7 +143,9 @@ function sourceFiles() {
   const files = [];
   for (const entry of fs.readdirSync(ROOT, { withFileTypes: true })) {
     if (entry.name.startsWith('.') || ['node_modules', 'test', 'dist', 'coverage'].includes(entry.name)) continue;
-    const names = entry.isDirectory() ? fs.readdirSync(path.join(ROOT, entry.name), { recursive: true }).map((name) => path.join(entry.name, name)) : [entry.name];
+    const names = entry.isDirectory()
+      ? fs.readdirSync(path.join(ROOT, entry.name), { recursive: true }).map((name) => path.join(entry.name, name))
+      : [entry.name];
     files.push(...names.filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts')).map((name) => path.join(ROOT, name)));
   }
   return files;
@@ -152,16 +158,18 @@ function sourceFiles() {
  */
 async function build() {
   const esbuild = require('esbuild');
-  await Promise.all(sourceFiles().map(async (file) => {
-    const source = fs.readFileSync(file, 'utf8');
-    const key = compileKey(source, file);
-    if (fs.existsSync(path.join(BUILD, `${key}.js`))) return;
-    try {
-      writeWhole(path.join(BUILD, `${key}.js`), (await esbuild.transform(source, esbuildOptions(file, 'node'))).code);
-    } catch {
-      // see above
-    }
-  }));
+  await Promise.all(
+    sourceFiles().map(async (file) => {
+      const source = fs.readFileSync(file, 'utf8');
+      const key = compileKey(source, file);
+      if (fs.existsSync(path.join(BUILD, `${key}.js`))) return;
+      try {
+        writeWhole(path.join(BUILD, `${key}.js`), (await esbuild.transform(source, esbuildOptions(file, 'node'))).code);
+      } catch {
+        // see above
+      }
+    }),
+  );
 }
 
 module.exports = { build, cached, compile, compileKey, sourcePosition };

@@ -27,13 +27,34 @@ interface Modules {
 const load = <K extends keyof Modules>(name: K): Modules[K] => require(`./commands/${name}`);
 
 const VERBS: Record<string, Verb> = {
-  bump: { summary: 'bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)', usage: USAGES.bump, run: (argv, root, log) => load('bump').bump(argv, { root, log }) },
-  promote: { summary: 'promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next', usage: USAGES.promote, run: (argv, root, log) => load('promote').promote(argv, { root, log }) },
-  status: { summary: 'status                       the tag of each service in each environment, per cluster', usage: USAGES.status, run: (argv, root, log) => load('status').status(argv, { root, log }) },
-  diff: { summary: 'diff [<git-ref>] [--picture]  rendered objects added, changed, removed against a ref (default: merge base with main)', usage: USAGES.diff, run: (argv, root, log) => load('diff').diff(argv, { root, log }) },
-  bootstrap: { summary: 'bootstrap <cluster>   bring a cluster up: its facts into SSM, the cluster (eksctl; ENIConfigs before nodes), its AWS prerequisites stack, Argo CD and the root (--dry-run: only print)', usage: USAGES.bootstrap, run: (argv, root, log) => load('bootstrap').bootstrap(argv, { root, log }) },
+  bump: {
+    summary: 'bump <env> <service> <tag>   set an image tag, re-render, commit and push (what CI runs)',
+    usage: USAGES.bump,
+    run: (argv, root, log) => load('bump').bump(argv, { root, log }),
+  },
+  promote: {
+    summary: 'promote <from> <to> [svc…]   open a pull request that copies tags from one environment to the next',
+    usage: USAGES.promote,
+    run: (argv, root, log) => load('promote').promote(argv, { root, log }),
+  },
+  status: {
+    summary: 'status                       the tag of each service in each environment, per cluster',
+    usage: USAGES.status,
+    run: (argv, root, log) => load('status').status(argv, { root, log }),
+  },
+  diff: {
+    summary: 'diff [<git-ref>] [--picture]  rendered objects added, changed, removed against a ref (default: merge base with main)',
+    usage: USAGES.diff,
+    run: (argv, root, log) => load('diff').diff(argv, { root, log }),
+  },
+  bootstrap: {
+    summary:
+      'bootstrap <cluster>   bring a cluster up: its facts into SSM, the cluster (eksctl; ENIConfigs before nodes), its AWS prerequisites stack, Argo CD and the root (--dry-run: only print)',
+    usage: USAGES.bootstrap,
+    run: (argv, root, log) => load('bootstrap').bootstrap(argv, { root, log }),
+  },
   context: {
-    summary: 'context refresh <cluster>    read the cluster\'s account facts from SSM into clusters/<cluster>.context.json',
+    summary: "context refresh <cluster>    read the cluster's account facts from SSM into clusters/<cluster>.context.json",
     usage: USAGES.context,
     run: async (argv, root, log) => {
       if (argv[0] !== 'refresh') throw new UserError(USAGES.context);
@@ -45,8 +66,10 @@ const VERBS: Record<string, Verb> = {
 // Each summary is `<synopsis>  <what it does>`: the synopses padded to one column.
 const SUMMARIES = Object.values(VERBS).map((v) => v.summary.split(/\s{2,}/));
 const COLUMN = Math.max(...SUMMARIES.map(([synopsis]) => synopsis.length)) + 2;
-const USAGE = ['usage: bookstore <verb> [arguments]   (`bookstore <verb> --help` for one verb)',
-  ...SUMMARIES.map(([synopsis, text]) => `  ${synopsis.padEnd(COLUMN)}${text}`)].join('\n');
+const USAGE = [
+  'usage: bookstore <verb> [arguments]   (`bookstore <verb> --help` for one verb)',
+  ...SUMMARIES.map(([synopsis, text]) => `  ${synopsis.padEnd(COLUMN)}${text}`),
+].join('\n');
 
 /** Runs one verb. `cwd` is where the user is; the verb works on the checkout around it and prints through `log`. */
 export async function main(argv: string[], cwd: string = process.cwd(), log: (line: string) => void = (l) => console.log(l)): Promise<void> {

@@ -50,7 +50,8 @@ export function kubernetesVersionOf(project: Project, file: string): string {
 /** `dist/<file>: <Kind/name>: <what the schema says>` for every object of `files` that fails its schema. */
 function schemaFindingsOf(project: Project, files: readonly RenderedFile[]): string[] {
   return files.flatMap((file) => {
-    if (file.schema === 'eksctl') return file.objects.flatMap((o) => validateClusterConfig(o).map((f) => `dist/${file.path}: ${f.object}: eksctl ${EKSCTL.version}: ${f.message}`));
+    if (file.schema === 'eksctl')
+      return file.objects.flatMap((o) => validateClusterConfig(o).map((f) => `dist/${file.path}: ${f.object}: eksctl ${EKSCTL.version}: ${f.message}`));
     if (file.schema !== 'kubernetes') return [];
     const version = kubernetesVersionOf(project, file.path);
     return file.objects.flatMap((o) => validateObject(o, version).map((f) => `dist/${file.path}: ${f.object}: ${f.message}`));
@@ -102,8 +103,14 @@ export function renderOverlayChange(root: string, outdir: string, envName: strin
  * removed, when it rendered only the environment's folder (a bump then stages just those);
  * undefined when it rendered everything.
  */
-export function renderOverlayChangeFiles(root: string, outdir: string, envName: string, before: string, after: string, loaded?: Project):
-  { readonly changed: number; readonly files?: readonly string[] } {
+export function renderOverlayChangeFiles(
+  root: string,
+  outdir: string,
+  envName: string,
+  before: string,
+  after: string,
+  loaded?: Project,
+): { readonly changed: number; readonly files?: readonly string[] } {
   if (!onlyImagesDiffer(before, after)) {
     const { files } = synthesize(root);
     const changed = treeDifferences(files, readTree(outdir)).length;
@@ -163,7 +170,8 @@ function renderTagChange(root: string, outdir: string, envName: string, before: 
   const keep = new Set([...rendered.map((f) => nameOf(f.path)), ...[...pictures.keys()].map(nameOf)]);
   const writes = new Map([...texts].filter(([file, text]) => readIfFile(path.join(target, nameOf(file))) !== text));
   // What the folder holds beyond the render goes, as a full synth would drop it; so does what a killed write left.
-  const removals = [...onDisk].filter((name) => !keep.has(name) && (!name.startsWith('.') || (name.includes('.new-') && abandoned(name.slice(name.indexOf('.new-') + 5)))))
+  const removals = [...onDisk]
+    .filter((name) => !keep.has(name) && (!name.startsWith('.') || (name.includes('.new-') && abandoned(name.slice(name.indexOf('.new-') + 5)))))
     .map((name) => `${folder}/${name}`);
   writeFiles(outdir, writes, removals);
   return [...writes.keys(), ...removals].sort();

@@ -15,11 +15,19 @@ import { ecrRepositoryArn, ecrRepositoryName } from '../lib/model/naming';
  */
 export const TABLE_ACTIONS = [
   'dynamodb:CreateTable',
-  'dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups', 'dynamodb:DescribeTimeToLive',
-  'dynamodb:DescribeContributorInsights', 'dynamodb:DescribeKinesisStreamingDestination',
-  'dynamodb:ListTagsOfResource', 'dynamodb:GetResourcePolicy',
-  'dynamodb:UpdateTable', 'dynamodb:UpdateContinuousBackups', 'dynamodb:UpdateTimeToLive', 'dynamodb:UpdateContributorInsights',
-  'dynamodb:TagResource', 'dynamodb:UntagResource',
+  'dynamodb:DescribeTable',
+  'dynamodb:DescribeContinuousBackups',
+  'dynamodb:DescribeTimeToLive',
+  'dynamodb:DescribeContributorInsights',
+  'dynamodb:DescribeKinesisStreamingDestination',
+  'dynamodb:ListTagsOfResource',
+  'dynamodb:GetResourcePolicy',
+  'dynamodb:UpdateTable',
+  'dynamodb:UpdateContinuousBackups',
+  'dynamodb:UpdateTimeToLive',
+  'dynamodb:UpdateContributorInsights',
+  'dynamodb:TagResource',
+  'dynamodb:UntagResource',
 ] as const;
 
 /**
@@ -47,11 +55,19 @@ const dynamodb = defineAckController({
  * DeleteRepository: every Bookstore repository is retained, and no image is ever deleted by a sync.
  */
 export const REPOSITORY_ACTIONS = [
-  'ecr:CreateRepository', 'ecr:DescribeRepositories',
-  'ecr:PutImageScanningConfiguration', 'ecr:PutImageTagMutability',
-  'ecr:GetLifecyclePolicy', 'ecr:PutLifecyclePolicy', 'ecr:DeleteLifecyclePolicy',
-  'ecr:GetRepositoryPolicy', 'ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy',
-  'ecr:ListTagsForResource', 'ecr:TagResource', 'ecr:UntagResource',
+  'ecr:CreateRepository',
+  'ecr:DescribeRepositories',
+  'ecr:PutImageScanningConfiguration',
+  'ecr:PutImageTagMutability',
+  'ecr:GetLifecyclePolicy',
+  'ecr:PutLifecyclePolicy',
+  'ecr:DeleteLifecyclePolicy',
+  'ecr:GetRepositoryPolicy',
+  'ecr:SetRepositoryPolicy',
+  'ecr:DeleteRepositoryPolicy',
+  'ecr:ListTagsForResource',
+  'ecr:TagResource',
+  'ecr:UntagResource',
 ] as const;
 
 /**
@@ -70,9 +86,21 @@ const ecr = defineAckController({
 
 /** Reading and tagging the roles and policies under the cluster's path: no change of permissions. */
 export const READ_AND_TAG_ACTIONS = [
-  'iam:GetRole', 'iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRoleTags',
-  'iam:TagRole', 'iam:UntagRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription',
-  'iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:ListPolicyVersions', 'iam:ListPolicyTags', 'iam:TagPolicy', 'iam:UntagPolicy',
+  'iam:GetRole',
+  'iam:ListRolePolicies',
+  'iam:GetRolePolicy',
+  'iam:ListAttachedRolePolicies',
+  'iam:ListRoleTags',
+  'iam:TagRole',
+  'iam:UntagRole',
+  'iam:UpdateRole',
+  'iam:UpdateRoleDescription',
+  'iam:GetPolicy',
+  'iam:GetPolicyVersion',
+  'iam:ListPolicyVersions',
+  'iam:ListPolicyTags',
+  'iam:TagPolicy',
+  'iam:UntagPolicy',
 ] as const;
 
 /**
@@ -81,19 +109,32 @@ export const READ_AND_TAG_ACTIONS = [
  * boundary. Not granted at all: iam:DeleteRolePermissionsBoundary.
  */
 export const BOUNDED_ROLE_ACTIONS = [
-  'iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy',
+  'iam:CreateRole',
+  'iam:PutRolePermissionsBoundary',
+  'iam:PutRolePolicy',
+  'iam:DeleteRolePolicy',
+  'iam:DetachRolePolicy',
 ] as const;
 
 /** The rest of a role's and a policy's life under the path; their effect is capped by the boundary. */
 export const LIFECYCLE_ACTIONS = [
-  'iam:UpdateAssumeRolePolicy', 'iam:DeleteRole',
-  'iam:CreatePolicy', 'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:DeleteRole',
+  'iam:CreatePolicy',
+  'iam:CreatePolicyVersion',
+  'iam:DeletePolicyVersion',
+  'iam:SetDefaultPolicyVersion',
+  'iam:DeletePolicy',
 ] as const;
 
 /** Changing the boundary policy itself: denied outright, even if another statement ever allowed it. */
 export const BOUNDARY_CHANGES = [
-  'iam:CreatePolicyVersion', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy',
-  'iam:TagPolicy', 'iam:UntagPolicy',
+  'iam:CreatePolicyVersion',
+  'iam:DeletePolicyVersion',
+  'iam:SetDefaultPolicyVersion',
+  'iam:DeletePolicy',
+  'iam:TagPolicy',
+  'iam:UntagPolicy',
 ] as const;
 
 /**
@@ -116,7 +157,10 @@ const iam = defineAckController({
       { Sid: 'ChangeOnlyWithTheBoundary', Effect: 'Allow', Action: [...BOUNDED_ROLE_ACTIONS], Resource: roles, Condition: withBoundary },
       // Managed policies attach only from the path, and only to a role with the boundary.
       {
-        Sid: 'AttachOwnPoliciesOnlyWithTheBoundary', Effect: 'Allow', Action: ['iam:AttachRolePolicy'], Resource: roles,
+        Sid: 'AttachOwnPoliciesOnlyWithTheBoundary',
+        Effect: 'Allow',
+        Action: ['iam:AttachRolePolicy'],
+        Resource: roles,
         Condition: { ...withBoundary, ArnLike: { 'iam:PolicyARN': policies } },
       },
       { Sid: 'Lifecycle', Effect: 'Allow', Action: [...LIFECYCLE_ACTIONS], Resource: [roles, policies] },

@@ -15,7 +15,6 @@ export const defaultProps = {
 /** The Application health check (lib/model/argocd-conventions.ts): here in the values; under the Argo CD capability in its argocd-cm. */
 export { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA };
 
-
 /**
  * Argo CD itself, from its Helm chart, managed by the root Application once `bookstore bootstrap
  * argocd <cluster>` has installed it from this very file: an upgrade is a pull request here.
@@ -36,7 +35,11 @@ export default defineHelmAddOn({
       cm: { [APPLICATION_HEALTH_KEY]: APPLICATION_HEALTH_LUA },
       // Public repositories: a URL, a type and the OCI flag, no credentials. The chart turns each into
       // a repository Secret on the cluster; dist/ holds no Secret.
-      repositories: Object.fromEntries(ociRepositories(addOns).map(ociRepositoryEntry).map(({ key, fields }) => [key, fields])),
+      repositories: Object.fromEntries(
+        ociRepositories(addOns)
+          .map(ociRepositoryEntry)
+          .map(({ key, fields }) => [key, fields]),
+      ),
       // No admin password in Git: Argo CD generates one into argocd-initial-admin-secret (docs/argocd.md).
     },
     // The chart's HA setup: Redis with Sentinel and HAProxy, two of each stateless component, budgets.

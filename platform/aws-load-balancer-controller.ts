@@ -22,7 +22,9 @@ export default defineHelmAddOn({
   // crds/crds.yaml (elbv2.k8s.aws) and crds/gateway-crds.yaml (gateway.k8s.aws).
   crdGroups: ['elbv2.k8s.aws', 'gateway.k8s.aws'],
   clusterKinds: [
-    CRDS, ...CLUSTER_RBAC, ...WEBHOOKS,
+    CRDS,
+    ...CLUSTER_RBAC,
+    ...WEBHOOKS,
     { group: 'networking.k8s.io', kind: 'IngressClass' },
     { group: 'elbv2.k8s.aws', kind: 'IngressClassParams' },
   ],

@@ -15,7 +15,8 @@ export const defaultProps = {
  * privileged with host paths to install its CNI plugin and set up each ambient pod's redirection,
  * and ztunnel adds NET_ADMIN and SYS_ADMIN to enter pods' network namespaces. Nothing else runs there.
  */
-export const ISTIO_POD_SECURITY_EXCEPTION = 'istio-cni (privileged, host paths) and ztunnel (NET_ADMIN, SYS_ADMIN) are node agents that enter pod network namespaces; only Istio runs here';
+export const ISTIO_POD_SECURITY_EXCEPTION =
+  'istio-cni (privileged, host paths) and ztunnel (NET_ADMIN, SYS_ADMIN) are node agents that enter pod network namespaces; only Istio runs here';
 
 /**
  * Istio's base chart: the Istio CRDs and the default revision's validating webhook, first of the four
@@ -31,10 +32,14 @@ export default defineHelmAddOn({
   clusterKinds: [CRDS, { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' }],
   appliesTo: ({ environments }) => usesMesh(environments, 'istio'),
   // istiod patches the default validator's caBundle and turns its failurePolicy to Fail once it serves.
-  liveFields: [{
-    group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: 'istiod-default-validator',
-    jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'],
-  }],
+  liveFields: [
+    {
+      group: 'admissionregistration.k8s.io',
+      kind: 'ValidatingWebhookConfiguration',
+      name: 'istiod-default-validator',
+      jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle', '.webhooks[]?.failurePolicy'],
+    },
+  ],
   values: () => ({}),
   renderExtra(scope, cluster) {
     const version = `v${cluster.kubernetesVersion}`;

@@ -28,7 +28,12 @@ export default defineHelmAddOn({
   clusterKinds: [...CLUSTER_RBAC, ...WEBHOOKS],
   appliesTo: ({ environments }) => usesMesh(environments, 'istio'),
   liveFields: [
-    { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', name: `istio-validator-${ISTIO_NAMESPACE}`, jqPathExpressions: [CA_BUNDLE, FAILURE_POLICY] },
+    {
+      group: 'admissionregistration.k8s.io',
+      kind: 'ValidatingWebhookConfiguration',
+      name: `istio-validator-${ISTIO_NAMESPACE}`,
+      jqPathExpressions: [CA_BUNDLE, FAILURE_POLICY],
+    },
     { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', name: 'istio-sidecar-injector', jqPathExpressions: [CA_BUNDLE] },
   ],
   values: () => ({

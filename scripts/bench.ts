@@ -14,7 +14,11 @@ const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5));
 const NODE_SYNTH = [process.execPath, '--require', './bin/ts.js', 'main.ts'];
 const RSS_HOOK = ['--require', path.join(ROOT, 'scripts', 'bench-rss.js')];
 
-interface Row { readonly what: string; readonly times: number[]; readonly note?: string }
+interface Row {
+  readonly what: string;
+  readonly times: number[];
+  readonly note?: string;
+}
 
 function run(command: string[], options: SpawnSyncOptions): number {
   const start = process.hrtime.bigint();
@@ -63,13 +67,19 @@ function countObjects(dist: string): number {
 function scaleFixture(services: number): string {
   const dir = copyProject();
   const template = fs.readFileSync(path.join(dir, 'services', 'resource-api.ts'), 'utf8');
-  const real = fs.readdirSync(path.join(dir, 'services')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+  const real = fs
+    .readdirSync(path.join(dir, 'services'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3));
   const generated = Array.from({ length: services - real.length }, (_, i) => `generated-${String(i + 1).padStart(3, '0')}-api`);
   for (const name of generated) {
-    fs.writeFileSync(path.join(dir, 'services', `${name}.ts`), template
-      .replace(/name: 'resource-api'/, `name: '${name}'`)
-      .replace(/host: 'resource-api'/, `host: '${name}'`)
-      .replace(/table: \{ name: 'resources' \}/, `table: { name: '${name}' }`));
+    fs.writeFileSync(
+      path.join(dir, 'services', `${name}.ts`),
+      template
+        .replace(/name: 'resource-api'/, `name: '${name}'`)
+        .replace(/host: 'resource-api'/, `host: '${name}'`)
+        .replace(/table: \{ name: 'resources' \}/, `table: { name: '${name}' }`),
+    );
   }
   const cluster = fs.readFileSync(path.join(dir, 'clusters', 'eks-acg.ts'), 'utf8');
   fs.writeFileSync(path.join(dir, 'clusters', 'eks-bench.ts'), cluster.replace(/eks-acg/g, 'eks-bench'));
@@ -83,7 +93,10 @@ function scaleFixture(services: number): string {
     for (const env of ['development', 'staging', 'production']) {
       const overlay = {
         // Each environment its own public hosts (synth refuses one host in two environments).
-        ...base, cluster, namespace: env, hostSuffix: `-${env}-${cluster}`,
+        ...base,
+        cluster,
+        namespace: env,
+        hostSuffix: `-${env}-${cluster}`,
         images: Object.fromEntries(ecr.map((s) => [s, '1.0.af873c03'])),
       };
       fs.writeFileSync(path.join(dir, 'environments', `${env === 'production' ? 'prod' : env}-${cluster}.yaml`), YAML.stringify(overlay));
@@ -108,7 +121,10 @@ function fleetFixture(clusters = 20, services = 50): string {
     fs.writeFileSync(path.join(dir, 'clusters', `${name}.context.json`), context);
     for (const overlay of overlays) {
       const text = fs.readFileSync(path.join(dir, 'environments', overlay), 'utf8');
-      fs.writeFileSync(path.join(dir, 'environments', overlay.replace('eks-acg', name)), text.replace(/cluster: eks-acg/, `cluster: ${name}`).replace(/^(hostSuffix: .*)-eks-acg$/m, `$1-${name}`));
+      fs.writeFileSync(
+        path.join(dir, 'environments', overlay.replace('eks-acg', name)),
+        text.replace(/cluster: eks-acg/, `cluster: ${name}`).replace(/^(hostSuffix: .*)-eks-acg$/m, `$1-${name}`),
+      );
     }
   }
   for (const bench of ['eks-bench.ts', 'eks-bench.context.json']) fs.rmSync(path.join(dir, 'clusters', bench));
@@ -147,8 +163,10 @@ function measureBump(project: string, environment: string, what: string): Row {
   try {
     let n = 0;
     // Each run sets a new tag, so each is a real change: render, commit and push.
-    const bump = () => run([process.execPath, path.join(clone, 'bin', 'bookstore.js'), 'bump', environment, 'clients-api',
-      `1.0.${(0x10000000 + ++n).toString(16)}`], { cwd: clone });
+    const bump = () =>
+      run([process.execPath, path.join(clone, 'bin', 'bookstore.js'), 'bump', environment, 'clients-api', `1.0.${(0x10000000 + ++n).toString(16)}`], {
+        cwd: clone,
+      });
     bump();
     const times = Array.from({ length: RUNS }, bump);
     return { what, times };
@@ -223,7 +241,9 @@ function main() {
     const bumpHere = measureBump(project, 'development', 'bookstore bump, end to end (local bare remote)');
     rows.push(bumpHere);
     if (process.env.BENCH_FRESH !== '0') rows.push(...measureFreshPath(project));
-    rows.push(measure('cdk8s synth (the cdk8s CLI path)', [path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), 'synth', '--check-upgrade', 'false'], { cwd: project }));
+    rows.push(
+      measure('cdk8s synth (the cdk8s CLI path)', [path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), 'synth', '--check-upgrade', 'false'], { cwd: project }),
+    );
 
     // What no Node program can go below: starting Node, and starting npm.
     rows.push(measure('node -e 0 (Node start-up, for scale)', [process.execPath, '-e', '0'], { cwd: project }));
@@ -233,11 +253,13 @@ function main() {
     if (spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0) {
       const floor = path.join(project, 'kustomize');
       fs.cpSync(path.join(project, 'dist'), floor, { recursive: true });
-      const resources = fs.readdirSync(floor, { recursive: true, withFileTypes: true })
+      const resources = fs
+        .readdirSync(floor, { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile() && e.name.endsWith('.yaml'))
         .map((e) => path.relative(floor, path.join(e.parentPath, e.name)))
         // The CloudFormation templates have no Kubernetes metadata: kustomize cannot read them.
-        .filter((file) => !/\/cluster\/(bootstrap|pod-network)\.yaml$/.test(file)).sort();
+        .filter((file) => !/\/cluster\/(bootstrap|pod-network)\.yaml$/.test(file))
+        .sort();
       fs.writeFileSync(path.join(floor, 'kustomization.yaml'), YAML.stringify({ resources }));
       rows.push(measure('kubectl kustomize over the same files (floor)', ['kubectl', 'kustomize', floor], { cwd: project }));
     }
@@ -284,7 +306,9 @@ function main() {
     }
 
     const width = Math.max(...rows.map((r) => r.what.length));
-    console.log(`bench: ${RUNS} runs each, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
+    console.log(
+      `bench: ${RUNS} runs each, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+    );
     console.log(`| ${'what'.padEnd(width)} | median | min | max |`);
     console.log(`|${'-'.repeat(width + 2)}|---|---|---|`);
     for (const r of rows) {
@@ -292,7 +316,11 @@ function main() {
     }
     console.log('');
     console.log(`this repository: ${objects} objects; peak RSS of one synth ${peakMiB.toFixed(0)} MiB`);
-    console.log(`one synth, median per phase: ${Object.keys(phases[0]).map((k) => `${k} ${fmt(median(phases.map((p) => p[k])))}`).join(', ')}`);
+    console.log(
+      `one synth, median per phase: ${Object.keys(phases[0])
+        .map((k) => `${k} ${fmt(median(phases.map((p) => p[k])))}`)
+        .join(', ')}`,
+    );
     for (const s of scale) {
       console.log(`scale ${s.services} services: ${s.objects} objects, ${(median(s.row.times) / s.objects).toFixed(2)} ms per object`);
     }
@@ -302,7 +330,8 @@ function main() {
     const fresh = rows.filter((r) => r.what.startsWith('fresh path:')).map((r) => median(r.times));
     if (fresh.length === 4) {
       const [cloneMs, installMs, bumpMs, totalMs] = fresh;
-      const line = (what: string, value: string, target: string, ratio: number) => console.log(`| ${what} | ${value} | ${target} | ${ratio.toFixed(2)} | ${ratio <= 1 ? 'met' : 'not met'} |`);
+      const line = (what: string, value: string, target: string, ratio: number) =>
+        console.log(`| ${what} | ${value} | ${target} | ${ratio.toFixed(2)} | ${ratio <= 1 ? 'met' : 'not met'} |`);
       console.log('');
       console.log('| figure (median) | value | target | value / target | |');
       console.log('|---|---|---|---|---|');
@@ -310,7 +339,13 @@ function main() {
       line('fresh path: install', fmt(installMs), `≤ ${fmt(TARGETS.cloneAndInstall)} with the clone`, (cloneMs + installMs) / TARGETS.cloneAndInstall);
       line('fresh path: first bump after the install (the first command)', fmt(bumpMs), `≤ ${fmt(TARGETS.bump)}`, bumpMs / TARGETS.bump);
       line('fresh path: end to end', fmt(totalMs), `≤ ${fmt(TARGETS.total)}`, totalMs / TARGETS.total);
-      if (floorRow) line('warm npm run synth / kubectl kustomize', `${fmt(synth)} / ${fmt(median(floorRow.times))} = ${(synth / median(floorRow.times)).toFixed(2)}×`, `≤ ${TARGETS.synthOverFloor}×`, synth / median(floorRow.times) / TARGETS.synthOverFloor);
+      if (floorRow)
+        line(
+          'warm npm run synth / kubectl kustomize',
+          `${fmt(synth)} / ${fmt(median(floorRow.times))} = ${(synth / median(floorRow.times)).toFixed(2)}×`,
+          `≤ ${TARGETS.synthOverFloor}×`,
+          synth / median(floorRow.times) / TARGETS.synthOverFloor,
+        );
     }
     console.log(`fleet: ${fleetObjects} objects; bump on the fleet / bump here: ${(median(bumpFleet.times) / median(bumpHere.times)).toFixed(2)}×`);
     if (testsMs !== undefined) console.log(`npm test (whole suite, once, wall time, type check from nothing): ${fmt(testsMs)}`);

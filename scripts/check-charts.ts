@@ -32,16 +32,19 @@ export interface ChartValues {
 export const FREE_FORM: Readonly<Record<string, readonly string[]>> = {
   'argo-cd': ['configs.cm', 'configs.params', 'configs.rbac', 'configs.repositories'],
   // templates/configmap.yaml writes meshConfig as it is into the mesh config (Istio's MeshConfig, istio.mesh.v1alpha1).
-  'istiod': ['meshConfig'],
+  istiod: ['meshConfig'],
 };
 
 export function helmApplications(files: readonly RenderedFile[]): ChartValues[] {
-  return files.flatMap((f) => f.objects).filter((o) => o.kind === 'Application' && o.spec?.source?.chart).map((o) => ({
-    application: o.metadata.name,
-    chart: o.spec.source.chart,
-    version: o.spec.source.targetRevision,
-    values: o.spec.source.helm?.valuesObject ?? {},
-  }));
+  return files
+    .flatMap((f) => f.objects)
+    .filter((o) => o.kind === 'Application' && o.spec?.source?.chart)
+    .map((o) => ({
+      application: o.metadata.name,
+      chart: o.spec.source.chart,
+      version: o.spec.source.targetRevision,
+      values: o.spec.source.helm?.valuesObject ?? {},
+    }));
 }
 
 /** The value paths of `values` that `defaults` (the chart's values.yaml) does not have. */
@@ -68,7 +71,8 @@ function merge(base: unknown, over: unknown): unknown {
 /** The chart's folder, or a UserError naming it. */
 function chartFolder(chartsDir: string, chart: string, version: string): string {
   const dir = path.join(chartsDir, `${chart}-${version}`);
-  if (!fs.existsSync(path.join(dir, 'values.yaml'))) throw new UserError(`${dir}: no such chart folder (values.yaml); add the chart's sources there or fix the version`);
+  if (!fs.existsSync(path.join(dir, 'values.yaml')))
+    throw new UserError(`${dir}: no such chart folder (values.yaml); add the chart's sources there or fix the version`);
   return dir;
 }
 
@@ -94,7 +98,9 @@ function chartDefaults(dir: string): Values {
 function profileFindings(app: ChartValues, dir: string, where: string): string[] {
   const profile = app.values[PROFILE_KEY];
   if (profile === undefined || !isMap((YAML.parse(fs.readFileSync(path.join(dir, 'values.yaml'), 'utf8')) ?? {})._internal_defaults_do_not_set)) return [];
-  return fs.existsSync(path.join(dir, 'files', `profile-${String(profile)}.yaml`)) ? [] : [`${app.application}: profile: ${String(profile)} is not a profile of ${where} (files/profile-*.yaml)`];
+  return fs.existsSync(path.join(dir, 'files', `profile-${String(profile)}.yaml`))
+    ? []
+    : [`${app.application}: profile: ${String(profile)} is not a profile of ${where} (files/profile-*.yaml)`];
 }
 
 /** Findings for one Application's values: `<application>: <path>: …`. */
@@ -102,15 +108,15 @@ export function checkValues(app: ChartValues, chartsDir: string): string[] {
   const dir = chartFolder(chartsDir, app.chart, app.version);
   const defaults = chartDefaults(dir);
   const where = `${app.chart}-${app.version}`;
-  const findings = unknownPaths(app.values, defaults, '', FREE_FORM[app.chart] ?? [])
-    .map((p) => `${app.application}: ${p}: not a key of ${where}/values.yaml`);
+  const findings = unknownPaths(app.values, defaults, '', FREE_FORM[app.chart] ?? []).map((p) => `${app.application}: ${p}: not a key of ${where}/values.yaml`);
   findings.push(...profileFindings(app, dir, where));
   const schemaFile = path.join(dir, 'values.schema.json');
   if (fs.existsSync(schemaFile)) {
     const { $schema: _draft, ...schema } = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));
     const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
     if (!validate(merge(defaults, app.values))) {
-      for (const e of validate.errors ?? []) findings.push(`${app.application}: ${e.instancePath.slice(1).replace(/\//g, '.') || '(top)'}: ${e.message} (${where}/values.schema.json)`);
+      for (const e of validate.errors ?? [])
+        findings.push(`${app.application}: ${e.instancePath.slice(1).replace(/\//g, '.') || '(top)'}: ${e.message} (${where}/values.schema.json)`);
     }
   }
   return findings;
@@ -132,7 +138,11 @@ export function checkArgoCdObjects(files: readonly RenderedFile[], argoCd: Chart
   // Only the kinds we render (ApplicationSet's schema alone takes seconds to compile).
   const kinds = new Set(files.flatMap((f) => f.objects.map((o) => o.kind)));
   for (const file of fs.readdirSync(crdDir)) {
-    const text = fs.readFileSync(path.join(crdDir, file), 'utf8').split('\n').filter((l) => !l.includes('{{')).join('\n');
+    const text = fs
+      .readFileSync(path.join(crdDir, file), 'utf8')
+      .split('\n')
+      .filter((l) => !l.includes('{{'))
+      .join('\n');
     const crd = YAML.parse(text);
     if (!kinds.has(crd.spec.names.kind)) continue;
     for (const version of crd.spec.versions) {
@@ -140,11 +150,16 @@ export function checkArgoCdObjects(files: readonly RenderedFile[], argoCd: Chart
       validators.set(`${crd.spec.group}/${version.name} ${crd.spec.names.kind}`, ajv.compile(strict(version.schema.openAPIV3Schema)));
     }
   }
-  return files.flatMap((f) => f.objects.map((o) => ({ file: f.path, o }))).flatMap(({ file, o }) => {
-    const validate = validators.get(`${o.apiVersion} ${o.kind}`);
-    if (!validate || validate(o)) return [];
-    return (validate.errors ?? []).map((e) => `dist/${file}: ${o.kind}/${o.metadata.name}: ${e.instancePath || '(top)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''} (Argo CD ${argoCd.chart}-${argoCd.version} CRDs)`);
-  });
+  return files
+    .flatMap((f) => f.objects.map((o) => ({ file: f.path, o })))
+    .flatMap(({ file, o }) => {
+      const validate = validators.get(`${o.apiVersion} ${o.kind}`);
+      if (!validate || validate(o)) return [];
+      return (validate.errors ?? []).map(
+        (e) =>
+          `dist/${file}: ${o.kind}/${o.metadata.name}: ${e.instancePath || '(top)'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''} (Argo CD ${argoCd.chart}-${argoCd.version} CRDs)`,
+      );
+    });
 }
 
 export function checkCharts(root: string, chartsDir: string): { applications: number; findings: string[] } {

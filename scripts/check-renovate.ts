@@ -52,10 +52,13 @@ export interface ExtractedDep {
 /** Renovate's report (`--report-type=file`): per repository, per manager, the package files and their deps. */
 export interface RenovateReport {
   readonly problems?: ReadonlyArray<{ readonly level?: number; readonly msg?: string }>;
-  readonly repositories: Record<string, {
-    readonly problems?: ReadonlyArray<{ readonly level?: number; readonly msg?: string }>;
-    readonly packageFiles: Record<string, ReadonlyArray<{ readonly packageFile: string; readonly deps: readonly ExtractedDep[] }>>;
-  }>;
+  readonly repositories: Record<
+    string,
+    {
+      readonly problems?: ReadonlyArray<{ readonly level?: number; readonly msg?: string }>;
+      readonly packageFiles: Record<string, ReadonlyArray<{ readonly packageFile: string; readonly deps: readonly ExtractedDep[] }>>;
+    }
+  >;
 }
 
 /**
@@ -69,16 +72,26 @@ const names = (dep: ExtractedDep) => [dep.packageName, dep.depName].filter((n): 
 /** The Git sources an add-on's render reads at a pinned revision: every Application source whose repoURL it declares. */
 function gitSources(project: Project): Array<{ file: string; repository: string; revision: string }> {
   const cluster = project.clusters[0] ?? project.pending[0]?.cluster;
-  return project.addOns.filter((a) => (a.sourceRepositories ?? []).length > 0).flatMap((addOn) => {
-    if (!cluster) throw new UserError(`${addOnFile(addOn)}: reads ${addOn.sourceRepositories!.join(', ')}, but there is no cluster to render it on`);
-    // Rendered on its own, whether or not a cluster needs it today: its pin is Renovate's either way.
-    const chart = new Chart(new App(), 'check-renovate');
-    addOn.render(chart, cluster, { environments: project.environments.filter((e) => e.cluster === cluster.name), services: project.services, addOns: project.addOns });
-    const sources = chart.toJson().filter((o) => o.kind === 'Application').flatMap((o) => [o.spec?.source, ...(o.spec?.sources ?? [])])
-      .filter((s) => s && addOn.sourceRepositories!.includes(s.repoURL) && typeof s.targetRevision === 'string');
-    if (sources.length === 0) throw new UserError(`${addOnFile(addOn)}: renders no Application reading ${addOn.sourceRepositories!.join(', ')} at a revision`);
-    return sources.map((s) => ({ file: addOnFile(addOn), repository: s.repoURL as string, revision: s.targetRevision as string }));
-  });
+  return project.addOns
+    .filter((a) => (a.sourceRepositories ?? []).length > 0)
+    .flatMap((addOn) => {
+      if (!cluster) throw new UserError(`${addOnFile(addOn)}: reads ${addOn.sourceRepositories!.join(', ')}, but there is no cluster to render it on`);
+      // Rendered on its own, whether or not a cluster needs it today: its pin is Renovate's either way.
+      const chart = new Chart(new App(), 'check-renovate');
+      addOn.render(chart, cluster, {
+        environments: project.environments.filter((e) => e.cluster === cluster.name),
+        services: project.services,
+        addOns: project.addOns,
+      });
+      const sources = chart
+        .toJson()
+        .filter((o) => o.kind === 'Application')
+        .flatMap((o) => [o.spec?.source, ...(o.spec?.sources ?? [])])
+        .filter((s) => s && addOn.sourceRepositories!.includes(s.repoURL) && typeof s.targetRevision === 'string');
+      if (sources.length === 0)
+        throw new UserError(`${addOnFile(addOn)}: renders no Application reading ${addOn.sourceRepositories!.join(', ')} at a revision`);
+      return sources.map((s) => ({ file: addOnFile(addOn), repository: s.repoURL as string, revision: s.targetRevision as string }));
+    });
 }
 
 /** Every pin the project model holds, from the loaded project: nothing listed by hand. */
@@ -87,14 +100,18 @@ export function expectedPins(root: string, project: Project = loadProject(root))
     if (!addOn.chart) return [];
     const { repository, chart, version } = addOn.chart;
     const oci = !/^https?:\/\//.test(repository);
-    return [{
-      file: addOnFile(addOn),
-      label: `chart ${repository} ${chart} ${version}`,
-      // https: the helm datasource with the repository as registry; OCI: an image registry/path/chart.
-      matches: (d: ExtractedDep) => d.currentValue === version && (oci
-        ? d.datasource === 'docker' && d.packageName === `${repository}/${chart}`
-        : d.datasource === 'helm' && d.depName === chart && (d.registryUrls ?? []).includes(repository)),
-    }];
+    return [
+      {
+        file: addOnFile(addOn),
+        label: `chart ${repository} ${chart} ${version}`,
+        // https: the helm datasource with the repository as registry; OCI: an image registry/path/chart.
+        matches: (d: ExtractedDep) =>
+          d.currentValue === version &&
+          (oci
+            ? d.datasource === 'docker' && d.packageName === `${repository}/${chart}`
+            : d.datasource === 'helm' && d.depName === chart && (d.registryUrls ?? []).includes(repository)),
+      },
+    ];
   });
   const sources = gitSources(project).map(({ file, repository, revision }) => {
     const slug = repository.replace(/^https?:\/\/[^/]+\//, '').replace(/\.git$/, '');
@@ -110,11 +127,13 @@ export function expectedPins(root: string, project: Project = loadProject(root))
     label: `kubernetesVersion ${c.kubernetesVersion}`,
     matches: (d: ExtractedDep) => d.currentValue === c.kubernetesVersion,
   }));
-  const images = project.services.flatMap((s) => (s.image.kind === 'public' ? [s.image.image] : []).map((image) => ({
-    file: `services/${s.name}.ts`,
-    label: `image ${image}`,
-    matches: (d: ExtractedDep) => d.datasource === 'docker' && names(d).some((n) => `${n}:${d.currentValue}` === image),
-  })));
+  const images = project.services.flatMap((s) =>
+    (s.image.kind === 'public' ? [s.image.image] : []).map((image) => ({
+      file: `services/${s.name}.ts`,
+      label: `image ${image}`,
+      matches: (d: ExtractedDep) => d.datasource === 'docker' && names(d).some((n) => `${n}:${d.currentValue}` === image),
+    })),
+  );
   // This check's own Renovate, in the script and in the docs' commands (test/renovate.test.ts: the same version).
   const renovate = ['scripts/check-renovate.ts', 'docs/platform.md'].map((file) => ({
     file,
@@ -170,18 +189,32 @@ export function runRenovateExtract(root: string): { report: RenovateReport; re2:
     copyRepository(root, repo);
     const reportPath = path.join(work, 'report.json');
     const started = Date.now();
-    const run = spawnSync('npx', ['--yes', '--package', `renovate@${RENOVATE_VERSION}`, 'renovate',
-      '--platform=local', '--dry-run=extract', '--report-type=file', `--report-path=${reportPath}`], {
-      cwd: repo,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-      // Its caches in the temporary folder, which is removed after.
-      env: { ...process.env, LOG_LEVEL: 'info', RENOVATE_BASE_DIR: path.join(work, 'base') },
-    });
+    const run = spawnSync(
+      'npx',
+      [
+        '--yes',
+        '--package',
+        `renovate@${RENOVATE_VERSION}`,
+        'renovate',
+        '--platform=local',
+        '--dry-run=extract',
+        '--report-type=file',
+        `--report-path=${reportPath}`,
+      ],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        // Its caches in the temporary folder, which is removed after.
+        env: { ...process.env, LOG_LEVEL: 'info', RENOVATE_BASE_DIR: path.join(work, 'base') },
+      },
+    );
     const seconds = (Date.now() - started) / 1000;
     const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
     if (run.status !== 0 || !fs.existsSync(reportPath)) {
-      throw new UserError(`renovate@${RENOVATE_VERSION} failed (exit ${run.status ?? run.error?.message}); its last lines:\n${output.trim().split('\n').slice(-20).join('\n')}`);
+      throw new UserError(
+        `renovate@${RENOVATE_VERSION} failed (exit ${run.status ?? run.error?.message}); its last lines:\n${output.trim().split('\n').slice(-20).join('\n')}`,
+      );
     }
     const report = JSON.parse(fs.readFileSync(reportPath, 'utf8')) as RenovateReport;
     return { report, re2: !/RE2 not usable/.test(output), seconds };
@@ -196,13 +229,20 @@ if (require.main === module) {
     const pins = expectedPins(root);
     const { report, re2, seconds } = runRenovateExtract(root);
     const problems = [...(report.problems ?? []), ...Object.values(report.repositories).flatMap((r) => r.problems ?? [])]
-      .filter((p) => (p.level ?? 0) >= 50).map((p) => p.msg);
+      .filter((p) => (p.level ?? 0) >= 50)
+      .map((p) => p.msg);
     for (const problem of problems) console.error(`check:renovate: Renovate reported an error: ${problem}`);
     const { findings, managers } = compare(pins, report);
     for (const finding of findings) console.error(`check:renovate: ${finding}`);
-    if (findings.length > 0 || problems.length > 0) throw new UserError(`${findings.length} of ${pins.length} pin(s) not extracted by renovate@${RENOVATE_VERSION}`);
-    const counts = Object.entries(managers).map(([m, c]) => `${m} ${c.deps} in ${c.files} file(s)`).join(', ');
+    if (findings.length > 0 || problems.length > 0)
+      throw new UserError(`${findings.length} of ${pins.length} pin(s) not extracted by renovate@${RENOVATE_VERSION}`);
+    const counts = Object.entries(managers)
+      .map(([m, c]) => `${m} ${c.deps} in ${c.files} file(s)`)
+      .join(', ');
     console.log(`check:renovate: renovate@${RENOVATE_VERSION} extracted all ${pins.length} pin(s) of the project (${counts}) in ${seconds.toFixed(0)} s`);
-    if (!re2) console.log('check:renovate: note: Renovate fell back to JavaScript RegExp (its re2 module did not load): the hosted app uses RE2, which rejects some patterns RegExp takes');
+    if (!re2)
+      console.log(
+        'check:renovate: note: Renovate fell back to JavaScript RegExp (its re2 module did not load): the hosted app uses RE2, which rejects some patterns RegExp takes',
+      );
   });
 }

@@ -2,7 +2,7 @@ import { defineService } from '../lib/model/service';
 
 export default defineService({
   name: 'clients-api',
-  description: 'The store\'s clients (ASP.NET Core 3.1).',
+  description: "The store's clients (ASP.NET Core 3.1).",
   component: 'api',
   image: { kind: 'ecr' },
   port: 5003,

@@ -20,12 +20,21 @@ describe('add-on files', () => {
   });
 
   it.each<[string, (dir: string) => void, string]>([
-    ['a list whose add-ons are not named after the file', (d) => fs.copyFileSync(path.join(d, 'platform/ack.ts'), path.join(d, 'platform/aws-ack.ts')),
-      'synth: platform/aws-ack.ts: declares add-on "ack-dynamodb" in its list; each add-on of platform/aws-ack.ts must be named aws-ack-<name>'],
-    ['an add-on declared twice', (d) => fs.writeFileSync(path.join(d, 'platform/ack-iam.ts'), "import ack from './ack';\n\nexport default ack[2];\n"),
-      'synth: platform/: add-on "ack-iam" is declared twice'],
-    ['an empty list', (d) => fs.writeFileSync(path.join(d, 'platform/extra.ts'), 'export default [];\n'),
-      'synth: platform/extra.ts: declares an empty list of add-ons'],
+    [
+      'a list whose add-ons are not named after the file',
+      (d) => fs.copyFileSync(path.join(d, 'platform/ack.ts'), path.join(d, 'platform/aws-ack.ts')),
+      'synth: platform/aws-ack.ts: declares add-on "ack-dynamodb" in its list; each add-on of platform/aws-ack.ts must be named aws-ack-<name>',
+    ],
+    [
+      'an add-on declared twice',
+      (d) => fs.writeFileSync(path.join(d, 'platform/ack-iam.ts'), "import ack from './ack';\n\nexport default ack[2];\n"),
+      'synth: platform/: add-on "ack-iam" is declared twice',
+    ],
+    [
+      'an empty list',
+      (d) => fs.writeFileSync(path.join(d, 'platform/extra.ts'), 'export default [];\n'),
+      'synth: platform/extra.ts: declares an empty list of add-ons',
+    ],
   ])('%s stops synth with one line, dist/ unchanged', (_what, mistake, line) => {
     const project = linkProject(['platform', 'dist']);
     try {

@@ -53,7 +53,10 @@ describe('the Application health check (Argo CD resource.customizations.health)'
 
   it('makes a wave wait for an automated child until it reports Healthy', () => {
     expect(health(APPLICATION_HEALTH_LUA, { spec: automated })).toEqual({ status: 'Progressing', message: 'waiting for the Application to report its health' });
-    expect(health(APPLICATION_HEALTH_LUA, { spec: automated, status: { health: { status: 'Progressing', message: 'rolling' } } })).toEqual({ status: 'Progressing', message: 'rolling' });
+    expect(health(APPLICATION_HEALTH_LUA, { spec: automated, status: { health: { status: 'Progressing', message: 'rolling' } } })).toEqual({
+      status: 'Progressing',
+      message: 'rolling',
+    });
     expect(health(APPLICATION_HEALTH_LUA, { spec: automated, status: { health: { status: 'Degraded' } } })).toEqual({ status: 'Degraded', message: '' });
     expect(health(APPLICATION_HEALTH_LUA, { spec: automated, status: { health: { status: 'Healthy' } } })).toEqual({ status: 'Healthy', message: '' });
   });

@@ -11,7 +11,8 @@ const argocd = (file: string) => `eks-acg/argocd/${file}.yaml`;
 
 /** The Applications of the argocd folder that sync folders of this repository (Argo CD's own Helm Application aside). */
 function applications() {
-  return allObjects().filter(({ file, object }) => file.startsWith('eks-acg/argocd/') && object.kind === 'Application' && !object.spec.source.chart)
+  return allObjects()
+    .filter(({ file, object }) => file.startsWith('eks-acg/argocd/') && object.kind === 'Application' && !object.spec.source.chart)
     .map(({ object }) => object);
 }
 
@@ -23,7 +24,13 @@ function allows(project: any, destination: any): boolean {
 describe('Argo CD objects of eks-acg', () => {
   it('every Application reads this repository at main, from a folder that exists in dist/', () => {
     const apps = applications();
-    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['eks-acg-development', 'eks-acg-platform', 'eks-acg-production', 'eks-acg-registry', 'eks-acg-root']);
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual([
+      'eks-acg-development',
+      'eks-acg-platform',
+      'eks-acg-production',
+      'eks-acg-registry',
+      'eks-acg-root',
+    ]);
     const folders = new Set([...rendered().files.keys()].map((f) => `dist/${path.dirname(f)}`));
     for (const app of apps) {
       expect(app.spec.source.repoURL).toBe(REPO);
@@ -44,9 +51,15 @@ describe('Argo CD objects of eks-acg', () => {
   });
 
   it('every Application stays inside the destinations and sources its project allows', () => {
-    const projects = new Map(allObjects().filter(({ object }) => object.kind === 'AppProject').map(({ object }) => [object.metadata.name, object]));
+    const projects = new Map(
+      allObjects()
+        .filter(({ object }) => object.kind === 'AppProject')
+        .map(({ object }) => [object.metadata.name, object]),
+    );
     expect([...projects.keys()].sort()).toEqual(['bookstore', 'platform']);
-    for (const app of allObjects().filter(({ object }) => object.kind === 'Application').map(({ object }) => object)) {
+    for (const app of allObjects()
+      .filter(({ object }) => object.kind === 'Application')
+      .map(({ object }) => object)) {
       const project = projects.get(app.spec.project);
       expect(project).toBeDefined();
       expect([app.metadata.name, allows(project, app.spec.destination)]).toEqual([app.metadata.name, true]);
@@ -55,14 +68,16 @@ describe('Argo CD objects of eks-acg', () => {
     }
   });
 
-  it('the bookstore project allows only this repository, the environment namespaces and their Namespace and their mesh providers\' cluster-scoped kinds', () => {
+  it("the bookstore project allows only this repository, the environment namespaces and their Namespace and their mesh providers' cluster-scoped kinds", () => {
     const project = find(argocd('projects'), 'AppProject', 'bookstore');
     expect(project.spec.sourceRepos).toEqual([REPO]);
     expect(project.spec.destinations).toEqual([
       { server: 'https://kubernetes.default.svc', namespace: 'development' },
       { server: 'https://kubernetes.default.svc', namespace: 'production' },
     ]);
-    const kinds = rendered().project.environments.filter((e) => e.cluster === 'eks-acg').flatMap((e) => meshProviderOf(e).clusterKinds)
+    const kinds = rendered()
+      .project.environments.filter((e) => e.cluster === 'eks-acg')
+      .flatMap((e) => meshProviderOf(e).clusterKinds)
       .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i);
     expect(project.spec.clusterResourceWhitelist).toEqual([{ group: '', kind: 'Namespace' }, ...kinds]);
   });
@@ -91,7 +106,9 @@ describe('Argo CD objects of eks-acg', () => {
 
   it('orders projects before the platform before the environments', () => {
     const wave = (o: any) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
-    const projects = allObjects().filter(({ object }) => object.kind === 'AppProject').map(({ object }) => wave(object));
+    const projects = allObjects()
+      .filter(({ object }) => object.kind === 'AppProject')
+      .map(({ object }) => wave(object));
     const platform = wave(find(argocd('platform'), 'Application', 'eks-acg-platform'));
     const environments = ['development', 'production'].map((e) => wave(find(argocd(e), 'Application', `eks-acg-${e}`)));
     expect(Math.max(...projects)).toBeLessThan(platform);
@@ -105,13 +122,23 @@ describe('adding a cluster', () => {
   beforeAll(() => {
     project = linkProject(['clusters', 'environments']);
     const definition = fs.readFileSync(path.join(project, 'clusters', 'eks-acg.ts'), 'utf8');
-    fs.writeFileSync(path.join(project, 'clusters', 'eks-west.ts'), definition
-      .replace("name: 'eks-acg'", "name: 'eks-west'").replace(/us-east-1/g, 'us-west-2').replace('/bookstore/eks-acg/', '/bookstore/eks-west/'));
+    fs.writeFileSync(
+      path.join(project, 'clusters', 'eks-west.ts'),
+      definition
+        .replace("name: 'eks-acg'", "name: 'eks-west'")
+        .replace(/us-east-1/g, 'us-west-2')
+        .replace('/bookstore/eks-acg/', '/bookstore/eks-west/'),
+    );
     const context = JSON.parse(fs.readFileSync(path.join(project, 'clusters', 'eks-acg.context.json'), 'utf8'));
-    const west = Object.fromEntries(Object.entries(context).map(([k, v]) => [k.replace(/us-east-1/g, 'us-west-2'), String(v).replace(/us-east-1/g, 'us-west-2')]));
+    const west = Object.fromEntries(
+      Object.entries(context).map(([k, v]) => [k.replace(/us-east-1/g, 'us-west-2'), String(v).replace(/us-east-1/g, 'us-west-2')]),
+    );
     fs.writeFileSync(path.join(project, 'clusters', 'eks-west.context.json'), JSON.stringify(west, null, 2));
-    const staging = fs.readFileSync(path.join(project, 'environments', 'development.yaml'), 'utf8')
-      .replace('cluster: eks-acg', 'cluster: eks-west').replace('namespace: development', 'namespace: staging').replace('hostSuffix: -development', 'hostSuffix: -staging');
+    const staging = fs
+      .readFileSync(path.join(project, 'environments', 'development.yaml'), 'utf8')
+      .replace('cluster: eks-acg', 'cluster: eks-west')
+      .replace('namespace: development', 'namespace: staging')
+      .replace('hostSuffix: -development', 'hostSuffix: -staging');
     fs.writeFileSync(path.join(project, 'environments', 'staging.yaml'), staging);
   });
   afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
@@ -119,9 +146,14 @@ describe('adding a cluster', () => {
   it('is one cluster file (and its context): it renders its own tree, projects and root', () => {
     const rendered = synthesize(project).files;
     const files = [...rendered.keys()];
-    expect(files.filter((f) => f.startsWith('eks-west/')).sort()).toEqual(expect.arrayContaining([
-      'eks-west/argocd/projects.yaml', 'eks-west/argocd/root.yaml', 'eks-west/argocd/staging.yaml', 'eks-west/staging/clients-api.yaml',
-    ]));
+    expect(files.filter((f) => f.startsWith('eks-west/')).sort()).toEqual(
+      expect.arrayContaining([
+        'eks-west/argocd/projects.yaml',
+        'eks-west/argocd/root.yaml',
+        'eks-west/argocd/staging.yaml',
+        'eks-west/staging/clients-api.yaml',
+      ]),
+    );
     expect(files.filter((f) => f.startsWith('eks-west/') && /\/(development|production)/.test(f))).toEqual([]);
     expect(files.filter((f) => f.startsWith('eks-acg/') && f.includes('staging'))).toEqual([]);
     expect(rendered.get('eks-west/argocd/root.yaml')).toContain('path: dist/eks-west/argocd');
@@ -135,7 +167,11 @@ describe('Argo CD manages itself', () => {
 
   it('installs its own chart at an exact version into argocd, after the projects and before the platform', () => {
     const { spec, metadata } = app();
-    expect(spec.source).toMatchObject({ repoURL: 'https://argoproj.github.io/argo-helm', chart: 'argo-cd', targetRevision: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(spec.source).toMatchObject({
+      repoURL: 'https://argoproj.github.io/argo-helm',
+      chart: 'argo-cd',
+      targetRevision: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+    });
     expect(spec.source.helm.releaseName).toBe('argo-cd');
     expect(spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
     expect(Number(metadata.annotations['argocd.argoproj.io/sync-wave'])).toBe(WAVES.argocd);

@@ -12,29 +12,37 @@ const waveOf = (object: any) => Number(object?.metadata?.annotations?.[WAVE] ?? 
 
 /** Every role ARN a string of the rendered object names, with the file and object naming it. */
 function roleReferences(result: SynthResult): Array<{ file: string; object: any; arn: string }> {
-  return result.rendered.flatMap((file) => file.objects.flatMap((object) => {
-    // A role's own trust policy names the OIDC provider, never a role; its ARN is its own, not a reference.
-    if (object.kind === 'Role') return [];
-    // A whole ARN, not a pattern (the IAM controller's policy names `role/<path>*`).
-    return [...JSON.stringify(object).matchAll(/arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+(?![\w+=,.@/*-])/g)].map(([arn]) => ({ file: file.path, object, arn }));
-  }));
+  return result.rendered.flatMap((file) =>
+    file.objects.flatMap((object) => {
+      // A role's own trust policy names the OIDC provider, never a role; its ARN is its own, not a reference.
+      if (object.kind === 'Role') return [];
+      // A whole ARN, not a pattern (the IAM controller's policy names `role/<path>*`).
+      return [...JSON.stringify(object).matchAll(/arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+(?![\w+=,.@/*-])/g)].map(([arn]) => ({ file: file.path, object, arn }));
+    }),
+  );
 }
 
 /** The roles each source creates: eksctl's (bootstrap, at `/`) and the ACK Roles with their file. */
 function createdRoles(result: SynthResult) {
   // Each file is its cluster's (`<cluster>/...`), in that cluster's account.
   const accountOf = (file: string) => result.project.clusters.find((c) => file.startsWith(`${c.name}/`))!.accountId;
-  const bootstrap = result.rendered.filter((f) => f.schema === 'eksctl')
+  const bootstrap = result.rendered
+    .filter((f) => f.schema === 'eksctl')
     .flatMap((f) => podRoles(f.objects[0]).map((r) => `arn:aws:iam::${accountOf(f.path)}:role/${r.roleName}`));
-  const ack = result.rendered.flatMap((file) => file.objects.filter((o) => o.kind === 'Role' && o.apiVersion.startsWith('iam.services.k8s.aws/'))
-    .map((object) => ({ file: file.path, object, arn: `arn:aws:iam::${accountOf(file.path)}:role${object.spec.path}${object.spec.name}` })));
+  const ack = result.rendered.flatMap((file) =>
+    file.objects
+      .filter((o) => o.kind === 'Role' && o.apiVersion.startsWith('iam.services.k8s.aws/'))
+      .map((object) => ({ file: file.path, object, arn: `arn:aws:iam::${accountOf(file.path)}:role${object.spec.path}${object.spec.name}` })),
+  );
   return { bootstrap, ack };
 }
 
 /** Where an object falls in Argo CD's order: its Application's wave, then its own wave inside it. */
 function syncPosition(result: SynthResult, file: string, object: any): [number, number] {
   const [cluster, folder] = file.split('/');
-  const application = result.rendered.filter((f) => f.path.startsWith(`${cluster}/argocd/`)).flatMap((f) => f.objects)
+  const application = result.rendered
+    .filter((f) => f.path.startsWith(`${cluster}/argocd/`))
+    .flatMap((f) => f.objects)
     .find((o) => o.kind === 'Application' && o.spec.source.path === `dist/${cluster}/${folder}`);
   return [waveOf(application), waveOf(object)];
 }
@@ -55,9 +63,14 @@ function withProject(edit: (dir: string) => void): { result?: SynthResult; error
 /** A sixth service, a copy of inventory-api with its own name, host and table, and its tag in each overlay. */
 function addSixthService(dir: string): void {
   const source = fs.readFileSync(path.join(dir, 'services', 'inventory-api.ts'), 'utf8');
-  fs.writeFileSync(path.join(dir, 'services', 'wishlist-api.ts'), source
-    .replace("name: 'inventory-api'", "name: 'wishlist-api'").replace("host: 'inventory-api'", "host: 'wishlist-api'")
-    .replace("table: { name: 'inventory' }", "table: { name: 'wishlist' }").replace('port: 5001', 'port: 5005'));
+  fs.writeFileSync(
+    path.join(dir, 'services', 'wishlist-api.ts'),
+    source
+      .replace("name: 'inventory-api'", "name: 'wishlist-api'")
+      .replace("host: 'inventory-api'", "host: 'wishlist-api'")
+      .replace("table: { name: 'inventory' }", "table: { name: 'wishlist' }")
+      .replace('port: 5001', 'port: 5005'),
+  );
   for (const overlay of fs.readdirSync(path.join(dir, 'environments'))) {
     const file = path.join(dir, 'environments', overlay);
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('images:\n', 'images:\n  wishlist-api: 1.0.0badcafe\n'));
@@ -76,13 +89,16 @@ describe('the AWS side of the services, through ACK', () => {
       if (arn.includes(':role/aws-service-role/')) continue;
       const creators = ack.filter((r) => r.arn === arn);
       expect([arn, creators.length]).toEqual([arn, 1]);
-      expect([arn, file, notAfter(syncPosition(result, creators[0].file, creators[0].object), syncPosition(result, file, object))])
-        .toEqual([arn, file, true]);
+      expect([arn, file, notAfter(syncPosition(result, creators[0].file, creators[0].object), syncPosition(result, file, object))]).toEqual([arn, file, true]);
     }
     // Every service of every environment runs under an ACK Role: the services' roles left eksctl.
     for (const environment of result.project.environments) {
       for (const service of result.project.services) {
-        const arn = serviceRoleArn(result.project.clusters.find((c) => c.name === environment.cluster)!, environment, service.name);
+        const arn = serviceRoleArn(
+          result.project.clusters.find((c) => c.name === environment.cluster)!,
+          environment,
+          service.name,
+        );
         expect(ack.map((r) => r.arn)).toContain(arn);
         expect(bootstrap).not.toContain(arn);
       }
@@ -119,8 +135,8 @@ describe('the AWS side of the services, through ACK', () => {
       const allows = statements.filter((s) => s.Effect === 'Allow');
       const path = `arn:aws:iam::${cluster.accountId}:(role|policy)${iamPath(cluster)}\\*$`;
       for (const s of allows) for (const r of [s.Resource].flat()) expect(r).toMatch(new RegExp(path));
-      const conditioned = (action: string) => allows.filter((s) => s.Action.includes(action))
-        .every((s) => s.Condition?.StringEquals?.['iam:PermissionsBoundary'] === boundaryArn(cluster));
+      const conditioned = (action: string) =>
+        allows.filter((s) => s.Action.includes(action)).every((s) => s.Condition?.StringEquals?.['iam:PermissionsBoundary'] === boundaryArn(cluster));
       for (const action of ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy', 'iam:AttachRolePolicy']) {
         expect([action, allows.some((s) => s.Action.includes(action)), conditioned(action)]).toEqual([action, true, true]);
       }
@@ -134,13 +150,16 @@ describe('the AWS side of the services, through ACK', () => {
     const result = rendered();
     const repositories = result.rendered.flatMap((f) => f.objects.filter((o) => o.kind === 'Repository').map((object) => ({ file: f.path, object })));
     // Each cluster's account has its own registry.
-    expect(repositories.map((r) => r.object.spec.name).sort())
-      .toEqual(result.project.clusters.flatMap(() => builtServices(result.project.services).map(ecrRepositoryName)).sort());
+    expect(repositories.map((r) => r.object.spec.name).sort()).toEqual(
+      result.project.clusters.flatMap(() => builtServices(result.project.services).map(ecrRepositoryName)).sort(),
+    );
     for (const { file, object } of repositories) {
       expect(file).toMatch(/^[^/]+\/registry\//);
       expect(object.spec).toMatchObject({ imageScanningConfiguration: { scanOnPush: true }, imageTagMutability: 'IMMUTABLE' });
       const rules = JSON.parse(object.spec.lifecyclePolicy).rules;
-      expect(rules.some((r: any) => r.selection.tagStatus === 'any' && r.selection.countType === 'imageCountMoreThan' && r.selection.countNumber > 0)).toBe(true);
+      expect(rules.some((r: any) => r.selection.tagStatus === 'any' && r.selection.countType === 'imageCountMoreThan' && r.selection.countNumber > 0)).toBe(
+        true,
+      );
       expect(object.metadata.annotations).toMatchObject({
         'services.k8s.aws/deletion-policy': 'retain',
         'services.k8s.aws/adoption-policy': 'adopt-or-create',
@@ -172,23 +191,42 @@ describe('the AWS side of the services, through ACK', () => {
   it('grants declared access that fits the boundary', () => {
     const { result, error } = withProject((dir) => {
       const file = path.join(dir, 'services', 'renting-api.ts');
-      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("table: { name: 'renting' },",
-        "table: { name: 'renting' },\n  awsAccess: ({ cluster, environment }) => [{ actions: ['dynamodb:GetItem'], resources: [`arn:aws:dynamodb:${cluster.region}:${cluster.accountId}:table/${environment.name}-clients`] }],"));
+      fs.writeFileSync(
+        file,
+        fs
+          .readFileSync(file, 'utf8')
+          .replace(
+            "table: { name: 'renting' },",
+            "table: { name: 'renting' },\n  awsAccess: ({ cluster, environment }) => [{ actions: ['dynamodb:GetItem'], resources: [`arn:aws:dynamodb:${cluster.region}:${cluster.accountId}:table/${environment.name}-clients`] }],",
+          ),
+      );
     });
     expect(error).toBeUndefined();
     const role = result!.rendered.find((f) => f.path.endsWith('/development/renting-api.yaml'))!.objects.find((o) => o.kind === 'Role');
-    expect(JSON.parse(role.spec.inlinePolicies['renting-api']).Statement)
-      .toContainEqual({ Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: ['arn:aws:dynamodb:us-east-1:111122223333:table/development-clients'] });
+    expect(JSON.parse(role.spec.inlinePolicies['renting-api']).Statement).toContainEqual({
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem'],
+      Resource: ['arn:aws:dynamodb:us-east-1:111122223333:table/development-clients'],
+    });
   });
 
   it('refuses, in one line naming the file and the action, a service whose access exceeds the boundary', () => {
     const { error } = withProject((dir) => {
       const file = path.join(dir, 'services', 'renting-api.ts');
-      fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("table: { name: 'renting' },",
-        "table: { name: 'renting' },\n  awsAccess: () => [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bookstore-uploads/*'] }],"));
+      fs.writeFileSync(
+        file,
+        fs
+          .readFileSync(file, 'utf8')
+          .replace(
+            "table: { name: 'renting' },",
+            "table: { name: 'renting' },\n  awsAccess: () => [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bookstore-uploads/*'] }],",
+          ),
+      );
     });
     expect(error).toBeInstanceOf(UserError);
-    expect((error as Error).message).toBe('services/renting-api.ts: awsAccess: s3:GetObject on arn:aws:s3:::bookstore-uploads/* (development) exceeds the permissions boundary of eks-acg (eks-acg-service-boundary: the environments\' tables, their meshes, X-Ray)');
+    expect((error as Error).message).toBe(
+      "services/renting-api.ts: awsAccess: s3:GetObject on arn:aws:s3:::bookstore-uploads/* (development) exceeds the permissions boundary of eks-acg (eks-acg-service-boundary: the environments' tables, their meshes, X-Ray)",
+    );
     expect((error as Error).message).not.toContain('\n');
   });
 
@@ -197,10 +235,12 @@ describe('the AWS side of the services, through ACK', () => {
       for (const overlay of fs.readdirSync(path.join(dir, 'environments'))) fs.rmSync(path.join(dir, 'environments', overlay));
     });
     expect(error).toBeUndefined();
-    const statements = result!.rendered.filter((f) => f.path.includes('/cluster/')).flatMap((f) => [
-      ...podRoles(f.objects[0]).flatMap((r) => r.policy?.Statement ?? []),
-      ...Object.values<any>(f.objects[0].Resources ?? {}).flatMap((r) => r.Properties.PolicyDocument?.Statement ?? []),
-    ]);
+    const statements = result!.rendered
+      .filter((f) => f.path.includes('/cluster/'))
+      .flatMap((f) => [
+        ...podRoles(f.objects[0]).flatMap((r) => r.policy?.Statement ?? []),
+        ...Object.values<any>(f.objects[0].Resources ?? {}).flatMap((r) => r.Properties.PolicyDocument?.Statement ?? []),
+      ]);
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) expect([s.Resource].flat().length).toBeGreaterThan(0);
   });

@@ -22,7 +22,8 @@ function runBuildspec(fixture: GitFixture, version: string, commit: string) {
   fs.mkdirSync(stubs);
   fs.writeFileSync(path.join(src, 'version'), version);
   const record = path.join(dir, 'calls.log');
-  const stub = (name: string, body: string) => fs.writeFileSync(path.join(stubs, name), `#!/bin/bash\necho "${name} $*" >> ${record}\n${body}\n`, { mode: 0o755 });
+  const stub = (name: string, body: string) =>
+    fs.writeFileSync(path.join(stubs, name), `#!/bin/bash\necho "${name} $*" >> ${record}\n${body}\n`, { mode: 0o755 });
   stub('docker', 'cat > /dev/null');
   stub('aws', 'echo password');
   // npm ci in the fresh clone: link this project's installed modules instead of downloading them.
@@ -46,7 +47,9 @@ function runBuildspec(fixture: GitFixture, version: string, commit: string) {
 
 describe('delivery/buildspec.yml', () => {
   let fixture: GitFixture;
-  beforeAll(() => { fixture = new GitFixture(); });
+  beforeAll(() => {
+    fixture = new GitFixture();
+  });
   afterAll(() => fixture.remove());
 
   it('runs on a Node line package.json supports (CodeBuild offers 22 on its Amazon Linux 2023 images)', () => {
@@ -71,11 +74,7 @@ describe('delivery/buildspec.yml', () => {
       'aws ecr get-login-password --region us-east-1',
       'docker login --username AWS --password-stdin 111122223333.dkr.ecr.us-east-1.amazonaws.com',
     ]);
-    expect(calls.slice(2)).toEqual([
-      `docker build --tag ${image} .`,
-      `docker push ${image}`,
-      'npm ci --omit=dev --omit=peer --no-audit --no-fund',
-    ]);
+    expect(calls.slice(2)).toEqual([`docker build --tag ${image} .`, `docker push ${image}`, 'npm ci --omit=dev --omit=peer --no-audit --no-fund']);
     expect(output).toContain('bump: pushed to origin/main');
     expect(fixture.history().pop()).toBe('deploy(development): clients-api 1.0.0123abcd');
     expect(git(fixture.remote, ['show', 'main:environments/development.yaml'])).toContain('clients-api: 1.0.0123abcd');

@@ -26,8 +26,13 @@ describe('8 bumps started at the same moment from 8 clones', () => {
       const template = fs.readFileSync(path.join(seed, 'services', 'resource-api.ts'), 'utf8');
       const overlays = fs.readdirSync(path.join(seed, 'environments')).map((e) => path.join(seed, 'environments', e));
       for (const name of extras) {
-        fs.writeFileSync(path.join(seed, 'services', `${name}.ts`), template
-          .replace("name: 'resource-api'", `name: '${name}'`).replace("host: 'resource-api'", `host: '${name}'`).replace("table: { name: 'resources' }", `table: { name: '${name}' }`));
+        fs.writeFileSync(
+          path.join(seed, 'services', `${name}.ts`),
+          template
+            .replace("name: 'resource-api'", `name: '${name}'`)
+            .replace("host: 'resource-api'", `host: '${name}'`)
+            .replace("table: { name: 'resources' }", `table: { name: '${name}' }`),
+        );
         for (const overlay of overlays) fs.writeFileSync(overlay, fs.readFileSync(overlay, 'utf8').replace('images:\n', `images:\n  ${name}: 1.0.00000000\n`));
       }
       const { files } = synthesize(seed);
@@ -47,18 +52,22 @@ describe('8 bumps started at the same moment from 8 clones', () => {
     const clock = new VirtualClock(services.length);
     const logs = services.map(() => [] as string[]);
     // One process, one bump per clone: each waits on git without blocking the others, so their pushes race at the remote.
-    const results = await Promise.allSettled(services.map((service, i) =>
-      bump(['development', service, tagOf(i), '--max-tries', '60'], { root: clones[i], log: (l) => logs[i].push(l), sleep: clock.sleep })
-        .finally(clock.done)));
+    const results = await Promise.allSettled(
+      services.map((service, i) =>
+        bump(['development', service, tagOf(i), '--max-tries', '60'], { root: clones[i], log: (l) => logs[i].push(l), sleep: clock.sleep }).finally(clock.done),
+      ),
+    );
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     // Every clone committed on the same first head, so exactly one push landed at once and the others retried.
     const attempts = logs.map((lines) => Number(/\(attempt (\d+)\)$/.exec(lines[lines.length - 1])?.[1] ?? 1));
     expect(attempts.filter((n) => n === 1)).toHaveLength(1);
     // Each wait is drawn from its jittered window: below 500 ms × 2^(attempt-1), capped at 16 × 500 ms.
     for (const lines of logs) {
-      lines.filter((l) => l.includes('retrying in')).forEach((l, k) => {
-        expect(Number(/retrying in (\d+) ms/.exec(l)![1])).toBeLessThanOrEqual(Math.min(8000, 500 * 2 ** k));
-      });
+      lines
+        .filter((l) => l.includes('retrying in'))
+        .forEach((l, k) => {
+          expect(Number(/retrying in (\d+) ms/.exec(l)![1])).toBeLessThanOrEqual(Math.min(8000, 500 * 2 ** k));
+        });
     }
     const history = fixture.history();
     expect(history.slice(1).sort()).toEqual(services.map((s, i) => `deploy(development): ${s} ${tagOf(i)}`).sort());
@@ -81,11 +90,12 @@ class VirtualClock {
 
   constructor(private running: number) {}
 
-  readonly sleep = (ms: number) => new Promise<void>((wake) => {
-    this.asleep.push({ at: this.now + ms, wake });
-    this.running--;
-    this.advance();
-  });
+  readonly sleep = (ms: number) =>
+    new Promise<void>((wake) => {
+      this.asleep.push({ at: this.now + ms, wake });
+      this.running--;
+      this.advance();
+    });
 
   readonly done = () => {
     this.running--;

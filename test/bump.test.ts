@@ -35,8 +35,12 @@ describe('bookstore bump', () => {
     expect(treeDifferences(synthesize(check).files, readTree(path.join(check, 'dist')))).toEqual([]);
     const deployment = fs.readFileSync(path.join(check, 'dist', 'eks-acg', 'development', 'clients-api.yaml'), 'utf8');
     expect(deployment).toContain('bookstore.clients-api:1.0.0123abcd');
-    expect(git(check, ['show', '--stat', '--format=', 'HEAD']).split('\n').filter(Boolean).map((l) => l.trim().split(' ')[0]))
-      .toEqual(['dist/eks-acg/development/clients-api.yaml', 'environments/development.yaml', expect.stringMatching(/^2$/)]);
+    expect(
+      git(check, ['show', '--stat', '--format=', 'HEAD'])
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.trim().split(' ')[0]),
+    ).toEqual(['dist/eks-acg/development/clients-api.yaml', 'environments/development.yaml', expect.stringMatching(/^2$/)]);
     expect(lines).toEqual([
       'bump: rendered dist/ (1 file(s) changed)',
       `bump: committed ${git(clone, ['rev-parse', '--short', 'HEAD']).trim()} deploy(development): clients-api 1.0.0123abcd`,
@@ -133,8 +137,14 @@ describe('bookstore bump', () => {
       [['development', 'front-end-proxy', '1.0.abcdef12'], 'front-end-proxy has no tag to bump: its image is pinned in services/front-end-proxy.ts'],
       [['development', 'clients-api', 'latest'], 'tag "latest" is not MAJOR.MINOR.<7-40 hex digits> or semver'],
       [['development', 'clients-api', '1.0.xyz1234'], 'tag "1.0.xyz1234" is not MAJOR.MINOR.<7-40 hex digits> or semver'],
-      [['production', 'clients-api', '1.0.abcdef12'], 'production changes by pull request, not by bump: run `bookstore promote <from-env> production clients-api`'],
-      [['development', 'clients-api'], 'usage: bookstore bump <env> <service> <tag> [--no-push] [--remote origin] [--branch main] [--max-tries 10] [--backoff-ms 500]'],
+      [
+        ['production', 'clients-api', '1.0.abcdef12'],
+        'production changes by pull request, not by bump: run `bookstore promote <from-env> production clients-api`',
+      ],
+      [
+        ['development', 'clients-api'],
+        'usage: bookstore bump <env> <service> <tag> [--no-push] [--remote origin] [--branch main] [--max-tries 10] [--backoff-ms 500]',
+      ],
       [['development', 'clients-api', '1.0.abcdef12', '--force'], expect.stringMatching(/^unknown option --force; usage: bookstore bump/)],
       [['development', 'clients-api', '1.0.abcdef12', '--max-tries', '0'], expect.stringMatching(/^--max-tries takes a whole number/)],
       [['development', 'clients-api', '1.0.abcdef12', '--backoff-ms', '-1'], expect.stringMatching(/^--backoff-ms takes a whole number ≥ 0/)],
@@ -154,7 +164,9 @@ describe('bookstore bump', () => {
       try {
         const before = fixture.state(clone);
         const error = await bump(['development', 'clients-api', '1.0.abcdef12'], { root: clone, log: () => undefined }).catch((e) => e);
-        expect(error.message).toBe('uncommitted changes in environments/development.yaml: a bump renders and commits what is committed; commit or discard them first');
+        expect(error.message).toBe(
+          'uncommitted changes in environments/development.yaml: a bump renders and commits what is committed; commit or discard them first',
+        );
         expect(fixture.state(clone)).toEqual(before);
       } finally {
         git(clone, ['checkout', '--', 'environments/development.yaml']);
@@ -163,7 +175,11 @@ describe('bookstore bump', () => {
   });
 
   it.each([
-    ['an edited service file', (clone: string) => fs.appendFileSync(path.join(clone, 'services', 'clients-api.ts'), '// local edit\n'), 'services/clients-api.ts'],
+    [
+      'an edited service file',
+      (clone: string) => fs.appendFileSync(path.join(clone, 'services', 'clients-api.ts'), '// local edit\n'),
+      'services/clients-api.ts',
+    ],
     ['a new file not committed', (clone: string) => fs.writeFileSync(path.join(clone, 'lib', 'scratch.ts'), 'export {};\n'), 'lib/scratch.ts'],
     ['an edited add-on', (clone: string) => fs.appendFileSync(path.join(clone, 'platform', 'external-dns.ts'), '// local edit\n'), 'platform/external-dns.ts'],
   ])('renders only what is committed: refuses %s, nothing changed', async (_what, edit, file) => {
@@ -187,12 +203,14 @@ describe('bookstore bump', () => {
     const refs = fixture.refs();
     const error = await bump(['development', 'clients-api', '1.0.abcdef12'], { root: clone, log: () => undefined }).catch((e) => e);
     expect(error).toBeInstanceOf(UserError);
-    expect(error.message).toBe(`HEAD has 1 commit(s) that are not on origin/main (${subject}): a bump would push them unreviewed; run it on a checkout of origin/main`);
+    expect(error.message).toBe(
+      `HEAD has 1 commit(s) that are not on origin/main (${subject}): a bump would push them unreviewed; run it on a checkout of origin/main`,
+    );
     expect(fixture.state(clone)).toEqual(before);
     expect(fixture.refs()).toBe(refs);
   });
 
-  it('a push that fails for another reason than a race: one whole line with git\'s cause, no commit left, overlay and dist/ as they were', async () => {
+  it("a push that fails for another reason than a race: one whole line with git's cause, no commit left, overlay and dist/ as they were", async () => {
     const clone = fixture.clone();
     const before = fixture.state(clone);
     const head = git(clone, ['rev-parse', 'HEAD']).trim();
@@ -238,7 +256,9 @@ describe('bookstore bump', () => {
       expect(error.message).toMatch(/^git commit failed: .+; nothing was changed \(the checkout is back at [0-9a-f]{12}\)$/);
       expect(fixture.state(clone)).toEqual(before);
     } finally {
-      for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key]; else process.env[key] = value;
+      for (const [key, value] of Object.entries(saved))
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
     }
   });
 
@@ -269,7 +289,9 @@ describe('bookstore bump', () => {
     const clone = fixture.clone();
     const run = spawnSync('npx', ['bookstore', 'bump', 'development', 'clients-api', 'v1'], { cwd: clone, encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stderr.split('\n').filter((l) => l && !l.startsWith('npm warn'))).toEqual(['bookstore: tag "v1" is not MAJOR.MINOR.<7-40 hex digits> or semver']);
+    expect(run.stderr.split('\n').filter((l) => l && !l.startsWith('npm warn'))).toEqual([
+      'bookstore: tag "v1" is not MAJOR.MINOR.<7-40 hex digits> or semver',
+    ]);
   });
 });
 
@@ -309,14 +331,16 @@ describe('bump renders only the environment it changes', () => {
         await bump([environment.name, service, tag, '--no-push'], { root: clone, log: (l) => lines.push(l) });
         expect(lines[0]).toBe('bump: rendered dist/ (1 file(s) changed)');
         // The commit touches the overlay and that service's file in that environment's folder, nothing else.
-        expect(git(clone, ['show', '--name-only', '--format=', 'HEAD']).split('\n').filter(Boolean).sort())
-          .toEqual([`dist/${environment.cluster}/${environment.name}/${service}.yaml`, `environments/${environment.name}.yaml`]);
+        expect(git(clone, ['show', '--name-only', '--format=', 'HEAD']).split('\n').filter(Boolean).sort()).toEqual([
+          `dist/${environment.cluster}/${environment.name}/${service}.yaml`,
+          `environments/${environment.name}.yaml`,
+        ]);
       }
     }
     expect(treeDifferences(synthesize(clone).files, readTree(path.join(clone, 'dist')))).toEqual([]);
   });
 
-  it('reads only the overlays on its environment\'s cluster, and still renders what a full synth renders there', () => {
+  it("reads only the overlays on its environment's cluster, and still renders what a full synth renders there", () => {
     // A second cluster, a copy of the first under another name, with copies of its environments.
     const dir = linkProject(['clusters', 'environments']);
     try {
@@ -378,7 +402,7 @@ describe('bump renders only the environment it changes', () => {
     }
   });
 
-  it('a change of one tag writes that service\'s file only: the other files of the folder are not written again', () => {
+  it("a change of one tag writes that service's file only: the other files of the folder are not written again", () => {
     const clone = fixture.clone();
     const { project } = synthesize(clone);
     for (const environment of project.environments) {
@@ -440,22 +464,26 @@ describe('bump renders only the environment it changes', () => {
     const file = path.join(clone, 'services', `${service}.ts`);
     const text = fs.readFileSync(file, 'utf8');
     expect(text).toContain('export default defineService(');
-    fs.writeFileSync(file, `${text.replace('export default defineService(', 'const definition = defineService(')}
+    fs.writeFileSync(
+      file,
+      `${text.replace('export default defineService(', 'const definition = defineService(')}
 export default defineService({
   ...definition,
   env: (context) => ({ ...definition.env?.(context), ...((environment: typeof context.environment) => (${variables}))(context.environment) }),
 });
-`);
+`,
+    );
     writeTree(path.join(clone, 'dist'), synthesize(clone).files);
   }
 
-  it('refuses a service file that reads another service\'s tag, naming the file: a tag feeds its own service\'s file only', () => {
+  it("refuses a service file that reads another service's tag, naming the file: a tag feeds its own service's file only", () => {
     const { project } = synthesize(fixture.clone());
     const clone = fixture.clone();
     const [environment] = project.environments;
     const [service, reader] = project.services.filter((s) => s.image.kind === 'ecr').map((s) => s.name);
-    expect(() => addEnv(clone, reader, `{ PEER_VERSION: environment.images['${service}'] }`))
-      .toThrow(`services/${reader}.ts: reads the tag of ${service} (environments/${environment.name}.yaml, images); a service sees its own tag only`);
+    expect(() => addEnv(clone, reader, `{ PEER_VERSION: environment.images['${service}'] }`)).toThrow(
+      `services/${reader}.ts: reads the tag of ${service} (environments/${environment.name}.yaml, images); a service sees its own tag only`,
+    );
   });
 
   it('refuses a tag whose render breaks a posture rule, naming it, and writes nothing', () => {
@@ -466,8 +494,9 @@ export default defineService({
     // A value that looks like an AWS access key id, only once the tag is 4.0.abcdef16.
     addEnv(clone, service, `environment.images['${service}'] === '4.0.abcdef16' ? { KEY: 'AKIA' + 'Q'.repeat(16) } : {}`);
     const dist = readTree(path.join(clone, 'dist'));
-    expect(() => retag(clone, environment.name, service, '4.0.abcdef16'))
-      .toThrow(new RegExp(`^1 policy finding\\(s\\), first: dist/${environment.cluster}/${environment.name}/${service}\\.yaml: Deployment/${service}: no-secrets: `));
+    expect(() => retag(clone, environment.name, service, '4.0.abcdef16')).toThrow(
+      new RegExp(`^1 policy finding\\(s\\), first: dist/${environment.cluster}/${environment.name}/${service}\\.yaml: Deployment/${service}: no-secrets: `),
+    );
     expect(readTree(path.join(clone, 'dist'))).toEqual(dist);
   });
 
@@ -482,6 +511,10 @@ export default defineService({
     const differences = treeDifferences(synthesize(clone).files, readTree(path.join(clone, 'dist')));
     expect(differences).toEqual([]);
     expect(changed).toBeGreaterThan(0);
-    expect(git(clone, ['status', '--porcelain', '--', 'dist']).split('\n').some((l) => l.includes('/argocd/'))).toBe(true);
+    expect(
+      git(clone, ['status', '--porcelain', '--', 'dist'])
+        .split('\n')
+        .some((l) => l.includes('/argocd/')),
+    ).toBe(true);
   });
 });

@@ -16,18 +16,28 @@ function fullReport(): Record<string, ExtractedDep[]> {
   for (const a of project.addOns) {
     if (!a.chart) continue;
     const { repository, chart, version } = a.chart;
-    add(addOnFile(a), repository.startsWith('https://')
-      ? { datasource: 'helm', depName: chart, packageName: chart, registryUrls: [repository], currentValue: version }
-      : { datasource: 'docker', depName: chart, packageName: `${repository}/${chart}`, currentValue: version });
+    add(
+      addOnFile(a),
+      repository.startsWith('https://')
+        ? { datasource: 'helm', depName: chart, packageName: chart, registryUrls: [repository], currentValue: version }
+        : { datasource: 'docker', depName: chart, packageName: `${repository}/${chart}`, currentValue: version },
+    );
   }
-  add('platform/gateway-api-crds.ts', { datasource: 'github-tags', depName: 'kubernetes-sigs/gateway-api', packageName: 'kubernetes-sigs/gateway-api', currentValue: gatewayApiCrds.gatewayApi.version });
-  for (const c of loadClusterDefinitions(ROOT)) add(`clusters/${c.name}.ts`, { datasource: 'endoflife-date', depName: 'amazon-eks', packageName: 'amazon-eks', currentValue: c.kubernetesVersion });
+  add('platform/gateway-api-crds.ts', {
+    datasource: 'github-tags',
+    depName: 'kubernetes-sigs/gateway-api',
+    packageName: 'kubernetes-sigs/gateway-api',
+    currentValue: gatewayApiCrds.gatewayApi.version,
+  });
+  for (const c of loadClusterDefinitions(ROOT))
+    add(`clusters/${c.name}.ts`, { datasource: 'endoflife-date', depName: 'amazon-eks', packageName: 'amazon-eks', currentValue: c.kubernetesVersion });
   for (const s of project.services) {
     if (s.image.kind !== 'public') continue;
     const [name, tag] = s.image.image.split(/:(?=[^:]+$)/);
     add(`services/${s.name}.ts`, { datasource: 'docker', depName: name, packageName: name, currentValue: tag });
   }
-  for (const file of ['scripts/check-renovate.ts', 'docs/platform.md']) add(file, { datasource: 'npm', depName: 'renovate', packageName: 'renovate', currentValue: RENOVATE_VERSION });
+  for (const file of ['scripts/check-renovate.ts', 'docs/platform.md'])
+    add(file, { datasource: 'npm', depName: 'renovate', packageName: 'renovate', currentValue: RENOVATE_VERSION });
   return files;
 }
 
@@ -40,7 +50,8 @@ describe('npm run check:renovate', () => {
     const labels = pins.map((p) => `${p.file}: ${p.label}`);
     const charts = project.addOns.filter((a) => a.chart);
     expect(labels.filter((l) => l.includes(': chart '))).toHaveLength(charts.length);
-    for (const istio of ['istio-base', 'istiod', 'istio-cni', 'ztunnel']) expect(labels.some((l) => l.startsWith(`platform/${istio}.ts: chart https://istio-release.`))).toBe(true);
+    for (const istio of ['istio-base', 'istiod', 'istio-cni', 'ztunnel'])
+      expect(labels.some((l) => l.startsWith(`platform/${istio}.ts: chart https://istio-release.`))).toBe(true);
     expect(labels).toContain(`platform/gateway-api-crds.ts: git ${gatewayApiCrds.gatewayApi.repository} ${gatewayApiCrds.gatewayApi.version}`);
     expect(labels).toContain(`clusters/eks-acg.ts: kubernetesVersion ${loadClusterDefinitions(ROOT).find((c) => c.name === 'eks-acg')!.kubernetesVersion}`);
     expect(labels.filter((l) => l.startsWith('services/'))).toHaveLength(project.services.filter((s) => s.image.kind === 'public').length);
@@ -55,7 +66,9 @@ describe('npm run check:renovate', () => {
     const files = fullReport();
     delete files['platform/gateway-api-crds.ts'];
     // An OCI chart whose package name lost its slash (a broken packageNameTemplate), in a file of its own.
-    const addOn = project.addOns.find((a) => a.chart && !a.chart.repository.startsWith('https://') && project.addOns.filter((b) => addOnFile(b) === addOnFile(a)).length === 1)!;
+    const addOn = project.addOns.find(
+      (a) => a.chart && !a.chart.repository.startsWith('https://') && project.addOns.filter((b) => addOnFile(b) === addOnFile(a)).length === 1,
+    )!;
     const chart = addOn.chart!;
     const file = addOnFile(addOn);
     files[file] = files[file].map((d) => ({ ...d, packageName: `${chart.repository}${d.depName}` }));
@@ -70,6 +83,8 @@ describe('npm run check:renovate', () => {
     files['platform/gateway-api-crds.ts'] = files['platform/gateway-api-crds.ts'].map((d) => ({ ...d, skipReason: 'github-token-required' }));
     expect(compare(pins, report(files)).findings).toEqual([]);
     files['clusters/eks-acg.ts'] = files['clusters/eks-acg.ts'].map((d) => ({ ...d, skipReason: 'invalid-value' }));
-    expect(compare(pins, report(files)).findings).toEqual([expect.stringMatching(/^clusters\/eks-acg\.ts: kubernetesVersion .*: extracted but skipped by Renovate \(invalid-value\)$/)]);
+    expect(compare(pins, report(files)).findings).toEqual([
+      expect.stringMatching(/^clusters\/eks-acg\.ts: kubernetesVersion .*: extracted but skipped by Renovate \(invalid-value\)$/),
+    ]);
   });
 });

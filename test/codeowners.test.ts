@@ -3,11 +3,18 @@ import * as path from 'node:path';
 import { ROOT, rendered } from './helpers';
 
 /** CODEOWNERS rules in file order: a gitignore-style pattern (the subset used) and its owners. */
-const RULES = fs.readFileSync(path.join(ROOT, 'CODEOWNERS'), 'utf8').split('\n')
-  .map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+const RULES = fs
+  .readFileSync(path.join(ROOT, 'CODEOWNERS'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'))
   .map((l) => {
     const [pattern, ...owners] = l.split(/\s+/);
-    const body = pattern.replace(/^\//, '').split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*');
+    const body = pattern
+      .replace(/^\//, '')
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*');
     // Anchored at the root; a trailing slash owns everything below the folder.
     return { pattern, owners, match: new RegExp(`^${body}${pattern.endsWith('/') ? '' : '$'}`) };
   });
@@ -26,7 +33,8 @@ describe('CODEOWNERS', () => {
       const production = environment.tier === 'production' || !environment.sync.automated;
       for (const file of files) {
         if (production) expect([file, ownersOf(file)]).toEqual([file, ['@example-org/platform-owners']]);
-        else if (ownersOf(file).length === 0) expect([environment.name, environment.tier, environment.sync.automated]).toEqual([environment.name, 'development', true]);
+        else if (ownersOf(file).length === 0)
+          expect([environment.name, environment.tier, environment.sync.automated]).toEqual([environment.name, 'development', true]);
       }
       expect(ownersOf(`dist/${environment.cluster}/argocd/${environment.name}.yaml`)).toEqual(['@example-org/platform-owners']);
     }

@@ -34,10 +34,16 @@ describe('the TypeScript compiler shared by the CLI and jest (bin/ts.js)', () =>
     const script = `const { cached } = require(${JSON.stringify(path.join(ROOT, 'bin', 'ts'))});
       const text = require('fs').readFileSync(0, 'utf8');
       process.stdout.write(require('crypto').createHash('sha256').update(cached(${JSON.stringify(key)}, () => text)).digest('hex'))`;
-    const digests = await Promise.all(Array.from({ length: 6 }, () => new Promise<string>((resolve, reject) => {
-      const child = execFile(process.execPath, ['-e', script], (err, stdout) => (err ? reject(err) : resolve(stdout)));
-      child.stdin!.end(text);
-    })));
+    const digests = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const child = execFile(process.execPath, ['-e', script], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+            child.stdin!.end(text);
+          }),
+      ),
+    );
     expect(digests).toEqual(Array(6).fill(key));
     expect(cached(key, () => 'not this')).toBe(text);
   });

@@ -89,7 +89,7 @@ describe('bookstore context refresh', () => {
     expect(lines[lines.length - 1]).toBe(`context: clusters/eks-acg.context.json is up to date (${COUNT} parameters)`);
   });
 
-  it('rides out a throttled request through the SDK\'s own retry', async () => {
+  it("rides out a throttled request through the SDK's own retry", async () => {
     ssm.failures = [{ type: 'ThrottlingException', status: 400, message: 'Rate exceeded' }];
     await refresh(['eks-acg', '--endpoint-url', endpoint]);
     expect(ssm.requests.length).toBe(1 + Math.ceil(Object.keys(ssm.parameters).length / ssm.pageSize));
@@ -115,7 +115,9 @@ describe('bookstore context refresh', () => {
 
   it('refuses a prefix that holds none of the parameters (a wrong prefix or region), leaving the cache as it was', async () => {
     ssm.parameters = { '/bookstore/other/account-id': '444455556666' };
-    expect(await failure(['eks-acg', '--endpoint-url', endpoint])).toMatch(/^SSM \/bookstore\/eks-acg\/ in us-east-1: none of the cluster's parameters is there \(missing \/bookstore\/eks-acg\/account-id, /);
+    expect(await failure(['eks-acg', '--endpoint-url', endpoint])).toMatch(
+      /^SSM \/bookstore\/eks-acg\/ in us-east-1: none of the cluster's parameters is there \(missing \/bookstore\/eks-acg\/account-id, /,
+    );
     expect(fs.readFileSync(cache, 'utf8')).toBe(original);
   });
 
@@ -126,8 +128,9 @@ describe('bookstore context refresh', () => {
 
   it('reports access denied', async () => {
     ssm.failures = [{ type: 'AccessDeniedException', status: 400, message: 'not authorized to perform ssm:GetParametersByPath' }];
-    expect(await failure(['eks-acg', '--endpoint-url', endpoint]))
-      .toBe('access denied reading /bookstore/eks-acg/ from SSM: not authorized to perform ssm:GetParametersByPath');
+    expect(await failure(['eks-acg', '--endpoint-url', endpoint])).toBe(
+      'access denied reading /bookstore/eks-acg/ from SSM: not authorized to perform ssm:GetParametersByPath',
+    );
   });
 
   it('reports an unreachable endpoint', async () => {
@@ -143,8 +146,9 @@ describe('bookstore context refresh', () => {
     process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(project, 'no-credentials');
     process.env.AWS_CONFIG_FILE = path.join(project, 'no-config');
     delete process.env.AWS_PROFILE;
-    expect(await failure(['eks-acg', '--endpoint-url', endpoint]))
-      .toBe('no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run where a role is available');
+    expect(await failure(['eks-acg', '--endpoint-url', endpoint])).toBe(
+      'no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run where a role is available',
+    );
     expect(ssm.requests).toEqual([]);
   });
 
@@ -155,7 +159,9 @@ describe('bookstore context refresh', () => {
 
   it('runs as `npm run context -- <cluster>`: one line and exit 1 on failure', () => {
     const run = spawnSync('npm', ['run', '-s', 'context', '--', 'eks-acg', '--endpoint-url', 'http://127.0.0.1:9'], {
-      cwd: project, encoding: 'utf8', env: { ...process.env, ...CREDENTIALS },
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, ...CREDENTIALS },
     });
     expect(run.status).toBe(1);
     expect(run.stderr.split('\n').filter((l) => l && !l.includes('npm warn'))).toEqual(['bookstore: cannot reach SSM at http://127.0.0.1:9: ECONNREFUSED']);

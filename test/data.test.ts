@@ -22,10 +22,13 @@ const serviceStatements = (objects: readonly any[], service: string) =>
   JSON.parse(objects.find((o) => o.kind === 'Role').spec.inlinePolicies[service]).Statement;
 
 describe('DynamoDB tables through ACK', () => {
-  it('renders one Table per data-owning service and environment, in that service\'s file, and no other', () => {
-    const found = tables().map(({ file, object }) => `${file} ${object.metadata.namespace}/${object.metadata.name}`).sort();
-    const expected = ENVIRONMENTS.flatMap((env) => Object.entries(TABLES).map(([service, table]) =>
-      `${env.cluster}/${env.name}/${service}.yaml ${env.namespace}/${env.name}-${table}`)).sort();
+  it("renders one Table per data-owning service and environment, in that service's file, and no other", () => {
+    const found = tables()
+      .map(({ file, object }) => `${file} ${object.metadata.namespace}/${object.metadata.name}`)
+      .sort();
+    const expected = ENVIRONMENTS.flatMap((env) =>
+      Object.entries(TABLES).map(([service, table]) => `${env.cluster}/${env.name}/${service}.yaml ${env.namespace}/${env.name}-${table}`),
+    ).sort();
     expect(found).toEqual(expected);
   });
 
@@ -61,10 +64,34 @@ describe('DynamoDB tables through ACK', () => {
   });
 
   it.each([
-    ['without the deletion policy', (t: any) => { delete t.metadata.annotations[ACK_DELETION_POLICY]; }, 'needs annotation services.k8s.aws/deletion-policy: retain'],
-    ['with deletion policy delete', (t: any) => { t.metadata.annotations[ACK_DELETION_POLICY] = 'delete'; }, 'needs annotation services.k8s.aws/deletion-policy: retain'],
-    ['without Prune=false', (t: any) => { t.metadata.annotations['argocd.argoproj.io/sync-options'] = 'Delete=false'; }, 'needs sync option Prune=false (argocd.argoproj.io/sync-options)'],
-    ['without sync options', (t: any) => { delete t.metadata.annotations['argocd.argoproj.io/sync-options']; }, 'needs sync option Prune=false (argocd.argoproj.io/sync-options)'],
+    [
+      'without the deletion policy',
+      (t: any) => {
+        delete t.metadata.annotations[ACK_DELETION_POLICY];
+      },
+      'needs annotation services.k8s.aws/deletion-policy: retain',
+    ],
+    [
+      'with deletion policy delete',
+      (t: any) => {
+        t.metadata.annotations[ACK_DELETION_POLICY] = 'delete';
+      },
+      'needs annotation services.k8s.aws/deletion-policy: retain',
+    ],
+    [
+      'without Prune=false',
+      (t: any) => {
+        t.metadata.annotations['argocd.argoproj.io/sync-options'] = 'Delete=false';
+      },
+      'needs sync option Prune=false (argocd.argoproj.io/sync-options)',
+    ],
+    [
+      'without sync options',
+      (t: any) => {
+        delete t.metadata.annotations['argocd.argoproj.io/sync-options'];
+      },
+      'needs sync option Prune=false (argocd.argoproj.io/sync-options)',
+    ],
   ])('the table rule catches a Table %s', (_, breakIt, message) => {
     const files = rendered().rendered.map((f) => ({ ...f, objects: f.objects.map((o) => structuredClone(o)) }));
     const file = files.find((f) => f.path === 'eks-acg/production/inventory-api.yaml')!;
@@ -74,7 +101,7 @@ describe('DynamoDB tables through ACK', () => {
     expect(formatFinding(findings[0])).toBe(`dist/eks-acg/production/inventory-api.yaml: Table/production-inventory: ack-retained: ${message}`);
   });
 
-  it('gives the same name to the Table, the pods\' DYNAMODB_TABLE and both IAM policies', () => {
+  it("gives the same name to the Table, the pods' DYNAMODB_TABLE and both IAM policies", () => {
     for (const cluster of rendered().project.clusters) {
       const ackResources: string[] = roleOf(clusterConfig(cluster.name), 'ack-system', 'ack-dynamodb-controller').policy.Statement[0].Resource;
       const covered = (arn: string) => ackResources.some((pattern) => arn.startsWith(pattern.replace(/\*$/, '')));
@@ -101,14 +128,25 @@ describe('DynamoDB tables through ACK', () => {
     const dir = linkProject(['services']);
     try {
       const file = path.join(dir, 'services', 'inventory-api.ts');
-      fs.writeFileSync(file, fs.readFileSync(file, 'utf8')
-        .replace("import { defineService } from '../lib/model/service';", "import { COURSE_CAPACITY, defineService } from '../lib/model/service';")
-        .replace("table: { name: 'inventory' }", "table: { name: 'stock', billing: COURSE_CAPACITY }"));
+      fs.writeFileSync(
+        file,
+        fs
+          .readFileSync(file, 'utf8')
+          .replace("import { defineService } from '../lib/model/service';", "import { COURSE_CAPACITY, defineService } from '../lib/model/service';")
+          .replace("table: { name: 'inventory' }", "table: { name: 'stock', billing: COURSE_CAPACITY }"),
+      );
       const { rendered: files } = synthesize(dir);
       const objects = files.find((f) => f.path === 'eks-acg/development/inventory-api.yaml')!.objects;
       const table = objects.find((o) => o.kind === 'Table');
-      expect(table.spec).toMatchObject({ tableName: 'development-stock', billingMode: 'PROVISIONED', provisionedThroughput: { readCapacityUnits: 5, writeCapacityUnits: 5 } });
-      expect(objects.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].env).toContainEqual({ name: 'DYNAMODB_TABLE', value: 'development-stock' });
+      expect(table.spec).toMatchObject({
+        tableName: 'development-stock',
+        billingMode: 'PROVISIONED',
+        provisionedThroughput: { readCapacityUnits: 5, writeCapacityUnits: 5 },
+      });
+      expect(objects.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].env).toContainEqual({
+        name: 'DYNAMODB_TABLE',
+        value: 'development-stock',
+      });
       const arn = 'arn:aws:dynamodb:us-east-1:111122223333:table/development-stock';
       expect(serviceStatements(objects, 'inventory-api').find((s: any) => s.Action.includes('dynamodb:GetItem')).Resource).toEqual([arn, `${arn}/index/*`]);
       expect(JSON.stringify(objects)).not.toContain('table/development-inventory');
@@ -121,14 +159,21 @@ describe('DynamoDB tables through ACK', () => {
     ["table: { name: 'Inventory_Table' }", 'services/inventory-api.ts: table "Inventory_Table" is not a lower-case DNS-1123 name of at most 50 characters'],
     ["table: { name: 'clients' }", 'services/inventory-api.ts: table "clients" is already owned by clients-api'],
     ["table: 'inventory'", "services/inventory-api.ts: table must be { name: '<table>' } (a bare string is the old form)"],
-    ["table: { name: 'inventory', billing: { provisioned: { read: 0, write: 5 } } }", 'services/inventory-api.ts: table: provisioned capacity must be whole numbers of at least 1 (read 0, write 5)'],
+    [
+      "table: { name: 'inventory', billing: { provisioned: { read: 0, write: 5 } } }",
+      'services/inventory-api.ts: table: provisioned capacity must be whole numbers of at least 1 (read 0, write 5)',
+    ],
   ])('refuses %s with one line', (declaration, message) => {
     const dir = linkProject(['services']);
     try {
       const file = path.join(dir, 'services', 'inventory-api.ts');
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("table: { name: 'inventory' }", declaration));
       let error: unknown;
-      try { synthesize(dir); } catch (err) { error = err; }
+      try {
+        synthesize(dir);
+      } catch (err) {
+        error = err;
+      }
       expect(error).toBeInstanceOf(UserError);
       expect((error as Error).message).toBe(message);
     } finally {
@@ -138,7 +183,11 @@ describe('DynamoDB tables through ACK', () => {
 
   it('installs the ACK controller before the environments, with a role that cannot delete tables', () => {
     const [app] = objectsIn('eks-acg/platform/ack-dynamodb.yaml');
-    expect(app.spec.source).toMatchObject({ repoURL: 'public.ecr.aws/aws-controllers-k8s', chart: 'dynamodb-chart', targetRevision: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(app.spec.source).toMatchObject({
+      repoURL: 'public.ecr.aws/aws-controllers-k8s',
+      chart: 'dynamodb-chart',
+      targetRevision: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+    });
     expect(app.spec.destination.namespace).toBe('ack-system');
     // Its role reaches it through Pod Identity: the chart's service account carries no role annotation.
     expect(app.spec.source.helm.valuesObject.serviceAccount.annotations ?? {}).toEqual({});
@@ -149,8 +198,11 @@ describe('DynamoDB tables through ACK', () => {
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:UpdateTable', 'dynamodb:TagResource']));
     expect(actions.filter((a) => /Delete|\*|Item|Query|Scan/.test(a))).toEqual([]);
     const mine = ENVIRONMENTS.filter((e) => e.cluster === 'eks-acg');
-    const waves = Object.fromEntries(objectsIn('eks-acg/argocd/platform.yaml').concat(...mine.map((e) => objectsIn(`eks-acg/argocd/${e.name}.yaml`)))
-      .map((o) => [o.metadata.name, Number(o.metadata.annotations['argocd.argoproj.io/sync-wave'])]));
+    const waves = Object.fromEntries(
+      objectsIn('eks-acg/argocd/platform.yaml')
+        .concat(...mine.map((e) => objectsIn(`eks-acg/argocd/${e.name}.yaml`)))
+        .map((o) => [o.metadata.name, Number(o.metadata.annotations['argocd.argoproj.io/sync-wave'])]),
+    );
     for (const env of mine) expect(waves['eks-acg-platform']).toBeLessThan(waves[`eks-acg-${env.name}`]);
   });
 });

@@ -6,21 +6,43 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './helpers';
 
-const pages = ['README.md', 'CHANGELOG.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  'CHANGELOG.md',
+  ...fs
+    .readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens. */
-const anchorOf = (heading: string) => heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+const anchorOf = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\w\- ]/g, '')
+    .replace(/ /g, '-');
 
 /** The text of a page outside its code blocks (a link in a shell example is no link). */
 function prose(file: string): string {
   let inCode = false;
-  return fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n').filter((line) => {
-    if (line.startsWith('```')) inCode = !inCode;
-    return !inCode && !line.startsWith('```');
-  }).join('\n');
+  return fs
+    .readFileSync(path.join(ROOT, file), 'utf8')
+    .split('\n')
+    .filter((line) => {
+      if (line.startsWith('```')) inCode = !inCode;
+      return !inCode && !line.startsWith('```');
+    })
+    .join('\n');
 }
 
-const anchors = (file: string) => new Set(prose(file).split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => anchorOf(l.replace(/^#+ /, ''))));
+const anchors = (file: string) =>
+  new Set(
+    prose(file)
+      .split('\n')
+      .filter((l) => /^#{1,6} /.test(l))
+      .map((l) => anchorOf(l.replace(/^#+ /, ''))),
+  );
 
 describe('the README and docs/', () => {
   it('the README stays short enough to read in ten minutes', () => {

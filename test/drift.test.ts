@@ -11,8 +11,16 @@ describe('drift gate', () => {
   });
 
   it('names each file that differs, is missing or was not rendered', () => {
-    const expected = new Map([['a.yaml', 'x'], ['b.yaml', 'y'], ['c.yaml', 'z']]);
-    const actual = new Map([['a.yaml', 'x'], ['b.yaml', 'changed'], ['d.yaml', 'stale']]);
+    const expected = new Map([
+      ['a.yaml', 'x'],
+      ['b.yaml', 'y'],
+      ['c.yaml', 'z'],
+    ]);
+    const actual = new Map([
+      ['a.yaml', 'x'],
+      ['b.yaml', 'changed'],
+      ['d.yaml', 'stale'],
+    ]);
     expect(treeDifferences(expected, actual)).toEqual(['differs: b.yaml', 'missing: c.yaml', 'not rendered: d.yaml']);
   });
 });

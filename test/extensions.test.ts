@@ -61,7 +61,13 @@ function secondCluster(example: string): string {
     .replace(/vpcCidr: '[^']*'/, "vpcCidr: '10.1.0.0/16'")
     // Fargate stays a cluster option: this cluster's development runs there (not on spot), on a mesh that serves Fargate pods.
     .replace(/^(\s*)spotNamespaces: .*$/m, "$1fargateNamespaces: ['development'],");
-  for (const field of ["name: 'eks-eu'", "region: 'eu-west-1'", "ssmPrefix: '/bookstore/eks-eu/'", "vpcCidr: '10.1.0.0/16'", "fargateNamespaces: ['development']"]) {
+  for (const field of [
+    "name: 'eks-eu'",
+    "region: 'eu-west-1'",
+    "ssmPrefix: '/bookstore/eks-eu/'",
+    "vpcCidr: '10.1.0.0/16'",
+    "fargateNamespaces: ['development']",
+  ]) {
     if (!changed.includes(field)) throw new Error(`clusters/eks-acg.ts no longer has the field the README tells to change: ${field}`);
   }
   return changed;
@@ -85,9 +91,15 @@ function cloneLikeCopy(): string {
 function extend(dir: string): void {
   fs.writeFileSync(path.join(dir, 'services', 'search-api.ts'), SIXTH);
   const proxy = path.join(dir, 'services', 'front-end-proxy.ts');
-  fs.writeFileSync(proxy, fs.readFileSync(proxy, 'utf8').replace(
-    "  { service: 'clients-api', route: '/clients-api/', configKey: 'clientApi' },\n",
-    "  { service: 'clients-api', route: '/clients-api/', configKey: 'clientApi' },\n  { service: 'search-api', route: '/search-api/', configKey: 'searchApi' },\n"));
+  fs.writeFileSync(
+    proxy,
+    fs
+      .readFileSync(proxy, 'utf8')
+      .replace(
+        "  { service: 'clients-api', route: '/clients-api/', configKey: 'clientApi' },\n",
+        "  { service: 'clients-api', route: '/clients-api/', configKey: 'clientApi' },\n  { service: 'search-api', route: '/search-api/', configKey: 'searchApi' },\n",
+      ),
+  );
   fs.writeFileSync(path.join(dir, 'clusters', 'eks-eu.ts'), secondCluster(fs.readFileSync(path.join(dir, 'clusters', 'eks-acg.ts'), 'utf8')));
   for (const env of ['development', 'production']) {
     const file = path.join(dir, 'environments', `${env}.yaml`);
@@ -103,8 +115,12 @@ function extend(dir: string): void {
 function euFacts(dir: string): Record<string, string> {
   const example = JSON.parse(fs.readFileSync(path.join(dir, 'clusters', 'eks-acg.context.json'), 'utf8')) as Record<string, string>;
   const facts = Object.fromEntries(Object.entries(example).map(([k, v]) => [k.replace('us-east-1', 'eu-west-1'), v.replace('us-east-1', 'eu-west-1')]));
-  return { ...facts, 'account-id': '444455556666', 'base-domain': 'eu.example.com',
-    'certificate-arn': facts['certificate-arn'].replace(/\d{12}/, '444455556666') };
+  return {
+    ...facts,
+    'account-id': '444455556666',
+    'base-domain': 'eu.example.com',
+    'certificate-arn': facts['certificate-arn'].replace(/\d{12}/, '444455556666'),
+  };
 }
 
 const BEFORE_THE_CLUSTER = ['account-id', 'base-domain', 'certificate-arn', 'hosted-zone-id'];
@@ -113,7 +129,12 @@ const run = promisify(execFile);
 /** An npm script in `dir`, as a user runs it; it may fail (its status and output are returned). */
 async function npm(dir: string, args: string[], env: Record<string, string | undefined> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('npm', ['run', '-s', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run('npm', ['run', '-s', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { status: 0, stdout, stderr };
   } catch (err: any) {
     return { status: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? String(err) };
@@ -143,7 +164,9 @@ const NOT_A_REPORT = /^synth: (?!.*(App Mesh|does not enforce|\) enforces: |eks-
     const synth = await npm(project, ['synth']);
     expect(synth.stderr).not.toMatch(NOT_A_REPORT);
     expect(synth.status).toBe(0);
-    expect(synth.stderr).toMatch(/^synth: eks-eu: nothing rendered yet: clusters\/eks-eu\.context\.json not found: it needs account-id, .*; dist\/eks-eu\/cluster\/ \(for eksctl\) needs account-id, hosted-zone-id first: /m);
+    expect(synth.stderr).toMatch(
+      /^synth: eks-eu: nothing rendered yet: clusters\/eks-eu\.context\.json not found: it needs account-id, .*; dist\/eks-eu\/cluster\/ \(for eksctl\) needs account-id, hosted-zone-id first: /m,
+    );
     expect(fs.existsSync(path.join(project, 'dist', 'eks-eu'))).toBe(false);
     const model = loadProject(project);
     expect(model.pending.map((p) => p.cluster.name)).toEqual(['eks-eu']);
@@ -158,7 +181,7 @@ const NOT_A_REPORT = /^synth: (?!.*(App Mesh|does not enforce|\) enforces: |eks-
     ]);
   }, 120000);
 
-  it('the account\'s own facts: context writes them, synth renders dist/eks-eu/cluster/ only', async () => {
+  it("the account's own facts: context writes them, synth renders dist/eks-eu/cluster/ only", async () => {
     const facts = euFacts(project);
     ssm.parameters = Object.fromEntries(BEFORE_THE_CLUSTER.map((k) => [`/bookstore/eks-eu/${k}`, facts[k]]));
     const refresh = await context();
@@ -171,7 +194,7 @@ const NOT_A_REPORT = /^synth: (?!.*(App Mesh|does not enforce|\) enforces: |eks-
     expect(fs.readFileSync(path.join(project, 'dist', 'eks-eu', 'cluster', 'cluster.yaml'), 'utf8')).toContain('arn:aws:iam::444455556666:');
   }, 120000);
 
-  it('the cluster\'s own facts once it exists: synth renders all of it, validate finds nothing', async () => {
+  it("the cluster's own facts once it exists: synth renders all of it, validate finds nothing", async () => {
     ssm.parameters = Object.fromEntries(Object.entries(euFacts(project)).map(([k, v]) => [`/bookstore/eks-eu/${k}`, v]));
     const refresh = await context();
     expect(refresh.stdout).not.toMatch(/^missing: /m);
@@ -190,8 +213,14 @@ const NOT_A_REPORT = /^synth: (?!.*(App Mesh|does not enforce|\) enforces: |eks-
   }, 120000);
 
   it('npm test passes on the extended repository: the tests derive their expectations from the project', async () => {
+    // Formatted as the contributor would before committing (`npm test` checks the formatting).
+    expect((await npm(project, ['run', 'format'])).status).toBe(0);
     // A clone with the change committed, as the pull request's CI sees it (suites read `git` state).
-    for (const args of [['init', '--quiet', '--initial-branch=main'], ['add', '--all'], ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'extend']]) {
+    for (const args of [
+      ['init', '--quiet', '--initial-branch=main'],
+      ['add', '--all'],
+      ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '--quiet', '-m', 'extend'],
+    ]) {
       expect(spawnSync('git', args, { cwd: project, encoding: 'utf8' }).status).toBe(0);
     }
     // The user's TMPDIR (none, if they set none), not this run's work folder: the inner run makes its
@@ -200,7 +229,13 @@ const NOT_A_REPORT = /^synth: (?!.*(App Mesh|does not enforce|\) enforces: |eks-
     const skipped = `/test/(${INDEPENDENT_OF_THE_MODEL.join('|')})\\.test\\.ts$`;
     const inner = await npm(project, ['test', '--', '--ci', '--testPathIgnorePatterns', skipped], { [INNER]: '1', TMPDIR: process.env[USER_TMPDIR_VARIABLE] });
     const summary = /^Tests: .*$/m.exec(inner.stderr)?.[0];
-    expect([summary, inner.stderr.split('\n').filter((l) => /^(FAIL|\s+●)/.test(l)).slice(0, 20)]).toEqual([expect.stringMatching(/^Tests: +(\d+ skipped, )?\d+ passed, \d+ total$/), []]);
+    expect([
+      summary,
+      inner.stderr
+        .split('\n')
+        .filter((l) => /^(FAIL|\s+●)/.test(l))
+        .slice(0, 20),
+    ]).toEqual([expect.stringMatching(/^Tests: +(\d+ skipped, )?\d+ passed, \d+ total$/), []]);
     expect(inner.status).toBe(0);
   }, 600000);
 });

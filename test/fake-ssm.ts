@@ -24,7 +24,9 @@ export class FakeSsm {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse) {
     let body = '';
-    req.on('data', (chunk) => { body += chunk; });
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
     req.on('end', () => {
       const request = JSON.parse(body);
       this.requests.push({ target: req.headers['x-amz-target'], auth: req.headers.authorization, ...request });
@@ -35,7 +37,9 @@ export class FakeSsm {
       const failure = this.failures.shift();
       if (failure) return reply(failure.status, { __type: failure.type, message: failure.message });
       if (req.headers['x-amz-target'] !== 'AmazonSSM.GetParametersByPath') return reply(400, { __type: 'InvalidAction', message: 'unexpected' });
-      const names = Object.keys(this.parameters).filter((n) => n.startsWith(`${request.Path}/`)).sort();
+      const names = Object.keys(this.parameters)
+        .filter((n) => n.startsWith(`${request.Path}/`))
+        .sort();
       const start = request.NextToken ? Number(request.NextToken) : 0;
       const page = names.slice(start, start + this.pageSize);
       reply(200, {

@@ -104,7 +104,8 @@ export class GitFixture {
    */
   state(clone: string): string[] {
     return git(clone, ['status', '--porcelain=v2', '--branch', '--untracked-files=all', '--ignored'])
-      .split('\n').filter((line) => line && !line.startsWith('# branch.ab '));
+      .split('\n')
+      .filter((line) => line && !line.startsWith('# branch.ab '));
   }
 
   remove(): void {

@@ -161,4 +161,3 @@ export function editFile(dir: string, file: string, from: string | RegExp, to: s
   if (next === text) throw new Error(`${file}: ${from} not found`);
   fs.writeFileSync(full, next);
 }
-

@@ -11,7 +11,8 @@ import { ROOT } from './helpers';
 
 /** The .ts files below a folder. */
 function sources(dir: string): string[] {
-  return fs.readdirSync(path.join(ROOT, dir), { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(path.join(ROOT, dir), { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
     .map((e) => path.relative(ROOT, path.join(e.parentPath, e.name)));
 }
@@ -30,7 +31,9 @@ function imports(file: string, types = false): string[] {
   ];
   return specifiers.flatMap((s) => {
     const base = path.join(path.dirname(file), s);
-    return [`${base}.ts`, path.join(base, 'index.ts'), base].filter((c) => fs.existsSync(path.join(ROOT, c)) && fs.statSync(path.join(ROOT, c)).isFile()).slice(0, 1);
+    return [`${base}.ts`, path.join(base, 'index.ts'), base]
+      .filter((c) => fs.existsSync(path.join(ROOT, c)) && fs.statSync(path.join(ROOT, c)).isFile())
+      .slice(0, 1);
   });
 }
 
@@ -78,7 +81,15 @@ describe('the module graph', () => {
   });
 
   it('finds a cycle where there is one (the check can fail)', () => {
-    expect(findCycle(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']]]))).toEqual(['a', 'b', 'c', 'a']);
+    expect(
+      findCycle(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+        ]),
+      ),
+    ).toEqual(['a', 'b', 'c', 'a']);
   });
 
   it('keeps lib/model a leaf: the types, names and errors import nothing else of lib/', () => {

@@ -13,22 +13,54 @@ const edit = editFile;
 
 describe('synth refuses what it would otherwise get wrong silently', () => {
   it.each<[string, readonly string[], (dir: string) => void, string]>([
-    ['uid 0 with runAsNonRoot', ['services'], (d) => edit(d, 'services/clients-api.ts', 'runAsUser: 10001', 'runAsUser: 0'),
-      'synth: services/clients-api.ts: security.runAsUser: 0 is root, which runAsNonRoot refuses at start-up: use a non-zero uid, or declare security.root with the reason'],
-    ['the same public host in two environments', ['environments'], (d) => edit(d, 'environments/development.yaml', 'hostSuffix: -development', 'hostSuffix: ""'),
-      'synth: environments/production.yaml: clients-api would be published at clients-api.example.com, which clients-api in development already is (give the environment its own hostSuffix, or its cluster its own base domain)'],
-    ['an overlay ending in .yml', ['environments'], (d) => fs.copyFileSync(path.join(d, 'environments/development.yaml'), path.join(d, 'environments/staging.yml')),
-      'synth: environments/staging.yml: overlays end in .yaml; rename it to staging.yaml'],
-    ['a service file in JavaScript', ['services'], (d) => fs.writeFileSync(path.join(d, 'services/search-api.js'), 'module.exports = {};\n'),
-      'synth: services/search-api.js: the files of services/ are TypeScript (.ts); rename or remove it'],
-    ['a Kubernetes version EKS no longer creates', ['clusters'], (d) => edit(d, 'clusters/eks-acg.ts', /kubernetesVersion: '[^']+'/, "kubernetesVersion: '1.29'"),
-      'synth: clusters/eks-acg.ts: kubernetesVersion: EKS creates no 1.29 cluster (its extended support ended 2026-03-23); choose one of 1.32, 1.33, 1.34, 1.35, 1.36'],
-    ['a VPC range that is no range', ['clusters'], (d) => edit(d, 'clusters/eks-acg.ts', "vpcCidr: '10.0.0.0/16'", "vpcCidr: '10.0.0.0/33'"),
-      'synth: clusters/eks-acg.ts: vpcCidr "10.0.0.0/33" is not an IPv4 range a VPC can have (a.b.c.d/16 to /28)'],
-    ['a VPC range with host bits', ['clusters'], (d) => edit(d, 'clusters/eks-acg.ts', "vpcCidr: '10.0.0.0/16'", "vpcCidr: '10.0.5.0/16'"),
-      'synth: clusters/eks-acg.ts: vpcCidr 10.0.5.0/16 has host bits set (its network is 10.0.0.0/16)'],
-    ['a Fargate namespace no environment uses', ['clusters'], (d) => edit(d, 'clusters/eks-acg.ts', "spotNamespaces: ['development'],", "spotNamespaces: ['development'],\n  fargateNamespaces: ['staging'],"),
-      'synth: clusters/eks-acg.ts: fargateNamespaces: no environment on eks-acg uses namespace "staging" (its namespaces: development, production); a Fargate profile for it would select nothing'],
+    [
+      'uid 0 with runAsNonRoot',
+      ['services'],
+      (d) => edit(d, 'services/clients-api.ts', 'runAsUser: 10001', 'runAsUser: 0'),
+      'synth: services/clients-api.ts: security.runAsUser: 0 is root, which runAsNonRoot refuses at start-up: use a non-zero uid, or declare security.root with the reason',
+    ],
+    [
+      'the same public host in two environments',
+      ['environments'],
+      (d) => edit(d, 'environments/development.yaml', 'hostSuffix: -development', 'hostSuffix: ""'),
+      'synth: environments/production.yaml: clients-api would be published at clients-api.example.com, which clients-api in development already is (give the environment its own hostSuffix, or its cluster its own base domain)',
+    ],
+    [
+      'an overlay ending in .yml',
+      ['environments'],
+      (d) => fs.copyFileSync(path.join(d, 'environments/development.yaml'), path.join(d, 'environments/staging.yml')),
+      'synth: environments/staging.yml: overlays end in .yaml; rename it to staging.yaml',
+    ],
+    [
+      'a service file in JavaScript',
+      ['services'],
+      (d) => fs.writeFileSync(path.join(d, 'services/search-api.js'), 'module.exports = {};\n'),
+      'synth: services/search-api.js: the files of services/ are TypeScript (.ts); rename or remove it',
+    ],
+    [
+      'a Kubernetes version EKS no longer creates',
+      ['clusters'],
+      (d) => edit(d, 'clusters/eks-acg.ts', /kubernetesVersion: '[^']+'/, "kubernetesVersion: '1.29'"),
+      'synth: clusters/eks-acg.ts: kubernetesVersion: EKS creates no 1.29 cluster (its extended support ended 2026-03-23); choose one of 1.32, 1.33, 1.34, 1.35, 1.36',
+    ],
+    [
+      'a VPC range that is no range',
+      ['clusters'],
+      (d) => edit(d, 'clusters/eks-acg.ts', "vpcCidr: '10.0.0.0/16'", "vpcCidr: '10.0.0.0/33'"),
+      'synth: clusters/eks-acg.ts: vpcCidr "10.0.0.0/33" is not an IPv4 range a VPC can have (a.b.c.d/16 to /28)',
+    ],
+    [
+      'a VPC range with host bits',
+      ['clusters'],
+      (d) => edit(d, 'clusters/eks-acg.ts', "vpcCidr: '10.0.0.0/16'", "vpcCidr: '10.0.5.0/16'"),
+      'synth: clusters/eks-acg.ts: vpcCidr 10.0.5.0/16 has host bits set (its network is 10.0.0.0/16)',
+    ],
+    [
+      'a Fargate namespace no environment uses',
+      ['clusters'],
+      (d) => edit(d, 'clusters/eks-acg.ts', "spotNamespaces: ['development'],", "spotNamespaces: ['development'],\n  fargateNamespaces: ['staging'],"),
+      'synth: clusters/eks-acg.ts: fargateNamespaces: no environment on eks-acg uses namespace "staging" (its namespaces: development, production); a Fargate profile for it would select nothing',
+    ],
   ])('%s: one line naming the file and the cause', (_what, own, mistake, line) => {
     const dir = linkProject(own);
     try {
@@ -101,7 +133,10 @@ describe('promote', () => {
       await promote(['development', 'production', flag, 'main', '--dry-run'], { root: clone, log: (l) => lines.push(l) });
       expect(lines.join('\n')).toMatch(/from origin\/main|on origin\/main/);
     }
-    const error = await promote(['development', 'production', '--branch', 'main', '--base', 'release', '--dry-run'], { root: clone, log: () => undefined }).catch((e) => e);
+    const error = await promote(['development', 'production', '--branch', 'main', '--base', 'release', '--dry-run'], {
+      root: clone,
+      log: () => undefined,
+    }).catch((e) => e);
     expect(error.message).toBe('--branch main and --base release name two branches; --base is the older name of --branch: give one');
   });
 });

@@ -15,18 +15,35 @@ import { allObjects, linkProject, rendered, synthInProcess } from './helpers';
 
 const { project } = rendered();
 const istioEnvironments = project.environments.filter((e) => e.mesh === 'istio');
-const objectsOf = (cluster: string, env: string) => allObjects().filter(({ file }) => file.startsWith(`${cluster}/${env}/`)).map(({ object }) => object);
-const platformObjects = (cluster: string) => allObjects().filter(({ file }) => file.startsWith(`${cluster}/platform/`)).map(({ object }) => object);
+const objectsOf = (cluster: string, env: string) =>
+  allObjects()
+    .filter(({ file }) => file.startsWith(`${cluster}/${env}/`))
+    .map(({ object }) => object);
+const platformObjects = (cluster: string) =>
+  allObjects()
+    .filter(({ file }) => file.startsWith(`${cluster}/platform/`))
+    .map(({ object }) => object);
 const one = (objects: readonly any[], kind: string, name: string) => {
   const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
   expect([kind, name, found.length]).toEqual([kind, name, 1]);
   return found[0];
 };
 /** Envoy's retryOn names of the service files' retry events. */
-const RETRY_ON: Record<string, string> = { 'server-error': '5xx', 'gateway-error': 'gateway-error', 'client-error': 'retriable-4xx', 'stream-error': 'reset', 'connection-error': 'connect-failure' };
+const RETRY_ON: Record<string, string> = {
+  'server-error': '5xx',
+  'gateway-error': 'gateway-error',
+  'client-error': 'retriable-4xx',
+  'stream-error': 'reset',
+  'connection-error': 'connect-failure',
+};
 
 it('the example environments are on Istio ambient', () => {
-  expect(project.environments.map((e) => [e.name, e.mesh])).toEqual(expect.arrayContaining([['development', 'istio'], ['production', 'istio']]));
+  expect(project.environments.map((e) => [e.name, e.mesh])).toEqual(
+    expect.arrayContaining([
+      ['development', 'istio'],
+      ['production', 'istio'],
+    ]),
+  );
 });
 
 describe.each(istioEnvironments.map((e) => [e.name, e] as const))('%s on Istio ambient', (_name, environment) => {
@@ -35,7 +52,9 @@ describe.each(istioEnvironments.map((e) => [e.name, e] as const))('%s on Istio a
 
   it('puts the namespace in ambient mode behind its waypoint, ingress included', () => {
     expect(one(objects, 'Namespace', ns).metadata.labels).toMatchObject({
-      'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': WAYPOINT, 'istio.io/ingress-use-waypoint': 'true',
+      'istio.io/dataplane-mode': 'ambient',
+      'istio.io/use-waypoint': WAYPOINT,
+      'istio.io/ingress-use-waypoint': 'true',
     });
     const waypoint = one(objects, 'Gateway', WAYPOINT);
     expect(waypoint.apiVersion).toBe('gateway.networking.k8s.io/v1');
@@ -58,10 +77,14 @@ describe.each(istioEnvironments.map((e) => [e.name, e] as const))('%s on Istio a
     const http = route.spec.http[0];
     expect(http.route).toEqual([{ destination: { host, port: { number: service.port } } }]);
     expect(http.timeout).toBe(`${policy.requestTimeoutSeconds}s`);
-    expect(http.retries).toEqual({ attempts: policy.retries.count, perTryTimeout: `${policy.retries.perTryTimeoutMs}ms`, retryOn: policy.retries.events.map((e) => RETRY_ON[e]).join(',') });
+    expect(http.retries).toEqual({
+      attempts: policy.retries.count,
+      perTryTimeout: `${policy.retries.perTryTimeoutMs}ms`,
+      retryOn: policy.retries.events.map((e) => RETRY_ON[e]).join(','),
+    });
   });
 
-  it('gives every called service the course\'s policy: 10 retries of 2 s on 5xx, gateway errors, resets and failed connections, 30 s per request', () => {
+  it("gives every called service the course's policy: 10 retries of 2 s on 5xx, gateway errors, resets and failed connections, 30 s per request", () => {
     const called = project.services.filter((s) => callersOf(project.services, s.name).length > 0 && s.calls === undefined);
     expect(called.length).toBeGreaterThan(0);
     for (const service of called) {
@@ -71,21 +94,36 @@ describe.each(istioEnvironments.map((e) => [e.name, e] as const))('%s on Istio a
     }
   });
 
-  it.each(project.services.map((s) => [s.name, s] as const))('%s: admits exactly its declared callers (and the ingress gateway) on the waypoint, and only the waypoint on ztunnel', (_s, service) => {
-    const l7 = one(objects, 'AuthorizationPolicy', service.name);
-    expect(l7.spec.action).toBe('ALLOW');
-    expect(l7.spec.targetRefs).toEqual([{ group: '', kind: 'Service', name: serviceNameOf(service) }]);
-    const expected = [...callersOf(project.services, service.name).map(serviceAccountOf), `${INGRESS_GATEWAY}-istio`].map((sa) => principalOf(environment, sa)).sort();
-    expect(l7.spec.rules.flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals)).sort()).toEqual(expected);
-    const l4 = one(objects, 'AuthorizationPolicy', `${service.name}-from-waypoint`);
-    expect(l4.spec).toEqual({ selector: { matchLabels: { 'app.kubernetes.io/name': service.name } }, action: 'ALLOW', rules: [{ from: [{ source: { principals: [principalOf(environment, WAYPOINT)] } }] }] });
-    // No policy of this service admits anyone else: no DENY to undo, no rule without a source.
-    const mine = objects.filter((o) => o.kind === 'AuthorizationPolicy' && (o.metadata.name === service.name || o.metadata.name === `${service.name}-from-waypoint`));
-    for (const p of mine) for (const r of p.spec.rules) expect(r.from.length).toBeGreaterThan(0);
-  });
+  it.each(project.services.map((s) => [s.name, s] as const))(
+    '%s: admits exactly its declared callers (and the ingress gateway) on the waypoint, and only the waypoint on ztunnel',
+    (_s, service) => {
+      const l7 = one(objects, 'AuthorizationPolicy', service.name);
+      expect(l7.spec.action).toBe('ALLOW');
+      expect(l7.spec.targetRefs).toEqual([{ group: '', kind: 'Service', name: serviceNameOf(service) }]);
+      const expected = [...callersOf(project.services, service.name).map(serviceAccountOf), `${INGRESS_GATEWAY}-istio`]
+        .map((sa) => principalOf(environment, sa))
+        .sort();
+      expect(l7.spec.rules.flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals)).sort()).toEqual(expected);
+      const l4 = one(objects, 'AuthorizationPolicy', `${service.name}-from-waypoint`);
+      expect(l4.spec).toEqual({
+        selector: { matchLabels: { 'app.kubernetes.io/name': service.name } },
+        action: 'ALLOW',
+        rules: [{ from: [{ source: { principals: [principalOf(environment, WAYPOINT)] } }] }],
+      });
+      // No policy of this service admits anyone else: no DENY to undo, no rule without a source.
+      const mine = objects.filter(
+        (o) => o.kind === 'AuthorizationPolicy' && (o.metadata.name === service.name || o.metadata.name === `${service.name}-from-waypoint`),
+      );
+      for (const p of mine) for (const r of p.spec.rules) expect(r.from.length).toBeGreaterThan(0);
+    },
+  );
 
   it('refuses a service that is not a declared caller: some service is reachable by fewer than all the others', () => {
-    const refused = project.services.flatMap((target) => project.services.filter((caller) => caller !== target && !callersOf(project.services, target.name).includes(caller.name)).map((caller) => [caller.name, target.name]));
+    const refused = project.services.flatMap((target) =>
+      project.services
+        .filter((caller) => caller !== target && !callersOf(project.services, target.name).includes(caller.name))
+        .map((caller) => [caller.name, target.name]),
+    );
     expect(refused.length).toBeGreaterThan(0);
     for (const [caller, target] of refused) {
       const principals = one(objects, 'AuthorizationPolicy', target).spec.rules.flatMap((r: any) => r.from.flatMap((f: any) => f.source.principals));
@@ -93,7 +131,7 @@ describe.each(istioEnvironments.map((e) => [e.name, e] as const))('%s on Istio a
     }
   });
 
-  it('brings the ALB\'s traffic in through the ingress gateway: pods outside ztunnel\'s capture, a ClusterIP Service, one route per public host', () => {
+  it("brings the ALB's traffic in through the ingress gateway: pods outside ztunnel's capture, a ClusterIP Service, one route per public host", () => {
     const ingress = one(objects, 'Gateway', INGRESS_GATEWAY);
     expect(ingress.spec.gatewayClassName).toBe('istio');
     expect(ingress.spec.infrastructure.labels).toEqual({ 'istio.io/dataplane-mode': 'none' });
@@ -115,9 +153,11 @@ describe.each(istioEnvironments.map((e) => [e.name, e] as const))('%s on Istio a
     expect(policy.spec.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port)).sort()).toEqual([gateway.healthCheckPort, gateway.port].sort());
   });
 
-  it('traces every call: a Telemetry naming the mesh config\'s OpenTelemetry provider, at 100 %', () => {
+  it("traces every call: a Telemetry naming the mesh config's OpenTelemetry provider, at 100 %", () => {
     const telemetry = objects.filter((o) => o.kind === 'Telemetry');
-    expect(telemetry.map((t) => t.spec)).toEqual([{ tracing: [{ providers: [{ name: TRACING_PROVIDER.name }], randomSamplingPercentage: TRACE_SAMPLING_PERCENT }] }]);
+    expect(telemetry.map((t) => t.spec)).toEqual([
+      { tracing: [{ providers: [{ name: TRACING_PROVIDER.name }], randomSamplingPercentage: TRACE_SAMPLING_PERCENT }] },
+    ]);
     expect(TRACE_SAMPLING_PERCENT).toBe(100);
   });
 
@@ -130,9 +170,13 @@ describe.each(istioEnvironments.map((e) => [e.name, e] as const))('%s on Istio a
   });
 
   it('allows every cluster-scoped object it renders in the bookstore project, and nothing more', () => {
-    const bookstore = allObjects().find(({ file, object }) => file === `${environment.cluster}/argocd/projects.yaml` && object.metadata.name === 'bookstore')!.object;
+    const bookstore = allObjects().find(
+      ({ file, object }) => file === `${environment.cluster}/argocd/projects.yaml` && object.metadata.name === 'bookstore',
+    )!.object;
     expect(bookstore.spec.clusterResourceWhitelist).toEqual(expect.arrayContaining([{ group: '', kind: 'Namespace' }]));
-    const clusterScoped = objects.filter((o) => !o.metadata.namespace).map((o) => ({ group: o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', kind: o.kind }));
+    const clusterScoped = objects
+      .filter((o) => !o.metadata.namespace)
+      .map((o) => ({ group: o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '', kind: o.kind }));
     for (const kind of clusterScoped) expect(bookstore.spec.clusterResourceWhitelist).toContainEqual(kind);
   });
 });
@@ -142,7 +186,7 @@ describe.each([...new Set(istioEnvironments.map((e) => e.cluster))].map((c) => [
   const app = (name: string) => one(platform, 'Application', name);
   const config = rendered().rendered.find((f) => f.path === `${cluster}/cluster/cluster.yaml`)!.objects[0];
 
-  it('installs the four Istio charts from Istio\'s Helm repository at one pinned version, in waves that wait: base, then istiod and istio-cni, then ztunnel', () => {
+  it("installs the four Istio charts from Istio's Helm repository at one pinned version, in waves that wait: base, then istiod and istio-cni, then ztunnel", () => {
     const charts = ['istio-base', 'istiod', 'istio-cni', 'ztunnel'].map(app);
     expect(charts.map((a) => a.spec.source.chart)).toEqual(['base', 'istiod', 'cni', 'ztunnel']);
     expect(new Set(charts.map((a) => a.spec.source.repoURL))).toEqual(new Set(['https://istio-release.storage.googleapis.com/charts']));
@@ -170,9 +214,11 @@ describe.each([...new Set(istioEnvironments.map((e) => e.cluster))].map((c) => [
     }
   });
 
-  it('sends the waypoints\' spans over OTLP to the CloudWatch agent, whose role writes to X-Ray', () => {
+  it("sends the waypoints' spans over OTLP to the CloudWatch agent, whose role writes to X-Ray", () => {
     const values = app('istiod').spec.source.helm.valuesObject;
-    expect(values.meshConfig.extensionProviders).toEqual([{ name: TRACING_PROVIDER.name, opentelemetry: { service: TRACING_PROVIDER.service, port: TRACING_PROVIDER.port } }]);
+    expect(values.meshConfig.extensionProviders).toEqual([
+      { name: TRACING_PROVIDER.name, opentelemetry: { service: TRACING_PROVIDER.service, port: TRACING_PROVIDER.port } },
+    ]);
     expect(TRACING_PROVIDER.service).toBe('cloudwatch-agent.amazon-cloudwatch.svc.cluster.local');
     const addOn = config.addons.find((a: any) => a.name === 'amazon-cloudwatch-observability');
     expect(addOn).toMatchObject({ version: 'latest' });
@@ -216,15 +262,21 @@ describe('where Istio cannot run', () => {
     return dir;
   }
   const onFargate = (text: string) => text.replace("spotNamespaces: ['development'],", "fargateNamespaces: ['development'],");
-  const mesh = (name: string) => (text: string) => { const doc = parseDocument(text); doc.set('mesh', name); return doc.toString(); };
+  const mesh = (name: string) => (text: string) => {
+    const doc = parseDocument(text);
+    doc.set('mesh', name);
+    return doc.toString();
+  };
 
   it('refuses mesh istio on a namespace the cluster schedules on Fargate: one line naming the cluster file, the environment and the reason', () => {
     const dir = withCluster(onFargate, { development: mesh('istio') });
     try {
       const run = synthInProcess(dir);
       expect(run.status).toBe(1);
-      expect(run.stderr).toBe('synth: clusters/eks-acg.ts: fargateNamespaces: development is environment development, whose mesh istio (environments/development.yaml) cannot run on Fargate: '
-        + 'its node agents ztunnel and istio-cni are DaemonSets, which do not run on Fargate; take the namespace off Fargate (spotNamespaces, or the managed nodes) or choose mesh lattice or none');
+      expect(run.stderr).toBe(
+        'synth: clusters/eks-acg.ts: fargateNamespaces: development is environment development, whose mesh istio (environments/development.yaml) cannot run on Fargate: ' +
+          'its node agents ztunnel and istio-cni are DaemonSets, which do not run on Fargate; take the namespace off Fargate (spotNamespaces, or the managed nodes) or choose mesh lattice or none',
+      );
       expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -245,20 +297,29 @@ describe('where Istio cannot run', () => {
   });
 
   it('refuses a namespace on both Fargate and the spot nodes', () => {
-    const dir = withCluster((t) => t.replace("spotNamespaces: ['development'],", "spotNamespaces: ['development'],\n  fargateNamespaces: ['development'],"), { development: mesh('none') });
+    const dir = withCluster((t) => t.replace("spotNamespaces: ['development'],", "spotNamespaces: ['development'],\n  fargateNamespaces: ['development'],"), {
+      development: mesh('none'),
+    });
     try {
-      expect(synthInProcess(dir)).toEqual({ status: 1, stderr: 'synth: clusters/eks-acg.ts: namespace "development" is in both fargateNamespaces and spotNamespaces; its pods run on one or the other' });
+      expect(synthInProcess(dir)).toEqual({
+        status: 1,
+        stderr: 'synth: clusters/eks-acg.ts: namespace "development" is in both fargateNamespaces and spotNamespaces; its pods run on one or the other',
+      });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('puts a spot namespace\'s pods on the spot node group, and no other namespace\'s', () => {
+  it("puts a spot namespace's pods on the spot node group, and no other namespace's", () => {
     for (const environment of project.environments) {
       const cluster = project.clusters.find((c) => c.name === environment.cluster)!;
       const spot = (cluster.spotNamespaces ?? []).includes(environment.namespace);
       for (const deployment of objectsOf(environment.cluster, environment.name).filter((o) => o.kind === 'Deployment')) {
-        expect([environment.name, deployment.metadata.name, deployment.spec.template.spec.nodeSelector]).toEqual([environment.name, deployment.metadata.name, spot ? { lifecycle: 'Ec2Spot' } : undefined]);
+        expect([environment.name, deployment.metadata.name, deployment.spec.template.spec.nodeSelector]).toEqual([
+          environment.name,
+          deployment.metadata.name,
+          spot ? { lifecycle: 'Ec2Spot' } : undefined,
+        ]);
       }
     }
   });

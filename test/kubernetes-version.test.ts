@@ -15,12 +15,15 @@ function run(project: string, script: string) {
 
 const MAX_PODS_T3_MEDIUM = 12; // (3 ENIs - 1) × (6 IPv4 per ENI - 1) + 2
 
-describe('the cluster\'s Kubernetes version', () => {
+describe("the cluster's Kubernetes version", () => {
   it('names a version with a generated schema, and every rendered object validates against it', () => {
     const { project, rendered: files } = rendered();
     for (const cluster of project.clusters) expect(kubernetesVersions()).toContain(cluster.kubernetesVersion);
-    const findings = files.filter((f) => f.schema === 'kubernetes').flatMap((file) => file.objects.flatMap((object) =>
-      validateObject(object, kubernetesVersionOf(project, file.path)).map((f) => `${file.path}: ${f.object}: ${f.message}`)));
+    const findings = files
+      .filter((f) => f.schema === 'kubernetes')
+      .flatMap((file) =>
+        file.objects.flatMap((object) => validateObject(object, kubernetesVersionOf(project, file.path)).map((f) => `${file.path}: ${f.object}: ${f.message}`)),
+      );
     expect(findings).toEqual([]);
   });
 
@@ -70,14 +73,17 @@ describe('a second cluster on another Kubernetes version', () => {
     firstVersion = rendered().project.clusters.find((c) => c.name === FIRST)!.kubernetesVersion;
     secondVersion = kubernetesVersions().find((v) => validateObject(POLICY, v).length === 0 && v !== firstVersion)!;
     const clusters = path.join(project, 'clusters');
-    const source = fs.readFileSync(path.join(clusters, `${FIRST}.ts`), 'utf8')
+    const source = fs
+      .readFileSync(path.join(clusters, `${FIRST}.ts`), 'utf8')
       .replace(`name: '${FIRST}'`, `name: '${SECOND}'`)
       .replace(/kubernetesVersion: '[^']*'/, `kubernetesVersion: '${secondVersion}'`)
       .replace(`/bookstore/${FIRST}/`, `/bookstore/${SECOND}/`);
     fs.writeFileSync(path.join(clusters, `${SECOND}.ts`), source);
     fs.copyFileSync(path.join(clusters, `${FIRST}.context.json`), path.join(clusters, `${SECOND}.context.json`));
-    const overlay = fs.readFileSync(path.join(project, 'environments', 'development.yaml'), 'utf8')
-      .replace(`cluster: ${FIRST}`, `cluster: ${SECOND}`).replace('namespace: development', 'namespace: staging')
+    const overlay = fs
+      .readFileSync(path.join(project, 'environments', 'development.yaml'), 'utf8')
+      .replace(`cluster: ${FIRST}`, `cluster: ${SECOND}`)
+      .replace('namespace: development', 'namespace: staging')
       .replace('hostSuffix: -development', 'hostSuffix: -staging');
     fs.writeFileSync(path.join(project, 'environments', 'staging.yaml'), overlay);
   });
@@ -86,10 +92,12 @@ describe('a second cluster on another Kubernetes version', () => {
   it('the object is valid on one version and refused on the other', () => {
     expect(secondVersion).toBeDefined();
     expect(validateObject(POLICY, secondVersion)).toEqual([]);
-    expect(validateObject(POLICY, firstVersion)).toEqual([{
-      object: 'MutatingAdmissionPolicy/team-label',
-      message: `Kubernetes ${firstVersion} does not serve admissionregistration.k8s.io/v1 MutatingAdmissionPolicy`,
-    }]);
+    expect(validateObject(POLICY, firstVersion)).toEqual([
+      {
+        object: 'MutatingAdmissionPolicy/team-label',
+        message: `Kubernetes ${firstVersion} does not serve admissionregistration.k8s.io/v1 MutatingAdmissionPolicy`,
+      },
+    ]);
   });
 
   it('renders and validates against its own version: eksctl version and Pod Security labels follow it', () => {
@@ -104,9 +112,11 @@ describe('a second cluster on another Kubernetes version', () => {
     expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce-version']).toBe(`v${secondVersion}`);
   });
 
-  it('an object the first cluster\'s version does not serve stops synth naming file and object; the second cluster accepts it', () => {
+  it("an object the first cluster's version does not serve stops synth naming file and object; the second cluster accepts it", () => {
     const addOn = path.join(project, 'platform', 'admission-policy.ts');
-    fs.writeFileSync(addOn, `import { ApiObject } from 'cdk8s';
+    fs.writeFileSync(
+      addOn,
+      `import { ApiObject } from 'cdk8s';
 import { defineAddOn } from '../lib/render/addon';
 
 export default defineAddOn({
@@ -118,14 +128,21 @@ export default defineAddOn({
     new ApiObject(scope, 'policy', ${JSON.stringify(POLICY)});
   },
 });
-`);
+`,
+    );
     const before = snapshotDir(path.join(project, 'dist'));
     try {
       // One schema finding per cluster on the first cluster's version: the same object on the second
       // cluster validates against its own version.
-      const findings = loadProject(project).clusters.filter((c) => c.kubernetesVersion === firstVersion).map((c) => c.name).sort()
-        .map((name) => `dist/${name}/platform/admission-policy.yaml: MutatingAdmissionPolicy/team-label: `
-          + `Kubernetes ${firstVersion} does not serve admissionregistration.k8s.io/v1 MutatingAdmissionPolicy`);
+      const findings = loadProject(project)
+        .clusters.filter((c) => c.kubernetesVersion === firstVersion)
+        .map((c) => c.name)
+        .sort()
+        .map(
+          (name) =>
+            `dist/${name}/platform/admission-policy.yaml: MutatingAdmissionPolicy/team-label: ` +
+            `Kubernetes ${firstVersion} does not serve admissionregistration.k8s.io/v1 MutatingAdmissionPolicy`,
+        );
       expect(findings.length).toBeGreaterThanOrEqual(1);
       // In this process, as `npm run validate` and synth run (their output is tested in policy.test.ts and above).
       expect(inspect(project).schemaFindings).toEqual(findings);
@@ -141,8 +158,12 @@ describe('a bad kubernetesVersion in a cluster file', () => {
   it.each([
     ['1.35.2', () => `kubernetesVersion "1.35.2" is not a Kubernetes minor version such as '1.35'`],
     ['v1.35', () => `kubernetesVersion "v1.35" is not a Kubernetes minor version such as '1.35'`],
-    ['1.34', () => `kubernetesVersion: Kubernetes 1.34 has no generated schema (imports/validators/ has ${kubernetesVersions().join(', ')}; `
-      + '`npm run import` generates one per file in ../shared/schemas)'],
+    [
+      '1.34',
+      () =>
+        `kubernetesVersion: Kubernetes 1.34 has no generated schema (imports/validators/ has ${kubernetesVersions().join(', ')}; ` +
+        '`npm run import` generates one per file in ../shared/schemas)',
+    ],
   ])('%s: one line naming the file, exit 1, dist/ untouched', (version, message) => {
     expect(kubernetesVersions()).not.toContain(version);
     // The cluster file is the project's own copy; the rest links to this repository (synth runs in this process).

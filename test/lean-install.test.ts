@@ -44,14 +44,22 @@ describe('a bump runs on the dependencies CI installs only', () => {
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual(['@aws-sdk/client-codecommit', '@aws-sdk/client-ssm', '@octokit/rest']);
     for (const name of Object.keys(manifest.peerDependencies)) expect([name, production(name)]).toEqual([name, false]);
     // A full install (a developer's `npm ci`) has them: npm installs a project's own peerDependencies.
-    for (const name of Object.keys(manifest.peerDependencies)) expect([name, fs.existsSync(path.join(ROOT, 'node_modules', name, 'package.json'))]).toEqual([name, true]);
+    for (const name of Object.keys(manifest.peerDependencies))
+      expect([name, fs.existsSync(path.join(ROOT, 'node_modules', name, 'package.json'))]).toEqual([name, true]);
   });
 
   it('every package bin/ requires by name is a production dependency', () => {
     const names = new Set<string>();
     for (const file of fs.readdirSync(path.join(ROOT, 'bin')).filter((f) => f.endsWith('.js'))) {
       const text = fs.readFileSync(path.join(ROOT, 'bin', file), 'utf8');
-      for (const m of text.matchAll(/require\('([^.'][^']*)'\)/g)) if (!m[1].startsWith('node:')) names.add(m[1].split('/').slice(0, m[1].startsWith('@') ? 2 : 1).join('/'));
+      for (const m of text.matchAll(/require\('([^.'][^']*)'\)/g))
+        if (!m[1].startsWith('node:'))
+          names.add(
+            m[1]
+              .split('/')
+              .slice(0, m[1].startsWith('@') ? 2 : 1)
+              .join('/'),
+          );
     }
     expect(names.size).toBeGreaterThan(0);
     for (const name of names) expect([name, production(name)]).toEqual([name, true]);
@@ -68,9 +76,15 @@ describe('a bump runs on the dependencies CI installs only', () => {
       // What the install's prepare script leaves, in a folder of this test's own.
       const env = { ...process.env, BOOKSTORE_CACHE_DIR: path.join(record, 'cache') };
       expect(spawnSync(process.execPath, [path.join(clone, 'bin', 'ts.js'), '--build'], { cwd: clone, encoding: 'utf8', env }).status).toBe(0);
-      const run = spawnSync(process.execPath, ['--require', hook, path.join(clone, 'bin', 'bookstore.js'), 'bump', 'development', 'clients-api', '1.0.5eed5eed', '--no-push'], {
-        cwd: clone, encoding: 'utf8', env,
-      });
+      const run = spawnSync(
+        process.execPath,
+        ['--require', hook, path.join(clone, 'bin', 'bookstore.js'), 'bump', 'development', 'clients-api', '1.0.5eed5eed', '--no-push'],
+        {
+          cwd: clone,
+          encoding: 'utf8',
+          env,
+        },
+      );
       expect(run.stderr.split('\n').filter((l) => l && !l.startsWith('npm warn'))).toEqual([]);
       expect(run.status).toBe(0);
       const loaded = JSON.parse(fs.readFileSync(out, 'utf8')) as string[];

@@ -51,8 +51,8 @@ describe.each(PROVIDERS)('mesh provider %s', (name) => {
 
   it('renders every environment with objects that pass their schemas and the posture rules', () => {
     // synthesize refuses on any schema or policy finding; here it returned.
-    const kept = (e: (typeof project.environments)[number]) => !!MESH_PROVIDERS[name].notOnFargate
-      && (project.clusters.find((c) => c.name === e.cluster)!.fargateNamespaces ?? []).includes(e.namespace);
+    const kept = (e: (typeof project.environments)[number]) =>
+      !!MESH_PROVIDERS[name].notOnFargate && (project.clusters.find((c) => c.name === e.cluster)!.fargateNamespaces ?? []).includes(e.namespace);
     expect(project.environments.map((e) => e.mesh)).toEqual(project.environments.map((e) => (kept(e) ? e.mesh : name)));
   });
 
@@ -114,7 +114,7 @@ describe.each(PROVIDERS)('mesh provider %s', (name) => {
   });
 
   if (name === 'appmesh') {
-    it('puts each service\'s declared retry policy and timeout in its router, and the timeout on its node listener', () => {
+    it("puts each service's declared retry policy and timeout in its router, and the timeout on its node listener", () => {
       for (const service of project.services) {
         const policy = callPolicyOf(service);
         const route = one('production', 'VirtualRouter', `${service.name}-virtual-router`).spec.routes[0].httpRoute;
@@ -122,13 +122,18 @@ describe.each(PROVIDERS)('mesh provider %s', (name) => {
         expect(route.retryPolicy.perRetryTimeout).toEqual({ unit: 'ms', value: policy.retries.perTryTimeoutMs });
         expect([...(route.retryPolicy.httpRetryEvents ?? []), ...(route.retryPolicy.tcpRetryEvents ?? [])].sort()).toEqual([...policy.retries.events].sort());
         expect(route.timeout).toEqual({ perRequest: { unit: 's', value: policy.requestTimeoutSeconds } });
-        expect(one('production', 'VirtualNode', service.name).spec.listeners[0].timeout).toEqual({ http: { perRequest: { unit: 's', value: policy.requestTimeoutSeconds } } });
+        expect(one('production', 'VirtualNode', service.name).spec.listeners[0].timeout).toEqual({
+          http: { perRequest: { unit: 's', value: policy.requestTimeoutSeconds } },
+        });
       }
     });
 
     it('keeps the sidecar injection, the privileged exception, the controller with X-Ray, and warns once', () => {
       const namespace = one('production', 'Namespace', 'production');
-      expect(namespace.metadata.labels).toMatchObject({ 'appmesh.k8s.aws/sidecarInjectorWebhook': 'enabled', 'pod-security.kubernetes.io/enforce': 'privileged' });
+      expect(namespace.metadata.labels).toMatchObject({
+        'appmesh.k8s.aws/sidecarInjectorWebhook': 'enabled',
+        'pod-security.kubernetes.io/enforce': 'privileged',
+      });
       const controller = objects.find(({ object }) => object.kind === 'Application' && object.metadata.name === 'appmesh-controller');
       expect(controller?.object.spec.source.helm.valuesObject.tracing).toEqual({ enabled: true, provider: 'x-ray' });
       expect(meshReport(project).filter((l) => l.includes('App Mesh reached end of support'))).toHaveLength(1);
@@ -149,7 +154,8 @@ describe.each(PROVIDERS)('mesh provider %s', (name) => {
         const namespace = one(env, 'Namespace', env);
         const enforce = namespace.metadata.labels['pod-security.kubernetes.io/enforce'];
         expect(['baseline', 'restricted']).toContain(enforce);
-        if (enforce === 'baseline') expect(namespace.metadata.annotations['bookstore.example.com/pod-security-exception']).toMatch(/^baseline, not restricted: /);
+        if (enforce === 'baseline')
+          expect(namespace.metadata.annotations['bookstore.example.com/pod-security-exception']).toMatch(/^baseline, not restricted: /);
       }
     });
   }
@@ -159,7 +165,10 @@ describe.each(PROVIDERS)('mesh provider %s', (name) => {
     // The environments on this provider (one on Fargate may keep its own: see renderWith).
     const lines = meshReport(project).filter((l) => l.startsWith('synth: ') && l.includes(` (${name}) does not enforce: `));
     if (missing.length === 0) expect(lines).toEqual([]);
-    else expect(lines).toEqual(project.environments.filter((e) => e.mesh === name).map((e) => `synth: ${e.name} (${name}) does not enforce: ${missing.join(', ')}`));
+    else
+      expect(lines).toEqual(
+        project.environments.filter((e) => e.mesh === name).map((e) => `synth: ${e.name} (${name}) does not enforce: ${missing.join(', ')}`),
+      );
     if (name === 'lattice') expect(missing).toEqual(expect.arrayContaining(['retries', 'request timeout']));
     if (name === 'istio') expect(missing).toEqual([]);
   });
@@ -169,7 +178,8 @@ describe.each(PROVIDERS)('mesh provider %s', (name) => {
     const lines = meshReport(project).filter((l) => l.startsWith('synth: ') && l.includes(` (${name}) enforces: `));
     expect(lines).toHaveLength(project.environments.filter((e) => e.mesh === name).length);
     for (const [behaviour, how] of Object.entries(provider.enforces)) for (const line of lines) expect(line).toContain(`${behaviour} (${how})`);
-    if (name === 'istio') expect(Object.keys(provider.enforces).sort()).toEqual(['mTLS', 'per-caller authorization', 'request timeout', 'retries', 'routing', 'tracing']);
+    if (name === 'istio')
+      expect(Object.keys(provider.enforces).sort()).toEqual(['mTLS', 'per-caller authorization', 'request timeout', 'retries', 'routing', 'tracing']);
   });
 
   it('renders the Gateway API controller only under lattice, the App Mesh controller only under appmesh, Istio only under istio', () => {

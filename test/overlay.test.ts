@@ -35,12 +35,16 @@ describe('environment overlay validation', () => {
 
   it('names an unknown service with its line', () => {
     const text = development.replace('  resource-api:', '  resources-api:');
-    expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'resources-api')}:3: images: unknown service "resources-api" (known: ${builtServices(services).join(', ')})`);
+    expect(errorOf(text)).toBe(
+      `${FILE}:${lineOf(text, 'resources-api')}:3: images: unknown service "resources-api" (known: ${builtServices(services).join(', ')})`,
+    );
   });
 
   it('says where the tag of a pinned public image lives', () => {
     const text = development.replace('images:\n', 'images:\n  front-end-proxy: 1.0.abcdef1\n');
-    expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'front-end-proxy')}:3: images: front-end-proxy has no tag here: its image is pinned in services/front-end-proxy.ts`);
+    expect(errorOf(text)).toBe(
+      `${FILE}:${lineOf(text, 'front-end-proxy')}:3: images: front-end-proxy has no tag here: its image is pinned in services/front-end-proxy.ts`,
+    );
   });
 
   it('names a missing tag', () => {
@@ -48,14 +52,7 @@ describe('environment overlay validation', () => {
     expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'images:')}:1: images: no tag for renting-api`);
   });
 
-  it.each([
-    ['latest'],
-    ['1.0'],
-    ['1.0.af873c'],
-    ['1.0.AF873C03'],
-    ['1.0.' + 'a'.repeat(41)],
-    ['v1.2.3'],
-  ])('rejects the malformed tag %s', (tag) => {
+  it.each([['latest'], ['1.0'], ['1.0.af873c'], ['1.0.AF873C03'], ['1.0.' + 'a'.repeat(41)], ['v1.2.3']])('rejects the malformed tag %s', (tag) => {
     const text = development.replace('clients-api: 1.0.3b9e1c27', `clients-api: "${tag}"`);
     expect(errorOf(text)).toBe(`${FILE}:${lineOf(text, 'clients-api:')}:16: images.clients-api: tag is not MAJOR.MINOR.<7-40 hex digits> or semver`);
   });
@@ -82,17 +79,23 @@ describe('environment overlay validation', () => {
   });
 
   it('rejects replicas for an unknown service and a zero count', () => {
-    expect(errorOf(development.replace('replicas: {}', 'replicas:\n  books-api: 2')))
-      .toMatch(/^environments\/development\.yaml:\d+:3: replicas: unknown service "books-api"/);
-    expect(errorOf(development.replace('replicas: {}', 'replicas:\n  clients-api: 0')))
-      .toMatch(/^environments\/development\.yaml:\d+:\d+: replicas\.clients-api: must be >= 1$/);
+    expect(errorOf(development.replace('replicas: {}', 'replicas:\n  books-api: 2'))).toMatch(
+      /^environments\/development\.yaml:\d+:3: replicas: unknown service "books-api"/,
+    );
+    expect(errorOf(development.replace('replicas: {}', 'replicas:\n  clients-api: 0'))).toMatch(
+      /^environments\/development\.yaml:\d+:\d+: replicas\.clients-api: must be >= 1$/,
+    );
   });
 
   it('knows two tiers and holds production to two replicas, pointing at the line', () => {
     const tiered = development.replace('tier: development', 'tier: production');
-    expect(errorOf(tiered)).toBe(`${FILE}:${lineOf(tiered, 'defaultReplicas:')}:18: defaultReplicas: 1 is below 2, the least a production-tier environment runs`);
+    expect(errorOf(tiered)).toBe(
+      `${FILE}:${lineOf(tiered, 'defaultReplicas:')}:18: defaultReplicas: 1 is below 2, the least a production-tier environment runs`,
+    );
     const scaled = tiered.replace('defaultReplicas: 1', 'defaultReplicas: 3').replace('replicas: {}', 'replicas:\n  renting-api: 1');
-    expect(errorOf(scaled)).toBe(`${FILE}:${scaled.split('\n').indexOf('  renting-api: 1') + 1}:16: replicas.renting-api: 1 is below 2, the least a production-tier environment runs`);
+    expect(errorOf(scaled)).toBe(
+      `${FILE}:${scaled.split('\n').indexOf('  renting-api: 1') + 1}:16: replicas.renting-api: 1 is below 2, the least a production-tier environment runs`,
+    );
     expect(parseOverlay(FILE, scaled.replace('replicas:\n  renting-api: 1', 'replicas:\n  renting-api: 2'), 'development', services).tier).toBe('production');
     const staging = development.replace('tier: development', 'tier: staging');
     expect(errorOf(staging)).toBe(`${FILE}:${lineOf(staging, 'tier:')}:7: tier: must be one of development, production`);
@@ -106,9 +109,17 @@ describe('environment overlay validation', () => {
 
 describe('synth with a broken overlay', () => {
   it.each([
-    ['an unknown service', (t: string) => t.replace('  resource-api:', '  resources-api:'), /^synth: environments\/development\.yaml:\d+:\d+: images: unknown service "resources-api"/],
+    [
+      'an unknown service',
+      (t: string) => t.replace('  resource-api:', '  resources-api:'),
+      /^synth: environments\/development\.yaml:\d+:\d+: images: unknown service "resources-api"/,
+    ],
     ['a YAML syntax error', (t: string) => t.replace('cluster: eks-acg', 'cluster: "eks-acg'), /^synth: environments\/development\.yaml:\d+:\d+: /],
-    ['a cluster with no file', (t: string) => t.replace('cluster: eks-acg', 'cluster: eks-other'), /^synth: environments\/development\.yaml: .*cluster "eks-other" has no file in clusters\//],
+    [
+      'a cluster with no file',
+      (t: string) => t.replace('cluster: eks-acg', 'cluster: eks-other'),
+      /^synth: environments\/development\.yaml: .*cluster "eks-other" has no file in clusters\//,
+    ],
   ])('%s: one line, exit 1, dist/ untouched', (_name, edit, expected) => {
     // The overlays are the project's own copy; the rest links to this repository (synth runs in this process).
     const project = linkProject(['environments', 'dist']);

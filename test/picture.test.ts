@@ -63,8 +63,11 @@ describe('the picture of each environment', () => {
       }
       const expectedEdges = [
         ...project.services.filter((s) => s.host).map((s) => `${INTERNET_NODE}->${serviceNode(s.name)} https://${facts.hostOf(s.name)}`),
-        ...project.services.flatMap((s) => (s.backends ?? []).map((b) =>
-          `${serviceNode(s.name)}->${serviceNode(b.service)} ${facts.callLabel(project.services.find((x) => x.name === b.service)!)}`)),
+        ...project.services.flatMap((s) =>
+          (s.backends ?? []).map(
+            (b) => `${serviceNode(s.name)}->${serviceNode(b.service)} ${facts.callLabel(project.services.find((x) => x.name === b.service)!)}`,
+          ),
+        ),
         ...project.services.flatMap((s) => (s.table ? [`${serviceNode(s.name)}->${tableNode(tableName(environment, s.table.name))} DynamoDB`] : [])),
       ].sort();
       expect(edges.map((e) => `${e.start}->${e.end} ${e.text}`).sort()).toEqual(expectedEdges);
@@ -88,7 +91,12 @@ describe('the picture of each environment', () => {
     const environment = environments[0];
     const folder = `${environment.cluster}/${environment.name}`;
     const service = project.services[0];
-    const object = { folder, id: `Deployment/x/${service.name}`, kind: 'Deployment', object: { metadata: { labels: { 'app.kubernetes.io/name': service.name } } } };
+    const object = {
+      folder,
+      id: `Deployment/x/${service.name}`,
+      kind: 'Deployment',
+      object: { metadata: { labels: { 'app.kubernetes.io/name': service.name } } },
+    };
     const elsewhere = { ...object, folder: 'other/folder' };
     expect([...changedServices({ added: [], removed: [elsewhere], changed: [{ object, fields: [] }] }, folder, project.services)]).toEqual([service.name]);
   });
@@ -102,7 +110,9 @@ describe('the picture of each environment', () => {
     expect(pictures).toHaveLength(environments.length);
     for (const file of pictures) expect(/\.(ya?ml|json)$/.test(file)).toBe(false);
     // No Application widens its directory source to other files.
-    const applications = [...files.entries()].filter(([f]) => f.endsWith('.yaml')).flatMap(([, text]) => text.split('\n---\n'))
+    const applications = [...files.entries()]
+      .filter(([f]) => f.endsWith('.yaml'))
+      .flatMap(([, text]) => text.split('\n---\n'))
       .filter((doc) => doc.includes('kind: Application\n'));
     for (const doc of applications) expect(doc).not.toMatch(/include:|recurse: true/);
   });

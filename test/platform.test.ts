@@ -33,17 +33,29 @@ describe('platform add-ons', () => {
 
   it('the load balancer controller knows its cluster, region and VPC; its role reaches it through Pod Identity, not an annotation', () => {
     const values = application('aws-load-balancer-controller').spec.source.helm.valuesObject;
-    expect(values).toMatchObject({ clusterName: 'eks-acg', region: 'us-east-1', vpcId: 'vpc-0a1b2c3d4e5f60000', serviceAccount: { name: 'aws-load-balancer-controller' } });
+    expect(values).toMatchObject({
+      clusterName: 'eks-acg',
+      region: 'us-east-1',
+      vpcId: 'vpc-0a1b2c3d4e5f60000',
+      serviceAccount: { name: 'aws-load-balancer-controller' },
+    });
     expect(values.serviceAccount.annotations ?? {}).toEqual({});
     expect(podRoles(clusterConfig()).find((r) => r.roleName === 'eks-acg-aws-load-balancer-controller')).toMatchObject({
-      namespace: 'kube-system', serviceAccount: 'aws-load-balancer-controller', via: 'pod-identity', wellKnownPolicies: { awsLoadBalancerController: true },
+      namespace: 'kube-system',
+      serviceAccount: 'aws-load-balancer-controller',
+      via: 'pod-identity',
+      wellKnownPolicies: { awsLoadBalancerController: true },
     });
   });
 
   it('ExternalDNS is limited to the base domain and the hosted zone, owned by this cluster', () => {
     const values = application('external-dns').spec.source.helm.valuesObject;
     expect(values).toMatchObject({
-      provider: { name: 'aws' }, domainFilters: ['example.com'], txtOwnerId: 'eks-acg', policy: 'sync', registry: 'txt',
+      provider: { name: 'aws' },
+      domainFilters: ['example.com'],
+      txtOwnerId: 'eks-acg',
+      policy: 'sync',
+      registry: 'txt',
       extraArgs: ['--zone-id-filter=Z0123456789EXAMPLEAB'],
     });
     expect(values.serviceAccount.annotations ?? {}).toEqual({});
@@ -57,13 +69,18 @@ describe('platform add-ons', () => {
   });
 
   (fs.existsSync(CHARTS) ? it : it.skip)('every chart that generates its webhook certificate on each render has Argo CD keep the live one', () => {
-    const applications = allObjects().filter(({ object }) => object.kind === 'Application' && object.spec.source?.chart).map(({ object }) => object);
+    const applications = allObjects()
+      .filter(({ object }) => object.kind === 'Application' && object.spec.source?.chart)
+      .map(({ object }) => object);
     let generating = 0;
     for (const app of applications) {
       const dir = path.join(CHARTS, `${app.spec.source.chart}-${app.spec.source.targetRevision}`, 'templates');
       expect([app.metadata.name, fs.existsSync(dir)]).toEqual([app.metadata.name, true]);
-      const templates = fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
-        .map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8')).join('\n');
+      const templates = fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => fs.readFileSync(path.join(e.parentPath, e.name), 'utf8'))
+        .join('\n');
       if (/\bgenCA\b/.test(templates)) {
         generating++;
         const kinds = (app.spec.ignoreDifferences ?? []).map((d: any) => d.kind);
@@ -88,20 +105,27 @@ describe('platform add-ons', () => {
 
   (uses('lattice') ? it : it.skip)('the Gateway API controller: its chart (leading v) from ECR Public, its class', () => {
     const app = application('aws-gateway-controller');
-    expect(app.spec.source).toMatchObject({ repoURL: 'public.ecr.aws/aws-application-networking-k8s', chart: 'aws-gateway-controller-chart', targetRevision: 'v2.1.3' });
+    expect(app.spec.source).toMatchObject({
+      repoURL: 'public.ecr.aws/aws-application-networking-k8s',
+      chart: 'aws-gateway-controller-chart',
+      targetRevision: 'v2.1.3',
+    });
     expect(app.spec.source.helm.valuesObject).toMatchObject({
-      clusterName: 'eks-acg', awsRegion: 'us-east-1', clusterVpcId: 'vpc-0a1b2c3d4e5f60000',
+      clusterName: 'eks-acg',
+      awsRegion: 'us-east-1',
+      clusterVpcId: 'vpc-0a1b2c3d4e5f60000',
     });
     expect(app.spec.source.helm.valuesObject.serviceAccount.annotations ?? {}).toEqual({});
     expect(podRoles(clusterConfig()).find((r) => r.roleName === 'eks-acg-aws-gateway-controller')?.via).toBe('pod-identity');
     // Its webhook gives pods of the Lattice namespaces their readiness gate.
     expect(app.spec.source.helm.valuesObject.webhookEnabled).toBe(true);
-    expect(find(platform('aws-gateway-controller'), 'GatewayClass', 'amazon-vpc-lattice').spec)
-      .toEqual({ controllerName: 'application-networking.k8s.aws/gateway-api-controller' });
+    expect(find(platform('aws-gateway-controller'), 'GatewayClass', 'amazon-vpc-lattice').spec).toEqual({
+      controllerName: 'application-networking.k8s.aws/gateway-api-controller',
+    });
     expect(application('external-dns').spec.source.helm.valuesObject.sources).toEqual(['ingress', 'crd']);
   });
 
-  it('one ENIConfig per zone, named after it, with that zone\'s pod subnet and the security groups', () => {
+  it("one ENIConfig per zone, named after it, with that zone's pod subnet and the security groups", () => {
     const configs = objectsIn(platform('vpc-cni'));
     expect(configs.map((c) => [c.kind, c.metadata.name, c.spec.subnet])).toEqual([
       ['ENIConfig', 'us-east-1a', 'subnet-0a1b2c3d4e5f60001'],
@@ -119,7 +143,7 @@ describe('platform add-ons', () => {
     if (uses('lattice')) expect(wave(application('external-dns'))).toBeLessThan(wave(application('aws-gateway-controller')));
   });
 
-  it('every custom resource a controller\'s CRD defines skips the dry run while that CRD is missing', () => {
+  it("every custom resource a controller's CRD defines skips the dry run while that CRD is missing", () => {
     const builtIn = /^(v1|apps\/v1|networking\.k8s\.io\/v1|policy\/v1|argoproj\.io\/v1alpha1)$/;
     const custom = allObjects().filter(({ file, object }) => !file.includes('/cluster/') && !builtIn.test(object.apiVersion));
     expect(custom.length).toBeGreaterThan(40);
@@ -141,11 +165,15 @@ describe('platform add-ons', () => {
 });
 
 describe('the eksctl cluster config', () => {
-  it('creates the course\'s cluster', () => {
+  it("creates the course's cluster", () => {
     const config = clusterConfig();
     expect(config.apiVersion).toBe('eksctl.io/v1alpha5');
     expect(config.kind).toBe('ClusterConfig');
-    expect(config.metadata).toEqual({ name: 'eks-acg', region: 'us-east-1', version: rendered().project.clusters.find((c) => c.name === 'eks-acg')!.kubernetesVersion });
+    expect(config.metadata).toEqual({
+      name: 'eks-acg',
+      region: 'us-east-1',
+      version: rendered().project.clusters.find((c) => c.name === 'eks-acg')!.kubernetesVersion,
+    });
     expect(config.availabilityZones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
     expect(config.vpc).toMatchObject({ cidr: '10.0.0.0/16', nat: { gateway: 'HighlyAvailable' }, clusterEndpoints: { privateAccess: true } });
     expect(config.iam.withOIDC).toBe(true);
@@ -154,7 +182,9 @@ describe('the eksctl cluster config', () => {
     // Fargate only where the cluster file names namespaces for it; the spot nodes carry the label spot namespaces select.
     const cluster = rendered().project.clusters.find((c) => c.name === 'eks-acg')!;
     const fargate = cluster.fargateNamespaces ?? [];
-    expect(config.fargateProfiles).toEqual(fargate.length > 0 ? [{ name: 'eks-acg-fargate', selectors: fargate.map((namespace) => ({ namespace })) }] : undefined);
+    expect(config.fargateProfiles).toEqual(
+      fargate.length > 0 ? [{ name: 'eks-acg-fargate', selectors: fargate.map((namespace) => ({ namespace })) }] : undefined,
+    );
     expect(config.nodeGroups[0].labels).toEqual({ lifecycle: 'Ec2Spot' });
   });
 
@@ -169,12 +199,15 @@ describe('the eksctl cluster config', () => {
 
   it('scopes ExternalDNS to the hosted zone (the course attached Route 53 full access)', () => {
     const role = podRoles(clusterConfig()).find((r) => r.roleName === 'eks-acg-external-dns')!;
-    expect(role.policy.Statement[0]).toMatchObject({ Action: expect.arrayContaining(['route53:ChangeResourceRecordSets']), Resource: 'arn:aws:route53:::hostedzone/Z0123456789EXAMPLEAB' });
+    expect(role.policy.Statement[0]).toMatchObject({
+      Action: expect.arrayContaining(['route53:ChangeResourceRecordSets']),
+      Resource: 'arn:aws:route53:::hostedzone/Z0123456789EXAMPLEAB',
+    });
     expect(JSON.stringify(role)).not.toContain('AmazonRoute53FullAccess');
   });
 });
 
-describe('the add-ons\' credentials: EKS Pod Identity on the EC2 nodes, IRSA only where a role says why', () => {
+describe("the add-ons' credentials: EKS Pod Identity on the EC2 nodes, IRSA only where a role says why", () => {
   const { project } = rendered();
   for (const cluster of project.clusters) {
     const config = objectsIn(`${cluster.name}/cluster/cluster.yaml`)[0];
@@ -188,8 +221,12 @@ describe('the add-ons\' credentials: EKS Pod Identity on the EC2 nodes, IRSA onl
       for (const role of roles) {
         const found = rendered.find((r) => r.roleName === role.roleName)!;
         expect(found).toEqual({
-          namespace: role.namespace, serviceAccount: role.serviceAccount, roleName: role.roleName, policy: role.policy,
-          managedPolicyArns: role.managedPolicyArns, wellKnownPolicies: role.wellKnownPolicies,
+          namespace: role.namespace,
+          serviceAccount: role.serviceAccount,
+          roleName: role.roleName,
+          policy: role.policy,
+          managedPolicyArns: role.managedPolicyArns,
+          wellKnownPolicies: role.wellKnownPolicies,
           via: usesPodIdentity(role) ? 'pod-identity' : 'irsa',
         });
         if (!usesPodIdentity(role)) expect(role.irsa!.why.length).toBeGreaterThan(10);
@@ -201,11 +238,16 @@ describe('the add-ons\' credentials: EKS Pod Identity on the EC2 nodes, IRSA onl
     });
 
     it(`${cluster.name}: no service account of a Pod Identity role carries a role annotation; each IRSA one carries its own`, () => {
-      const text = JSON.stringify(allObjects().filter(({ file }) => file.startsWith(`${cluster.name}/platform/`)).map(({ object }) => object));
+      const text = JSON.stringify(
+        allObjects()
+          .filter(({ file }) => file.startsWith(`${cluster.name}/platform/`))
+          .map(({ object }) => object),
+      );
       for (const role of roles) {
         const arn = roleArn(cluster, role.roleName);
         if (usesPodIdentity(role)) expect([role.roleName, text.includes(arn)]).toEqual([role.roleName, false]);
-        else if (!role.eksAddOn && role.serviceAccount !== 'aws-node') expect([role.roleName, text.includes(`"eks.amazonaws.com/role-arn":"${arn}"`)]).toEqual([role.roleName, true]);
+        else if (!role.eksAddOn && role.serviceAccount !== 'aws-node')
+          expect([role.roleName, text.includes(`"eks.amazonaws.com/role-arn":"${arn}"`)]).toEqual([role.roleName, true]);
       }
     });
   }

@@ -28,7 +28,9 @@ class FakeApi {
   readonly requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: any }> = [];
   private server = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
+    req.on('data', (c) => {
+      body += c;
+    });
     req.on('end', () => {
       const request = { method: req.method!, url: req.url!, headers: req.headers, body: body ? JSON.parse(body) : undefined };
       this.requests.push(request);
@@ -51,7 +53,9 @@ class FakeApi {
 
   /** The requests that create a pull request. */
   creates(): Array<{ body: any }> {
-    return this.requests.filter((r) => (r.method === 'POST' && r.url.endsWith('/pulls')) || r.headers['x-amz-target'] === 'CodeCommit_20150413.CreatePullRequest');
+    return this.requests.filter(
+      (r) => (r.method === 'POST' && r.url.endsWith('/pulls')) || r.headers['x-amz-target'] === 'CodeCommit_20150413.CreatePullRequest',
+    );
   }
 }
 
@@ -69,17 +73,25 @@ function github(open: unknown[] = [], create: [number, unknown] = [201, { number
 function codecommit(getRepository: [number, unknown] = [200, { repositoryMetadata: { repositoryName: 'bookstore-gitops' } }]) {
   return new FakeApi((req) => {
     switch (req.headers['x-amz-target']) {
-      case 'CodeCommit_20150413.GetRepository': return getRepository;
-      case 'CodeCommit_20150413.ListPullRequests': return [200, { pullRequestIds: [] }];
-      case 'CodeCommit_20150413.CreatePullRequest': return [200, { pullRequest: { pullRequestId: '42', title: 't' } }];
-      default: return [400, { __type: 'InvalidOperationException', message: 'unexpected' }];
+      case 'CodeCommit_20150413.GetRepository':
+        return getRepository;
+      case 'CodeCommit_20150413.ListPullRequests':
+        return [200, { pullRequestIds: [] }];
+      case 'CodeCommit_20150413.CreatePullRequest':
+        return [200, { pullRequest: { pullRequestId: '42', title: 't' } }];
+      default:
+        return [400, { __type: 'InvalidOperationException', message: 'unexpected' }];
     }
   });
 }
 
 const AWS_ENV = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
-interface Run { status: number; stdout: string; stderr: string }
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
 
 /**
  * Runs a verb in this process, as the command line does (lib/cli `main`, with `env` set meanwhile):
@@ -145,14 +157,19 @@ describe('promote, status and diff', () => {
     try {
       const clone = checkout;
       const head = git(clone, ['rev-parse', 'HEAD']);
-      const result = await run(clone, ['promote', 'development', 'production', '--provider', 'github', '--repo', 'example-org/bookstore-gitops', '--api-url', url],
-        { GITHUB_TOKEN: 'test-token' });
+      const result = await run(
+        clone,
+        ['promote', 'development', 'production', '--provider', 'github', '--repo', 'example-org/bookstore-gitops', '--api-url', url],
+        { GITHUB_TOKEN: 'test-token' },
+      );
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       expect(result.stdout).toContain('promote: opened https://github.com/example-org/bookstore-gitops/pull/7');
       // The repository is read first (credentials and API), then open pull requests, then one is created.
       expect(api.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
-        'GET /repos/example-org/bookstore-gitops', 'GET /repos/example-org/bookstore-gitops/pulls', 'POST /repos/example-org/bookstore-gitops/pulls',
+        'GET /repos/example-org/bookstore-gitops',
+        'GET /repos/example-org/bookstore-gitops/pulls',
+        'POST /repos/example-org/bookstore-gitops/pulls',
       ]);
       const request = api.requests[2];
       expect(request.url).toBe('/repos/example-org/bookstore-gitops/pulls');
@@ -192,12 +209,30 @@ describe('promote, status and diff', () => {
     const url = await api.start();
     try {
       const clone = checkout;
-      const result = await run(clone, ['promote', 'development', 'production', 'renting-api', '--provider', 'codecommit', '--repo', 'bookstore-gitops',
-        '--region', 'us-east-1', '--api-url', url], AWS_ENV);
+      const result = await run(
+        clone,
+        [
+          'promote',
+          'development',
+          'production',
+          'renting-api',
+          '--provider',
+          'codecommit',
+          '--repo',
+          'bookstore-gitops',
+          '--region',
+          'us-east-1',
+          '--api-url',
+          url,
+        ],
+        AWS_ENV,
+      );
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       expect(api.requests.map((r) => r.headers['x-amz-target'])).toEqual([
-        'CodeCommit_20150413.GetRepository', 'CodeCommit_20150413.ListPullRequests', 'CodeCommit_20150413.CreatePullRequest',
+        'CodeCommit_20150413.GetRepository',
+        'CodeCommit_20150413.ListPullRequests',
+        'CodeCommit_20150413.CreatePullRequest',
       ]);
       expect(api.creates()[0].body).toMatchObject({
         title: 'promote(production): renting-api 1.0.0bbbbbbb',
@@ -205,7 +240,9 @@ describe('promote, status and diff', () => {
       });
       expect(api.creates()[0].body.description).not.toContain('| clients-api |');
       expect(api.creates()[0].body.description).not.toContain('clients-api` in');
-      expect(result.stdout).toContain('promote: opened https://us-east-1.console.aws.amazon.com/codesuite/codecommit/repositories/bookstore-gitops/pull-requests/42');
+      expect(result.stdout).toContain(
+        'promote: opened https://us-east-1.console.aws.amazon.com/codesuite/codecommit/repositories/bookstore-gitops/pull-requests/42',
+      );
     } finally {
       await api.stop();
     }
@@ -222,9 +259,20 @@ describe('promote, status and diff', () => {
   });
 
   it.each([
-    [['development', 'staging'], `bookstore: unknown environment "staging" (known: ${loadProject(ROOT).environments.map((e) => e.name).join(', ')})`],
-    [['development', 'production', 'books-api'], `bookstore: "books-api" is not a service with an image tag (known: ${builtServices(loadProject(ROOT).services).join(', ')})`],
-    [['development', 'production'], expect.stringMatching(/^bookstore: cannot tell where to open the pull request from the remote URL .*: pass --provider github\|codecommit and --repo$/)],
+    [
+      ['development', 'staging'],
+      `bookstore: unknown environment "staging" (known: ${loadProject(ROOT)
+        .environments.map((e) => e.name)
+        .join(', ')})`,
+    ],
+    [
+      ['development', 'production', 'books-api'],
+      `bookstore: "books-api" is not a service with an image tag (known: ${builtServices(loadProject(ROOT).services).join(', ')})`,
+    ],
+    [
+      ['development', 'production'],
+      expect.stringMatching(/^bookstore: cannot tell where to open the pull request from the remote URL .*: pass --provider github\|codecommit and --repo$/),
+    ],
   ])('promote %j fails with one line and changes nothing', async (args, message) => {
     const clone = checkout;
     const before = fixture.state(clone);
@@ -241,7 +289,9 @@ describe('promote, status and diff', () => {
     const url = await api.start();
     try {
       const clone = checkout;
-      const result = await run(clone, ['promote', 'development', 'production', 'clients-api', '--provider', 'github', '--repo', 'o/r', '--api-url', url], { GITHUB_TOKEN: 't' });
+      const result = await run(clone, ['promote', 'development', 'production', 'clients-api', '--provider', 'github', '--repo', 'o/r', '--api-url', url], {
+        GITHUB_TOKEN: 't',
+      });
       expect(result.status).toBe(1);
       expect(result.stderr.trim()).toBe('bookstore: GitHub refused the pull request (422): Validation Failed');
       expect(result.stdout).toMatch(/promote: branch promote\/production-[0-9a-f]{8} is on origin, but no pull request was opened; run the same command again/);
@@ -267,7 +317,11 @@ describe('promote, status and diff', () => {
       git(clone, ['commit', '--quiet', '-m', 'unrelated work']);
       fs.writeFileSync(path.join(clone, 'scratch.txt'), 'uncommitted\n');
       const before = fixture.state(clone);
-      const result = await run(path.join(clone, 'services'), ['promote', 'development', 'production', 'clients-api', '--provider', 'github', '--repo', 'o/r', '--api-url', url], { GITHUB_TOKEN: 't' });
+      const result = await run(
+        path.join(clone, 'services'),
+        ['promote', 'development', 'production', 'clients-api', '--provider', 'github', '--repo', 'o/r', '--api-url', url],
+        { GITHUB_TOKEN: 't' },
+      );
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       const branch = api.creates()[0].body.head;
@@ -326,7 +380,9 @@ describe('promote, status and diff', () => {
       const result = await run(clone, args, { GITHUB_TOKEN: 't' });
       expect([result.status, result.stderr]).toEqual([0, '']);
       expect(result.stdout).toContain(`promote: replaced ${fingerprintBranch} on origin (it held an older render)`);
-      expect(git(fixture.remote, ['show', `${fingerprintBranch}:environments/production.yaml`])).not.toBe(git(fixture.remote, ['show', 'main:environments/production.yaml']));
+      expect(git(fixture.remote, ['show', `${fingerprintBranch}:environments/production.yaml`])).not.toBe(
+        git(fixture.remote, ['show', 'main:environments/production.yaml']),
+      );
     } finally {
       await api.stop();
     }
@@ -334,12 +390,30 @@ describe('promote, status and diff', () => {
 
   it.each([
     // As a process: the installed command loads Octokit, an ES module, through Node's own import().
-    ['GitHub rejects the token (the installed command)', () => new FakeApi(() => [401, { message: 'Bad credentials' }]), ['--provider', 'github', '--repo', 'o/r'], { GITHUB_TOKEN: 'bad' },
-      'bookstore: GitHub does not accept GITHUB_TOKEN (401 Bad credentials)', runProcess],
-    ['GitHub has no such repository', () => new FakeApi(() => [404, { message: 'Not Found' }]), ['--provider', 'github', '--repo', 'o/r'], { GITHUB_TOKEN: 't' },
-      'bookstore: GitHub has no repository o/r that GITHUB_TOKEN can see (404)', run],
-    ['CodeCommit has no such repository', () => codecommit([400, { __type: 'RepositoryDoesNotExistException', message: 'bookstore-gitops does not exist' }]),
-      ['--provider', 'codecommit', '--repo', 'bookstore-gitops', '--region', 'us-east-1'], AWS_ENV, 'bookstore: CodeCommit has no repository bookstore-gitops in us-east-1', run],
+    [
+      'GitHub rejects the token (the installed command)',
+      () => new FakeApi(() => [401, { message: 'Bad credentials' }]),
+      ['--provider', 'github', '--repo', 'o/r'],
+      { GITHUB_TOKEN: 'bad' },
+      'bookstore: GitHub does not accept GITHUB_TOKEN (401 Bad credentials)',
+      runProcess,
+    ],
+    [
+      'GitHub has no such repository',
+      () => new FakeApi(() => [404, { message: 'Not Found' }]),
+      ['--provider', 'github', '--repo', 'o/r'],
+      { GITHUB_TOKEN: 't' },
+      'bookstore: GitHub has no repository o/r that GITHUB_TOKEN can see (404)',
+      run,
+    ],
+    [
+      'CodeCommit has no such repository',
+      () => codecommit([400, { __type: 'RepositoryDoesNotExistException', message: 'bookstore-gitops does not exist' }]),
+      ['--provider', 'codecommit', '--repo', 'bookstore-gitops', '--region', 'us-east-1'],
+      AWS_ENV,
+      'bookstore: CodeCommit has no repository bookstore-gitops in us-east-1',
+      run,
+    ],
   ])('promote checks the API before it pushes: %s', async (_what, make, flags, env, message, runner) => {
     const api = make();
     const url = await api.start();
@@ -398,7 +472,13 @@ describe('promote, status and diff', () => {
     expect(inside.status).toBe(0);
     expect(inside.stdout).toContain('cluster eks-acg:');
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'not-a-checkout-'));
-    for (const args of [['status'], ['diff'], ['bump', 'development', 'front-end', '1.0.0'], ['promote', 'development', 'production'], ['context', 'refresh', 'eks-acg']]) {
+    for (const args of [
+      ['status'],
+      ['diff'],
+      ['bump', 'development', 'front-end', '1.0.0'],
+      ['promote', 'development', 'production'],
+      ['context', 'refresh', 'eks-acg'],
+    ]) {
       const result = await run(outside, args);
       expect(result.status).toBe(1);
       expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^bookstore: .* is not inside a bookstore-gitops checkout/)]);
@@ -433,15 +513,15 @@ describe('promote, status and diff', () => {
       `dist/${e.cluster}/${e.name}`,
       `  ~ Deployment/${e.namespace}/inventory-api`,
       '      spec.template.spec.containers[0].readinessProbe.httpGet.path: "/summary" → "/health"',
-      ...(meshProviderOf(e).ingressGateway ? [] : [
-        `  ~ Ingress/${e.namespace}/inventory-api`,
-        '      metadata.annotations.alb.ingress.kubernetes.io/healthcheck-path: "/summary" → "/health"']),
+      ...(meshProviderOf(e).ingressGateway
+        ? []
+        : [`  ~ Ingress/${e.namespace}/inventory-api`, '      metadata.annotations.alb.ingress.kubernetes.io/healthcheck-path: "/summary" → "/health"']),
     ]);
     const changed = expected.filter((l) => l.startsWith('  ~ ')).length;
     expect(lines).toEqual([...expected, expect.stringMatching(new RegExp(`^diff: 0 added, ${changed} changed, 0 removed against [0-9a-f]{12}$`))]);
   });
 
-  it('diff --picture prints each changed environment\'s picture with the touched services highlighted', async () => {
+  it("diff --picture prints each changed environment's picture with the touched services highlighted", async () => {
     const clone = fixture.clone();
     const file = path.join(clone, 'services', 'inventory-api.ts');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("health: { httpPath: '/summary' }", "health: { httpPath: '/health' }"));

@@ -8,8 +8,31 @@ describe('the pull request body stays readable at size', () => {
   const [from, to] = [environment('development'), environment('production')];
 
   it('shows an array change element by element, never the whole array', () => {
-    const before = { spec: { containers: [{ env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }] } };
-    const after = { spec: { containers: [{ env: [{ name: 'A', value: '1' }, { name: 'B', value: '3' }, { name: 'C', value: '4' }] }] } };
+    const before = {
+      spec: {
+        containers: [
+          {
+            env: [
+              { name: 'A', value: '1' },
+              { name: 'B', value: '2' },
+            ],
+          },
+        ],
+      },
+    };
+    const after = {
+      spec: {
+        containers: [
+          {
+            env: [
+              { name: 'A', value: '1' },
+              { name: 'B', value: '3' },
+              { name: 'C', value: '4' },
+            ],
+          },
+        ],
+      },
+    };
     expect(changedFields(before, after)).toEqual([
       { path: 'spec.containers[0].env[1].value', before: '2', after: '3' },
       { path: 'spec.containers[0].env[2].name', before: undefined, after: 'C' },
@@ -28,11 +51,16 @@ describe('the pull request body stays readable at size', () => {
     expect(middle.length).toBeLessThan(250);
   });
 
-  it('summarizes a long body per kind and collapses the full list, within each provider\'s limit', () => {
+  it("summarizes a long body per kind and collapses the full list, within each provider's limit", () => {
     // Every object of production changed: far more than fit in the open.
     const files = new Map([...rendered().files].filter(([f]) => f.startsWith(`${to.cluster}/${to.name}/`)));
     const before = indexObjects(files);
-    const after = new Map([...before].map(([key, o]) => [key, { ...o, object: { ...o.object, metadata: { ...o.object.metadata, labels: { ...o.object.metadata.labels, 'x': 'y' } } } }]));
+    const after = new Map(
+      [...before].map(([key, o]) => [
+        key,
+        { ...o, object: { ...o.object, metadata: { ...o.object.metadata, labels: { ...o.object.metadata.labels, x: 'y' } } } },
+      ]),
+    );
     const diff = diffObjects(before, after);
     const changes = [{ service: 'clients-api', current: '1.0.3b9e1c27', next: '1.0.0aaaaaaa' }];
     const body = pullRequestBody(from, to, changes, diff, BODY_LIMIT.github);

@@ -45,37 +45,55 @@ describe('renovate.json custom managers match the pins as they are today', () =>
   });
 
   it('the chart managers find every chart an add-on pins (Argo CD included), with its repository and version', () => {
-    const chartManagers = managers.filter((m) => ['helm', 'docker'].includes(m.datasourceTemplate) && m.managerFilePatterns.some((p) => filePattern(p).test('platform/x.ts')));
-    const found = chartManagers.flatMap(extract).map((g) => `${g.registryUrl ?? g.ociRepository} ${g.depName} ${g.currentValue}`).sort();
+    const chartManagers = managers.filter(
+      (m) => ['helm', 'docker'].includes(m.datasourceTemplate) && m.managerFilePatterns.some((p) => filePattern(p).test('platform/x.ts')),
+    );
+    const found = chartManagers
+      .flatMap(extract)
+      .map((g) => `${g.registryUrl ?? g.ociRepository} ${g.depName} ${g.currentValue}`)
+      .sort();
     const pinned = project.addOns.flatMap((a) => (a.chart ? [`${a.chart.repository} ${a.chart.chart} ${a.chart.version}`] : [])).sort();
     expect(found).toEqual(pinned);
     expect(pinned.some((p) => p.includes(' argo-cd '))).toBe(true);
   });
 
-  it('the endoflife-date manager finds each cluster\'s Kubernetes version', () => {
-    const found = byDatasource('endoflife-date').flatMap(extract).map((g) => g.currentValue).sort();
+  it("the endoflife-date manager finds each cluster's Kubernetes version", () => {
+    const found = byDatasource('endoflife-date')
+      .flatMap(extract)
+      .map((g) => g.currentValue)
+      .sort();
     expect(found).toEqual(project.clusters.map((c) => c.kubernetesVersion).sort());
   });
 
   it('the docker manager of services finds each public image pin', () => {
-    const found = byDatasource('docker').filter((m) => m.managerFilePatterns.some((p) => filePattern(p).test('services/x.ts')))
-      .flatMap(extract).map((g) => `${g.depName}:${g.currentValue}`).sort();
+    const found = byDatasource('docker')
+      .filter((m) => m.managerFilePatterns.some((p) => filePattern(p).test('services/x.ts')))
+      .flatMap(extract)
+      .map((g) => `${g.depName}:${g.currentValue}`)
+      .sort();
     const pinned = project.services.flatMap((s) => (s.image.kind === 'public' ? [s.image.image] : [])).sort();
     expect(pinned.length).toBeGreaterThan(0);
     expect(found).toEqual(pinned);
   });
 
-  it('the Gateway API CRD tag is found, and Istio\'s charts are grouped into one pull request', () => {
-    const tags = byDatasource('github-tags').flatMap(extract).map((g) => `${g.depName} ${g.currentValue}`);
+  it("the Gateway API CRD tag is found, and Istio's charts are grouped into one pull request", () => {
+    const tags = byDatasource('github-tags')
+      .flatMap(extract)
+      .map((g) => `${g.depName} ${g.currentValue}`);
     expect(tags).toEqual(['kubernetes-sigs/gateway-api v1.5.1']);
-    const istio = project.addOns.filter((a) => a.chart?.repository === 'https://istio-release.storage.googleapis.com/charts').map(addOnFile).sort();
+    const istio = project.addOns
+      .filter((a) => a.chart?.repository === 'https://istio-release.storage.googleapis.com/charts')
+      .map(addOnFile)
+      .sort();
     expect(istio).toHaveLength(4);
     const group = config.packageRules.find((r: any) => r.groupName === 'Istio');
     expect([...group.matchFileNames].sort()).toEqual(istio);
   });
 
   it('the npm manager finds the Renovate npm run check:renovate runs, in the script and in docs/platform.md, one version', () => {
-    const found = byDatasource('npm').flatMap(extract).map((g) => g.currentValue);
+    const found = byDatasource('npm')
+      .flatMap(extract)
+      .map((g) => g.currentValue);
     expect(found).toEqual([RENOVATE_VERSION, RENOVATE_VERSION]);
   });
 

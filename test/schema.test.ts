@@ -17,7 +17,7 @@ describe('schema validation of dist/', () => {
     expect(files.size).toBeGreaterThan(10);
   });
 
-  it('every committed object validates against its cluster\'s Kubernetes schema or its CRD schema', () => {
+  it("every committed object validates against its cluster's Kubernetes schema or its CRD schema", () => {
     const findings: string[] = [];
     for (const [file, text] of files) {
       // The eksctl ClusterConfig is no Kubernetes object: its TypeScript types are its schema.
@@ -36,20 +36,25 @@ describe('schema validation of dist/', () => {
     deployment.spec.replicas = 'three';
     delete deployment.spec.selector;
     const messages = validateObject(deployment, version()).map((f) => f.message);
-    expect(messages).toEqual(expect.arrayContaining([
-      '/spec/template/spec/containers/0: unknown field "imagePullPolicyy"',
-      '/spec/replicas: must be integer',
-      "/spec: must have required property 'selector'",
-    ]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        '/spec/template/spec/containers/0: unknown field "imagePullPolicyy"',
+        '/spec/replicas: must be integer',
+        "/spec: must have required property 'selector'",
+      ]),
+    );
   });
 
   it('catches a value outside a CRD enum', () => {
-    const policy = { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'development' }, spec: { mtls: { mode: 'STRICT' } } };
+    const policy = {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'PeerAuthentication',
+      metadata: { name: 'default', namespace: 'development' },
+      spec: { mtls: { mode: 'STRICT' } },
+    };
     expect(validateObject(policy, version())).toEqual([]);
     policy.spec.mtls.mode = 'STRICTER';
-    expect(validateObject(policy, version()).map((f) => f.message)).toEqual([
-      '/spec/mtls/mode: must be one of UNSET, DISABLE, PERMISSIVE, STRICT',
-    ]);
+    expect(validateObject(policy, version()).map((f) => f.message)).toEqual(['/spec/mtls/mode: must be one of UNSET, DISABLE, PERMISSIVE, STRICT']);
   });
 
   it('finds every validator its indexes name: <hash>.js.gz, named by the hash of its code, and no file unnamed', () => {
@@ -60,12 +65,16 @@ describe('schema validation of dist/', () => {
       const code = gunzipSync(fs.readFileSync(path.join(VALIDATORS, `${name}.js.gz`)));
       expect(createHash('sha256').update(code).digest('hex').slice(0, 16)).toBe(name);
     }
-    const stored = fs.readdirSync(VALIDATORS).filter((f) => !indexes.includes(f)).sort();
+    const stored = fs
+      .readdirSync(VALIDATORS)
+      .filter((f) => !indexes.includes(f))
+      .sort();
     expect(stored).toEqual([...named].map((name) => `${name}.js.gz`).sort());
   });
 
   it('refuses a kind it has no schema for', () => {
-    expect(validateObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }, version()))
-      .toEqual([{ object: 'Widget/w', message: 'no schema for example.com/v1 Widget' }]);
+    expect(validateObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }, version())).toEqual([
+      { object: 'Widget/w', message: 'no schema for example.com/v1 Widget' },
+    ]);
   });
 });

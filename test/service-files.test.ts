@@ -19,33 +19,79 @@ describe('service files are checked on load', () => {
   // A mistake in a service's fields is found by the loader's checks: run in this process, on a
   // project whose services/ and dist/ are its own, as main.ts runs them (one line, nothing written).
   it.each<[string, (dir: string) => void, string]>([
-    ['a missing host', (d) => edit(d, 'services/inventory-api.ts', "  host: 'inventory-api',\n", ''),
-      'synth: services/inventory-api.ts: host: missing: every service has an Ingress, whose host is <host><suffix>.<base domain>'],
-    ['a host taken twice', (d) => edit(d, 'services/resource-api.ts', "host: 'resource-api'", "host: 'inventory-api'"),
-      'synth: services/resource-api.ts: host: "inventory-api" is already used by services/inventory-api.ts'],
-    ['a Service name taken twice', (d) => edit(d, 'services/inventory-api.ts', "  host: 'inventory-api',", "  host: 'inventory-api',\n  serviceName: 'clients-api-service',"),
-      'synth: services/inventory-api.ts: serviceName: "clients-api-service" is already used by services/clients-api.ts'],
-    ['a service name taken twice', (d) => fs.copyFileSync(path.join(d, 'services/resource-api.ts'), path.join(d, 'services/resource-api-copy.ts')),
-      'synth: services/resource-api-copy.ts: name: declares service "resource-api"; the file must be named resource-api.ts'],
-    ['a backend that is not a service', (d) => edit(d, 'services/inventory-api.ts', "service: 'resource-api'", "service: 'resources-api'"),
-      `synth: services/inventory-api.ts: backends[0].service: "resources-api" is not a service (known: ${loadServices(ROOT).map((s) => s.name).join(', ')})`],
-    ['a port out of range', (d) => edit(d, 'services/renting-api.ts', 'port: 5004', 'port: 70000'),
-      'synth: services/renting-api.ts: port: 70000 is not a port (1-65535)'],
-    ['a missing health', (d) => edit(d, 'services/inventory-api.ts', "  health: { httpPath: '/summary' },\n", ''),
-      "synth: services/inventory-api.ts: health: missing: { httpPath: '/path' } or { tcp: true, why: '...' }"],
-    ['missing resources', (d) => edit(d, 'services/inventory-api.ts', /  resources: .*\n/, ''),
-      'synth: services/inventory-api.ts: resources: missing: { cpuMillis: [request, limit], memoryMiB: [request, limit] }'],
-    ['a missing security', (d) => edit(d, 'services/inventory-api.ts', /  security: \{[\s\S]*?\n  \},\n/, ''),
-      'synth: services/inventory-api.ts: security: missing: {} is the restricted default; any loosening states its reason'],
-    ['a proxy route without its config key', (d) => edit(d, 'services/front-end-proxy.ts', ", configKey: 'rentingApi'", ''),
-      "synth: services/front-end-proxy.ts: backends[3].configKey: missing: the route /renting-api/ needs the key the front-end's config.json gives it"],
-    ['an environment variable that resolves to undefined', (d) => edit(d, 'services/clients-api.ts', 'AWS_DEFAULT_REGION: cluster.region', 'AWS_DEFAULT_REGION: (cluster as any).regionName'),
-      'synth: services/clients-api.ts: env: AWS_DEFAULT_REGION is undefined in development, not a string'],
-    ['a runtime the tracing add-on does not instrument', (d) => edit(d, 'services/renting-api.ts', 'port: 5004,', "port: 5004,\n  tracing: 'ruby',"),
-      'synth: services/renting-api.ts: tracing: "ruby" is not a runtime the add-on instruments (java, python, dotnet, nodejs)'],
-    ['a retry event no provider knows', (d) => edit(d, 'services/resource-api.ts', 'port: 5000,',
-      "port: 5000,\n  calls: { retries: { count: 3, perTryTimeoutMs: 1000, events: ['timeout'] }, requestTimeoutSeconds: 10 },"),
-      'synth: services/resource-api.ts: calls.retries.events: must be a list of server-error, gateway-error, client-error, stream-error, connection-error'],
+    [
+      'a missing host',
+      (d) => edit(d, 'services/inventory-api.ts', "  host: 'inventory-api',\n", ''),
+      'synth: services/inventory-api.ts: host: missing: every service has an Ingress, whose host is <host><suffix>.<base domain>',
+    ],
+    [
+      'a host taken twice',
+      (d) => edit(d, 'services/resource-api.ts', "host: 'resource-api'", "host: 'inventory-api'"),
+      'synth: services/resource-api.ts: host: "inventory-api" is already used by services/inventory-api.ts',
+    ],
+    [
+      'a Service name taken twice',
+      (d) => edit(d, 'services/inventory-api.ts', "  host: 'inventory-api',", "  host: 'inventory-api',\n  serviceName: 'clients-api-service',"),
+      'synth: services/inventory-api.ts: serviceName: "clients-api-service" is already used by services/clients-api.ts',
+    ],
+    [
+      'a service name taken twice',
+      (d) => fs.copyFileSync(path.join(d, 'services/resource-api.ts'), path.join(d, 'services/resource-api-copy.ts')),
+      'synth: services/resource-api-copy.ts: name: declares service "resource-api"; the file must be named resource-api.ts',
+    ],
+    [
+      'a backend that is not a service',
+      (d) => edit(d, 'services/inventory-api.ts', "service: 'resource-api'", "service: 'resources-api'"),
+      `synth: services/inventory-api.ts: backends[0].service: "resources-api" is not a service (known: ${loadServices(ROOT)
+        .map((s) => s.name)
+        .join(', ')})`,
+    ],
+    [
+      'a port out of range',
+      (d) => edit(d, 'services/renting-api.ts', 'port: 5004', 'port: 70000'),
+      'synth: services/renting-api.ts: port: 70000 is not a port (1-65535)',
+    ],
+    [
+      'a missing health',
+      (d) => edit(d, 'services/inventory-api.ts', "  health: { httpPath: '/summary' },\n", ''),
+      "synth: services/inventory-api.ts: health: missing: { httpPath: '/path' } or { tcp: true, why: '...' }",
+    ],
+    [
+      'missing resources',
+      (d) => edit(d, 'services/inventory-api.ts', /  resources: .*\n/, ''),
+      'synth: services/inventory-api.ts: resources: missing: { cpuMillis: [request, limit], memoryMiB: [request, limit] }',
+    ],
+    [
+      'a missing security',
+      (d) => edit(d, 'services/inventory-api.ts', /  security: \{[\s\S]*?\n  \},\n/, ''),
+      'synth: services/inventory-api.ts: security: missing: {} is the restricted default; any loosening states its reason',
+    ],
+    [
+      'a proxy route without its config key',
+      (d) => edit(d, 'services/front-end-proxy.ts', ", configKey: 'rentingApi'", ''),
+      "synth: services/front-end-proxy.ts: backends[3].configKey: missing: the route /renting-api/ needs the key the front-end's config.json gives it",
+    ],
+    [
+      'an environment variable that resolves to undefined',
+      (d) => edit(d, 'services/clients-api.ts', 'AWS_DEFAULT_REGION: cluster.region', 'AWS_DEFAULT_REGION: (cluster as any).regionName'),
+      'synth: services/clients-api.ts: env: AWS_DEFAULT_REGION is undefined in development, not a string',
+    ],
+    [
+      'a runtime the tracing add-on does not instrument',
+      (d) => edit(d, 'services/renting-api.ts', 'port: 5004,', "port: 5004,\n  tracing: 'ruby',"),
+      'synth: services/renting-api.ts: tracing: "ruby" is not a runtime the add-on instruments (java, python, dotnet, nodejs)',
+    ],
+    [
+      'a retry event no provider knows',
+      (d) =>
+        edit(
+          d,
+          'services/resource-api.ts',
+          'port: 5000,',
+          "port: 5000,\n  calls: { retries: { count: 3, perTryTimeoutMs: 1000, events: ['timeout'] }, requestTimeoutSeconds: 10 },",
+        ),
+      'synth: services/resource-api.ts: calls.retries.events: must be a list of server-error, gateway-error, client-error, stream-error, connection-error',
+    ],
   ])('%s stops synth with one line naming the file and field, dist/ unchanged', (_what, mistake, line) => {
     const project = linkProject(['services', 'dist']);
     try {
@@ -60,7 +106,7 @@ describe('service files are checked on load', () => {
 });
 
 describe('config changes reach the pods', () => {
-  it('a change to the proxy\'s nginx routes changes its Deployment\'s pod template (checksum annotation)', () => {
+  it("a change to the proxy's nginx routes changes its Deployment's pod template (checksum annotation)", () => {
     const project = linkProject(['services']);
     try {
       edit(project, 'services/front-end-proxy.ts', "route: '/renting-api/'", "route: '/rentals-api/'");
@@ -68,7 +114,9 @@ describe('config changes reach the pods', () => {
       for (const environment of model.environments) {
         const file = `${environment.cluster}/${environment.name}/front-end-proxy.yaml`;
         const template = (files: ReadonlyMap<string, string>) =>
-          YAML.parseAllDocuments(files.get(file)!).map((d) => d.toJS()).find((o) => o.kind === 'Deployment').spec.template;
+          YAML.parseAllDocuments(files.get(file)!)
+            .map((d) => d.toJS())
+            .find((o) => o.kind === 'Deployment').spec.template;
         const before = template(rendered().files);
         const after = template(synthesize(project).files);
         expect(before.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).toMatch(/^[0-9a-f]{64}$/);
@@ -89,15 +137,55 @@ describe('run as a user runs it: node main.ts, the cdk8s CLI path and the README
 
   // A service file Node cannot load at all.
   it.each<[string, (dir: string) => void, string]>([
-    ['a syntax error', (d) => edit(d, 'services/renting-api.ts', 'port: 5004', 'port: 5004 5005'),
-      `synth: services/renting-api.ts:${fs.readFileSync(path.join(ROOT, 'services/renting-api.ts'), 'utf8').split('\n').findIndex((l) => l.includes('port: 5004')) + 1}:${'  port: 5004 '.length + 1}: Expected "}" but found "5005"`],
-    ['an import that does not resolve', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/model/service';", "import { defineService } from '../lib/model/service';\nimport '../lib/no-such-module';"),
-      "synth: services/resource-api.ts:2: cannot be loaded: Cannot find module '../lib/no-such-module'"],
+    [
+      'a syntax error',
+      (d) => edit(d, 'services/renting-api.ts', 'port: 5004', 'port: 5004 5005'),
+      `synth: services/renting-api.ts:${
+        fs
+          .readFileSync(path.join(ROOT, 'services/renting-api.ts'), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('port: 5004')) + 1
+      }:${'  port: 5004 '.length + 1}: Expected "}" but found "5005"`,
+    ],
+    [
+      'an import that does not resolve',
+      (d) =>
+        edit(
+          d,
+          'services/resource-api.ts',
+          "import { defineService } from '../lib/model/service';",
+          "import { defineService } from '../lib/model/service';\nimport '../lib/no-such-module';",
+        ),
+      "synth: services/resource-api.ts:2: cannot be loaded: Cannot find module '../lib/no-such-module'",
+    ],
     // A bug in the user's own code is the user's error: the file and its line in the TypeScript, not an internal error.
-    ['an error thrown while the file loads', (d) => edit(d, 'services/resource-api.ts', "import { defineService } from '../lib/model/service';", "import { defineService } from '../lib/model/service';\nconst region = (undefined as any).region;"),
-      "synth: services/resource-api.ts:2: cannot be loaded: Cannot read properties of undefined (reading 'region')"],
-    ['an error thrown by its env function', (d) => edit(d, 'services/clients-api.ts', /  env: \(\{ cluster, environment \}\) => \(\{\n/, "  env: ({ cluster, environment }) => ({\n    BROKEN: (cluster as any).nothing.here,\n"),
-      `synth: services/clients-api.ts:${fs.readFileSync(path.join(ROOT, 'services/clients-api.ts'), 'utf8').split('\n').findIndex((l) => l.startsWith('  env: ')) + 2}: env (development) threw TypeError: Cannot read properties of undefined (reading 'here')`],
+    [
+      'an error thrown while the file loads',
+      (d) =>
+        edit(
+          d,
+          'services/resource-api.ts',
+          "import { defineService } from '../lib/model/service';",
+          "import { defineService } from '../lib/model/service';\nconst region = (undefined as any).region;",
+        ),
+      "synth: services/resource-api.ts:2: cannot be loaded: Cannot read properties of undefined (reading 'region')",
+    ],
+    [
+      'an error thrown by its env function',
+      (d) =>
+        edit(
+          d,
+          'services/clients-api.ts',
+          /  env: \(\{ cluster, environment \}\) => \(\{\n/,
+          '  env: ({ cluster, environment }) => ({\n    BROKEN: (cluster as any).nothing.here,\n',
+        ),
+      `synth: services/clients-api.ts:${
+        fs
+          .readFileSync(path.join(ROOT, 'services/clients-api.ts'), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.startsWith('  env: ')) + 2
+      }: env (development) threw TypeError: Cannot read properties of undefined (reading 'here')`,
+    ],
   ])('%s stops synth with one line naming the file, exit 1, dist/ unchanged', (_what, mistake, line) => {
     const services = snapshotDir(path.join(project, 'services'));
     mistake(project);

@@ -35,8 +35,19 @@ describe('synth', () => {
       const out = path.join(dir, 'dist');
       fs.mkdirSync(path.join(out, 'stale'), { recursive: true });
       fs.writeFileSync(path.join(out, 'stale', 'old.yaml'), 'old');
-      writeTree(out, new Map([['c/e/a.yaml', 'a'], ['c/e/b.yaml', 'b']]));
-      expect(readTree(out)).toEqual(new Map([['c/e/a.yaml', 'a'], ['c/e/b.yaml', 'b']]));
+      writeTree(
+        out,
+        new Map([
+          ['c/e/a.yaml', 'a'],
+          ['c/e/b.yaml', 'b'],
+        ]),
+      );
+      expect(readTree(out)).toEqual(
+        new Map([
+          ['c/e/a.yaml', 'a'],
+          ['c/e/b.yaml', 'b'],
+        ]),
+      );
       expect(fs.readdirSync(dir)).toEqual(['dist']);
     });
 
@@ -45,7 +56,15 @@ describe('synth', () => {
       fs.mkdirSync(out);
       fs.writeFileSync(path.join(out, 'kept.yaml'), 'kept');
       // The second file needs a.yaml to be a folder: the write fails after the first file.
-      expect(() => writeTree(out, new Map([['a.yaml', 'a'], ['a.yaml/b.yaml', 'b']]))).toThrow();
+      expect(() =>
+        writeTree(
+          out,
+          new Map([
+            ['a.yaml', 'a'],
+            ['a.yaml/b.yaml', 'b'],
+          ]),
+        ),
+      ).toThrow();
       expect(readTree(out)).toEqual(new Map([['kept.yaml', 'kept']]));
       expect(fs.readdirSync(dir)).toEqual(['dist']);
     });
@@ -61,7 +80,7 @@ describe('synth', () => {
       }
     });
 
-    it('gives a new folder the usual mode (0777 less the umask), not mkdtemp\'s 0700', () => {
+    it("gives a new folder the usual mode (0777 less the umask), not mkdtemp's 0700", () => {
       const out = path.join(dir, 'dist');
       writeTree(out, new Map([['a.yaml', 'a']]));
       const umask = process.umask();
@@ -78,9 +97,12 @@ describe('synth', () => {
       expect(fs.readdirSync(dir).sort()).toEqual([running, 'dist'].sort());
     });
 
-    it('leaves a folder that already holds exactly the files as it is, yet removes a killed synth\'s leftovers; anything more in it is written anew', () => {
+    it("leaves a folder that already holds exactly the files as it is, yet removes a killed synth's leftovers; anything more in it is written anew", () => {
       const out = path.join(dir, 'dist');
-      const files = new Map([['c/e/a.yaml', 'a'], ['c/b.yaml', 'b']]);
+      const files = new Map([
+        ['c/e/a.yaml', 'a'],
+        ['c/b.yaml', 'b'],
+      ]);
       writeTree(out, files);
       const inode = (file: string) => fs.statSync(path.join(out, file)).ino;
       const before = [inode('.'), inode('c/e/a.yaml')];
@@ -90,8 +112,11 @@ describe('synth', () => {
       expect([inode('.'), inode('c/e/a.yaml')]).toEqual(before);
       expect(fs.readdirSync(dir)).toEqual(['dist']);
       // A stray file, an empty folder, or a changed text: the folder is replaced with exactly the files.
-      for (const change of [() => fs.writeFileSync(path.join(out, 'stray.yaml'), 'x'), () => fs.mkdirSync(path.join(out, 'c', 'empty')),
-        () => fs.writeFileSync(path.join(out, 'c', 'b.yaml'), 'edited')]) {
+      for (const change of [
+        () => fs.writeFileSync(path.join(out, 'stray.yaml'), 'x'),
+        () => fs.mkdirSync(path.join(out, 'c', 'empty')),
+        () => fs.writeFileSync(path.join(out, 'c', 'b.yaml'), 'edited'),
+      ]) {
         change();
         // The folder it replaces (a file system may give a later folder the number of one removed before).
         const was = inode('.');
@@ -132,13 +157,41 @@ describe('synth', () => {
 
     it('writeFiles writes and removes only the files named; a failure part-way leaves everything as it was', () => {
       const out = path.join(dir, 'dist');
-      writeTree(out, new Map([['c/e/old.yaml', 'old'], ['c/e/kept.yaml', 'kept'], ['c/argocd/app.yaml', 'app']]));
-      writeFiles(out, new Map([['c/e/new.yaml', 'new'], ['c/e/kept.yaml', 'changed']]), ['c/e/old.yaml']);
-      expect(readTree(out)).toEqual(new Map([['c/argocd/app.yaml', 'app'], ['c/e/kept.yaml', 'changed'], ['c/e/new.yaml', 'new']]));
+      writeTree(
+        out,
+        new Map([
+          ['c/e/old.yaml', 'old'],
+          ['c/e/kept.yaml', 'kept'],
+          ['c/argocd/app.yaml', 'app'],
+        ]),
+      );
+      writeFiles(
+        out,
+        new Map([
+          ['c/e/new.yaml', 'new'],
+          ['c/e/kept.yaml', 'changed'],
+        ]),
+        ['c/e/old.yaml'],
+      );
+      expect(readTree(out)).toEqual(
+        new Map([
+          ['c/argocd/app.yaml', 'app'],
+          ['c/e/kept.yaml', 'changed'],
+          ['c/e/new.yaml', 'new'],
+        ]),
+      );
       // The second file cannot be written (its folder would be a file): the first is not written either.
       const before = readTree(out);
-      expect(() => writeFiles(out, new Map([['c/e/kept.yaml', 'again'], ['c/argocd/app.yaml/x.yaml', 'x']]), ['c/e/new.yaml']))
-        .toThrow(/^cannot write .*dist\/: /);
+      expect(() =>
+        writeFiles(
+          out,
+          new Map([
+            ['c/e/kept.yaml', 'again'],
+            ['c/argocd/app.yaml/x.yaml', 'x'],
+          ]),
+          ['c/e/new.yaml'],
+        ),
+      ).toThrow(/^cannot write .*dist\/: /);
       expect(readTree(out)).toEqual(before);
       expect(fs.readdirSync(path.join(out, 'c', 'e')).sort()).toEqual(['kept.yaml', 'new.yaml']);
     });
@@ -155,14 +208,18 @@ describe('synth', () => {
       const run = spawnSync('npm', ['run', '-s', 'synth'], { cwd: project, encoding: 'utf8' });
       expect(run.status).toBe(0);
       const { project: model } = rendered();
-      expect(run.stdout).toMatch(new RegExp(`^synth: \\d+ files for ${model.clusters.length} cluster\\(s\\), ${model.environments.length} environment\\(s\\) in dist$`, 'm'));
+      expect(run.stdout).toMatch(
+        new RegExp(`^synth: \\d+ files for ${model.clusters.length} cluster\\(s\\), ${model.environments.length} environment\\(s\\) in dist$`, 'm'),
+      );
       expect(treeDifferences(readTree(path.join(ROOT, 'dist')), readTree(path.join(project, 'dist')))).toEqual([]);
     });
 
     it('cdk8s synth runs the same app into the same files', () => {
       const out = path.join(project, 'cdk8s-out');
-      const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade', 'false', '--output', out],
-        { cwd: project, encoding: 'utf8' });
+      const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'cdk8s'), ['synth', '--check-upgrade', 'false', '--output', out], {
+        cwd: project,
+        encoding: 'utf8',
+      });
       expect(run.status).toBe(0);
       expect(treeDifferences(readTree(path.join(ROOT, 'dist')), readTree(out))).toEqual([]);
     });
@@ -170,7 +227,9 @@ describe('synth', () => {
     it('synth into a path it cannot write prints one line and exits 1', () => {
       fs.writeFileSync(path.join(project, 'blocker'), 'a file');
       const run = spawnSync(process.execPath, ['--require', './bin/ts.js', 'main.ts'], {
-        cwd: project, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: 'blocker/dist' },
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, CDK8S_OUTDIR: 'blocker/dist' },
       });
       expect(run.status).toBe(1);
       expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^synth: cannot write blocker\/dist\/: (ENOTDIR|EEXIST): /)]);
@@ -187,7 +246,9 @@ describe('synth', () => {
       try {
         const run = spawnSync(process.execPath, ['--require', './bin/ts.js', 'main.ts'], { cwd: project, encoding: 'utf8' });
         expect(run.status).toBe(1);
-        expect(run.stderr.trim()).toBe('synth: clusters/eks-acg.context.json: missing /bookstore/eks-acg/certificate-arn, /bookstore/eks-acg/pod-subnets/us-east-1b (dist/eks-acg/ holds the whole cluster: restore them, e.g. `npm run context -- eks-acg`)');
+        expect(run.stderr.trim()).toBe(
+          'synth: clusters/eks-acg.context.json: missing /bookstore/eks-acg/certificate-arn, /bookstore/eks-acg/pod-subnets/us-east-1b (dist/eks-acg/ holds the whole cluster: restore them, e.g. `npm run context -- eks-acg`)',
+        );
         expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
       } finally {
         fs.writeFileSync(contextFile, original);

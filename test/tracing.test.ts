@@ -10,13 +10,16 @@ const INJECT = (runtime: string) => `instrumentation.opentelemetry.io/inject-${r
 
 /** The deployments of every environment with the annotations of their pod templates. */
 function podAnnotations(result: SynthResult): Array<{ file: string; name: string; annotations: Record<string, string> }> {
-  return result.rendered.flatMap((file) => file.objects.filter((o) => o.kind === 'Deployment')
-    .map((o) => ({ file: file.path, name: o.metadata.name, annotations: o.spec.template.metadata.annotations ?? {} })));
+  return result.rendered.flatMap((file) =>
+    file.objects
+      .filter((o) => o.kind === 'Deployment')
+      .map((o) => ({ file: file.path, name: o.metadata.name, annotations: o.spec.template.metadata.annotations ?? {} })),
+  );
 }
 const clusterConfigOf = (result: SynthResult, cluster: string) => result.rendered.find((f) => f.path === `${cluster}/cluster/cluster.yaml`)!.objects[0];
 
 describe('tracing through OpenTelemetry (the CloudWatch Observability EKS add-on)', () => {
-  it('in this repository: the add-on exactly where a service declares tracing or an environment uses Istio, the annotation exactly on those services\' pods', () => {
+  it("in this repository: the add-on exactly where a service declares tracing or an environment uses Istio, the annotation exactly on those services' pods", () => {
     const result = rendered();
     const traced = result.project.services.filter((s) => s.tracing !== undefined);
     for (const cluster of result.project.clusters) {
@@ -26,8 +29,9 @@ describe('tracing through OpenTelemetry (the CloudWatch Observability EKS add-on
       expect(clusterConfigOf(result, cluster.name).addons.some((a: any) => a.name === ADD_ON)).toBe(environments.length > 0 && (traced.length > 0 || istio));
     }
     const annotated = podAnnotations(result).filter((d) => Object.keys(d.annotations).some((k) => k.startsWith('instrumentation.opentelemetry.io/')));
-    expect(annotated.map((d) => [d.name, d.annotations[INJECT(result.project.services.find((s) => s.name === d.name)!.tracing!)]]).sort())
-      .toEqual(result.project.environments.flatMap(() => traced.map((s) => [s.name, 'true'])).sort());
+    expect(annotated.map((d) => [d.name, d.annotations[INJECT(result.project.services.find((s) => s.name === d.name)!.tracing!)]]).sort()).toEqual(
+      result.project.environments.flatMap(() => traced.map((s) => [s.name, 'true'])).sort(),
+    );
   });
 
   describe('a service that declares its runtime', () => {
@@ -45,18 +49,23 @@ describe('tracing through OpenTelemetry (the CloudWatch Observability EKS add-on
 
     it('gets the injection annotation on its pods in every environment, and no other service does', () => {
       const annotated = podAnnotations(result).filter((d) => Object.keys(d.annotations).some((k) => k.startsWith('instrumentation.opentelemetry.io/')));
-      expect(annotated.map((d) => [d.file, d.name, d.annotations[INJECT('nodejs')]]).sort())
-        .toEqual(result.project.environments.map((e) => [`${e.cluster}/${e.name}/inventory-api.yaml`, 'inventory-api', 'true']).sort());
+      expect(annotated.map((d) => [d.file, d.name, d.annotations[INJECT('nodejs')]]).sort()).toEqual(
+        result.project.environments.map((e) => [`${e.cluster}/${e.name}/inventory-api.yaml`, 'inventory-api', 'true']).sort(),
+      );
     });
 
     it('has eksctl install the add-on with its own role, through Pod Identity: the CloudWatch agent and X-Ray write policies', () => {
       for (const cluster of result.project.clusters) {
         const config = clusterConfigOf(result, cluster.name);
         const addOn = config.addons.find((a: any) => a.name === ADD_ON);
-        expect(addOn.podIdentityAssociations).toEqual([{
-          namespace: 'amazon-cloudwatch', serviceAccountName: 'cloudwatch-agent', roleName: `${cluster.name}-cloudwatch-agent`,
-          permissionPolicyARNs: ['arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy', 'arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess'],
-        }]);
+        expect(addOn.podIdentityAssociations).toEqual([
+          {
+            namespace: 'amazon-cloudwatch',
+            serviceAccountName: 'cloudwatch-agent',
+            roleName: `${cluster.name}-cloudwatch-agent`,
+            permissionPolicyARNs: ['arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy', 'arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess'],
+          },
+        ]);
         expect(addOn.serviceAccountRoleARN).toBeUndefined();
         expect(config.addons.map((a: any) => a.name)).toContain('eks-pod-identity-agent');
       }

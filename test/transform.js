@@ -17,14 +17,19 @@ const ESBUILD_VERSION = require('esbuild/package.json').version;
 
 function moduleToCommonJs(source, filename) {
   return require('esbuild').transformSync(source, {
-    loader: 'js', format: 'cjs', target: `node${process.versions.node.split('.')[0]}`, platform: 'node', sourcefile: path.basename(filename),
+    loader: 'js',
+    format: 'cjs',
+    target: `node${process.versions.node.split('.')[0]}`,
+    platform: 'node',
+    sourcefile: path.basename(filename),
   }).code;
 }
 
 module.exports = {
   process: (source, filename) => ({ code: filename.endsWith('.ts') ? compile(source, filename, 'jest') : moduleToCommonJs(source, filename) }),
   getCacheKey: (source, filename, options) => {
-    const key = filename.endsWith('.ts') ? compileKey(source, filename, 'jest')
+    const key = filename.endsWith('.ts')
+      ? compileKey(source, filename, 'jest')
       : crypto.createHash('sha256').update(`esm-to-cjs ${ESBUILD_VERSION} ${filename}\0`).update(source).digest('hex');
     return `${key}${options?.instrument ? ':instrumented' : ''}`;
   },

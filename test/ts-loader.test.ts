@@ -30,14 +30,19 @@ describe('the TypeScript loader every command runs through (bin/ts.js)', () => {
     fs.mkdirSync(path.join(dir, 'test'));
     fs.writeFileSync(path.join(dir, 'test', 'left-out.ts'), 'export const x: number = 1;\n');
     // A fresh text each run: nothing of it is in the caches yet.
-    fs.writeFileSync(helper, `// ${randomUUID()}
+    fs.writeFileSync(
+      helper,
+      `// ${randomUUID()}
 export const where = { dirname: __dirname, filename: __filename };
 export function fail(): never {
   const reason: string = 'on purpose';
   throw new Error(reason);
 }
-`);
-    fs.writeFileSync(main, `// ${randomUUID()}
+`,
+    );
+    fs.writeFileSync(
+      main,
+      `// ${randomUUID()}
 import * as path from 'node:path';
 import { where } from './lib/helper';
 const self = { isMain: require.main === module, resolved: require.resolve('./lib/helper'), cached: Object.keys(require.cache).includes(path.join(__dirname, 'lib', 'helper.ts')) };
@@ -45,12 +50,14 @@ const self = { isMain: require.main === module, resolved: require.resolve('./lib
 const compiled = Object.keys(require.cache).some((file) => file.includes(\`\${path.sep}esbuild\${path.sep}\`) && !file.endsWith('package.json'));
 console.log(JSON.stringify({ where, self, compiled }));
 if (process.argv[2] === 'fail') require('./lib/helper').fail();
-`);
+`,
+    );
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const env = (more: NodeJS.ProcessEnv = {}) => ({ ...process.env, BOOKSTORE_CACHE_DIR: path.join(dir, 'cache'), ...more });
-  const run = (args: string[] = [], more: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, ['--require', TS, main, ...args], { cwd: dir, encoding: 'utf8', env: env(more) });
+  const run = (args: string[] = [], more: NodeJS.ProcessEnv = {}) =>
+    spawnSync(process.execPath, ['--require', TS, main, ...args], { cwd: dir, encoding: 'utf8', env: env(more) });
   const built = () => (fs.existsSync(BUILD) ? fs.readdirSync(BUILD).sort() : []);
 
   it('gives a module what Node gives it: its own require (relative, resolve, main, cache), __dirname and __filename', () => {

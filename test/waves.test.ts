@@ -13,7 +13,9 @@ const after = (a: Position, b: Position) => a[0] > b[0] || (a[0] === b[0] && a[1
 describe.each(rendered().project.clusters.map((c) => [c.name]))('sync waves of %s', (cluster) => {
   const { project } = rendered();
   const objects = allObjects().filter(({ file }) => file.startsWith(`${cluster}/`));
-  const folderApplications = objects.filter(({ file, object }) => file.startsWith(`${cluster}/argocd/`) && object.kind === 'Application' && object.spec.source.path);
+  const folderApplications = objects.filter(
+    ({ file, object }) => file.startsWith(`${cluster}/argocd/`) && object.kind === 'Application' && object.spec.source.path,
+  );
   /** The root's wave of the Application that syncs dist/<cluster>/<folder>. */
   function folderWave(folder: string): number {
     const apps = folderApplications.filter(({ object }) => object.spec.source.path === `dist/${cluster}/${folder}`);

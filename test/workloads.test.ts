@@ -33,7 +33,8 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
   // Where a caller reaches a service under the environment's mesh: the Lattice custom domain name, or the Service's name; the container port either way.
   const hostOf = (name: string) => (environment.mesh === 'lattice' ? latticeHost(cluster, environment, name) : serviceNameOf(definition(name)));
   const urlOf = (name: string) => `http://${hostOf(name)}:${definition(name).port}`;
-  const meshObjects = (prefix: string) => allObjects().filter(({ file, object }) => file.startsWith(`${cluster.name}/${env}/`) && object.apiVersion.startsWith(prefix));
+  const meshObjects = (prefix: string) =>
+    allObjects().filter(({ file, object }) => file.startsWith(`${cluster.name}/${env}/`) && object.apiVersion.startsWith(prefix));
   const whenMesh = (mesh: string) => (environment.mesh === mesh ? it : it.skip);
 
   whenMesh('lattice')('is on VPC Lattice: its service network and Gateway, and no App Mesh label or object', () => {
@@ -49,12 +50,12 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
 
   whenMesh('appmesh')('has its namespace labelled for its App Mesh, and the mesh selecting that label', () => {
     const namespace = find(file('namespace'), 'Namespace', ns);
-    expect(namespace.metadata.labels).toMatchObject({ 'mesh': `${env}-mesh`, 'appmesh.k8s.aws/sidecarInjectorWebhook': 'enabled' });
+    expect(namespace.metadata.labels).toMatchObject({ mesh: `${env}-mesh`, 'appmesh.k8s.aws/sidecarInjectorWebhook': 'enabled' });
     const mesh = find(file('namespace'), 'Mesh', `${env}-mesh`);
     expect(mesh.spec).toMatchObject({ namespaceSelector: { matchLabels: { mesh: `${env}-mesh` } } });
   });
 
-  it('labels its namespace for the Load Balancer Controller\'s pod readiness gate (its Ingresses use target-type ip)', () => {
+  it("labels its namespace for the Load Balancer Controller's pod readiness gate (its Ingresses use target-type ip)", () => {
     expect(find(file('namespace'), 'Namespace', ns).metadata.labels[ALB_READINESS_GATE_LABEL]).toBe('enabled');
     const targetTypes = SERVICES.map(({ name }) => find(file(name), 'Ingress', name).metadata.annotations['alb.ingress.kubernetes.io/target-type']);
     expect(new Set(targetTypes)).toEqual(new Set(['ip']));
@@ -64,7 +65,9 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
     it('runs under its own IRSA role', () => {
       const account = find(file(name), 'ServiceAccount', `${name}-iam-service-account`);
       expect(account.metadata.namespace).toBe(ns);
-      expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(`arn:aws:iam::${cluster.accountId}:role/bookstore/${cluster.name}/${cluster.name}-${env}-${name}`);
+      expect(account.metadata.annotations['eks.amazonaws.com/role-arn']).toBe(
+        `arn:aws:iam::${cluster.accountId}:role/bookstore/${cluster.name}/${cluster.name}-${env}-${name}`,
+      );
       const deployment = find(file(name), 'Deployment', name);
       expect(deployment.spec.template.spec.serviceAccountName).toBe(`${name}-iam-service-account`);
     });
@@ -86,7 +89,10 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
       expect(Object.keys(container.resources.requests).sort()).toEqual(['cpu', 'memory']);
       expect(Object.keys(container.resources.limits).sort()).toEqual(['cpu', 'memory']);
       expect(container.securityContext).toMatchObject({
-        allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
       });
     });
 
@@ -95,11 +101,14 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
       expect(ingress.spec.ingressClassName).toBe('alb');
       // Straight to the service's pods, or through the mesh provider's ingress gateway (Istio's, into the mesh over mTLS).
       const gateway = meshProviderOf(environment).ingressGateway;
-      const backend = gateway ? { service: { name: gateway.serviceName, port: { number: gateway.port } } } : { service: { name: service, port: { name: 'http' } } };
+      const backend = gateway
+        ? { service: { name: gateway.serviceName, port: { number: gateway.port } } }
+        : { service: { name: service, port: { name: 'http' } } };
       expect(ingress.spec.rules).toEqual([{ host: `${host}${suffix}.${domain}`, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }]);
       if (gateway) {
         expect(ingress.metadata.annotations).toMatchObject({
-          'alb.ingress.kubernetes.io/healthcheck-port': String(gateway.healthCheckPort), 'alb.ingress.kubernetes.io/healthcheck-path': gateway.healthCheckPath,
+          'alb.ingress.kubernetes.io/healthcheck-port': String(gateway.healthCheckPort),
+          'alb.ingress.kubernetes.io/healthcheck-path': gateway.healthCheckPath,
         });
       }
       expect(ingress.metadata.annotations).toMatchObject({
@@ -136,23 +145,31 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
     });
   });
 
-  (['clients-api', 'inventory-api', 'renting-api', 'resource-api'].every(has) ? it : it.skip)('gives each course API its environment variables from the facts', () => {
-    const defaultRegion = { AWS_DEFAULT_REGION: region };
-    expect(envOf(find(file('clients-api'), 'Deployment', 'clients-api'))).toEqual({
-      DYNAMODB_TABLE: `${env}-clients`, ASPNETCORE_ENVIRONMENT: aspnet, ...defaultRegion,
-    });
-    expect(envOf(find(file('inventory-api'), 'Deployment', 'inventory-api'))).toEqual({
-      DYNAMODB_TABLE: `${env}-inventory`, RESOURCE_API_ENDPOINT: urlOf('resource-api'), ...defaultRegion, AWS_REGION: region,
-    });
-    expect(envOf(find(file('renting-api'), 'Deployment', 'renting-api'))).toEqual({
-      DYNAMODB_TABLE: `${env}-renting`,
-      INVENTORY_API_ENDPOINT: urlOf('inventory-api'),
-      CLIENTS_API_ENDPOINT: urlOf('clients-api'),
-      RESOURCES_API_ENDPOINT: urlOf('resource-api'),
-      AWS_REGION: region,
-    });
-    expect(envOf(find(file('resource-api'), 'Deployment', 'resource-api'))).toEqual({ DYNAMODB_TABLE: `${env}-resources`, ...defaultRegion });
-  });
+  (['clients-api', 'inventory-api', 'renting-api', 'resource-api'].every(has) ? it : it.skip)(
+    'gives each course API its environment variables from the facts',
+    () => {
+      const defaultRegion = { AWS_DEFAULT_REGION: region };
+      expect(envOf(find(file('clients-api'), 'Deployment', 'clients-api'))).toEqual({
+        DYNAMODB_TABLE: `${env}-clients`,
+        ASPNETCORE_ENVIRONMENT: aspnet,
+        ...defaultRegion,
+      });
+      expect(envOf(find(file('inventory-api'), 'Deployment', 'inventory-api'))).toEqual({
+        DYNAMODB_TABLE: `${env}-inventory`,
+        RESOURCE_API_ENDPOINT: urlOf('resource-api'),
+        ...defaultRegion,
+        AWS_REGION: region,
+      });
+      expect(envOf(find(file('renting-api'), 'Deployment', 'renting-api'))).toEqual({
+        DYNAMODB_TABLE: `${env}-renting`,
+        INVENTORY_API_ENDPOINT: urlOf('inventory-api'),
+        CLIENTS_API_ENDPOINT: urlOf('clients-api'),
+        RESOURCES_API_ENDPOINT: urlOf('resource-api'),
+        AWS_REGION: region,
+      });
+      expect(envOf(find(file('resource-api'), 'Deployment', 'resource-api'))).toEqual({ DYNAMODB_TABLE: `${env}-resources`, ...defaultRegion });
+    },
+  );
 
   it('takes each ECR image tag from the overlay', () => {
     for (const [name, tag] of Object.entries(environment.images)) {
@@ -168,46 +185,64 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
     }
   });
 
-  (environment.mesh === 'istio' ? it.skip : it)(`admits to each service the pods of the services that declare it as a backend, the VPC${environment.mesh === 'lattice' ? ' and VPC Lattice' : ''}`, () => {
-    for (const { name, port } of SERVICES) {
-      const policy = find(file(name), 'NetworkPolicy', name);
-      expect(policy.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': name } });
-      const admitted = policy.spec.ingress.flatMap((r: any) => r.from).filter((p: any) => p.podSelector).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']).sort();
-      // The same declaration: whoever has this service as a backend is admitted, nobody else.
-      const callers = callersOf(project.services, name).sort();
-      expect(admitted).toEqual(callers);
-      const peers = environment.mesh === 'lattice' ? LATTICE_CIDRS.map((cidr) => ({ ipBlock: { cidr } })) : [];
-      expect(policy.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: cluster.vpcCidr ?? '10.0.0.0/16' } }, ...peers], ports: [{ port, protocol: 'TCP' }] });
-      for (const rule of policy.spec.ingress) expect(rule.ports).toEqual([{ port, protocol: 'TCP' }]);
-    }
-  });
+  (environment.mesh === 'istio' ? it.skip : it)(
+    `admits to each service the pods of the services that declare it as a backend, the VPC${environment.mesh === 'lattice' ? ' and VPC Lattice' : ''}`,
+    () => {
+      for (const { name, port } of SERVICES) {
+        const policy = find(file(name), 'NetworkPolicy', name);
+        expect(policy.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': name } });
+        const admitted = policy.spec.ingress
+          .flatMap((r: any) => r.from)
+          .filter((p: any) => p.podSelector)
+          .map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name'])
+          .sort();
+        // The same declaration: whoever has this service as a backend is admitted, nobody else.
+        const callers = callersOf(project.services, name).sort();
+        expect(admitted).toEqual(callers);
+        const peers = environment.mesh === 'lattice' ? LATTICE_CIDRS.map((cidr) => ({ ipBlock: { cidr } })) : [];
+        expect(policy.spec.ingress).toContainEqual({
+          from: [{ ipBlock: { cidr: cluster.vpcCidr ?? '10.0.0.0/16' } }, ...peers],
+          ports: [{ port, protocol: 'TCP' }],
+        });
+        for (const rule of policy.spec.ingress) expect(rule.ports).toEqual([{ port, protocol: 'TCP' }]);
+      }
+    },
+  );
 
-  whenMesh('istio')('admits to each service HBONE from the waypoint only, and the kubelet\'s probes from istio-cni\'s address on its port (callers are admitted by identity)', () => {
-    for (const { name, port } of SERVICES) {
-      const policy = find(file(name), 'NetworkPolicy', name);
-      expect(policy.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': name } });
-      expect(policy.spec.ingress).toEqual([
-        { from: [{ podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': WAYPOINT } } }], ports: [{ port: HBONE_PORT, protocol: 'TCP' }] },
-        { from: [{ ipBlock: { cidr: KUBELET_PROBE_SOURCE } }], ports: [{ port, protocol: 'TCP' }] },
-      ]);
-    }
-  });
+  whenMesh('istio')(
+    "admits to each service HBONE from the waypoint only, and the kubelet's probes from istio-cni's address on its port (callers are admitted by identity)",
+    () => {
+      for (const { name, port } of SERVICES) {
+        const policy = find(file(name), 'NetworkPolicy', name);
+        expect(policy.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': name } });
+        expect(policy.spec.ingress).toEqual([
+          { from: [{ podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': WAYPOINT } } }], ports: [{ port: HBONE_PORT, protocol: 'TCP' }] },
+          { from: [{ ipBlock: { cidr: KUBELET_PROBE_SOURCE } }], ports: [{ port, protocol: 'TCP' }] },
+        ]);
+      }
+    },
+  );
 
-  it('denies every other ingress to the namespace\'s pods', () => {
+  it("denies every other ingress to the namespace's pods", () => {
     expect(find(file('namespace'), 'NetworkPolicy', 'default-deny-ingress').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
   });
 
   // Under App Mesh the namespace enforces privileged for its init container: test/mesh.test.ts checks that exception.
-  (environment.mesh === 'appmesh' ? it.skip : it)('labels its namespace for Pod Security: enforce and audit baseline (the front-end runs as root), warn at restricted, the reason stated', () => {
-    const namespace = find(file('namespace'), 'Namespace', ns);
-    expect(namespace.metadata.labels).toMatchObject({
-      'pod-security.kubernetes.io/enforce': 'baseline',
-      'pod-security.kubernetes.io/audit': 'baseline', // front-end's nginx runs as root: not restricted
-      'pod-security.kubernetes.io/warn': 'restricted',
-      'pod-security.kubernetes.io/enforce-version': `v${cluster.kubernetesVersion}`,
-    });
-    expect(namespace.metadata.annotations['bookstore.example.com/pod-security-exception']).toMatch(/^baseline, not restricted: front-end \(container front-end may run as root/);
-  });
+  (environment.mesh === 'appmesh' ? it.skip : it)(
+    'labels its namespace for Pod Security: enforce and audit baseline (the front-end runs as root), warn at restricted, the reason stated',
+    () => {
+      const namespace = find(file('namespace'), 'Namespace', ns);
+      expect(namespace.metadata.labels).toMatchObject({
+        'pod-security.kubernetes.io/enforce': 'baseline',
+        'pod-security.kubernetes.io/audit': 'baseline', // front-end's nginx runs as root: not restricted
+        'pod-security.kubernetes.io/warn': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': `v${cluster.kubernetesVersion}`,
+      });
+      expect(namespace.metadata.annotations['bookstore.example.com/pod-security-exception']).toMatch(
+        /^baseline, not restricted: front-end \(container front-end may run as root/,
+      );
+    },
+  );
 
   it('spreads each service over zones and nodes, and budgets disruptions where it runs more than one pod', () => {
     for (const { name } of SERVICES) {
@@ -240,12 +275,15 @@ describe.each(ENVS)('the $env environment', ({ env, environment, cluster, suffix
     if (has('clients-api')) expect(JSON.parse(configMap.data['config.json']).api.clientApi).toBe(`${api}/clients-api`);
     const container = find(file('front-end'), 'Deployment', 'front-end').spec.template.spec.containers[0];
     expect(container.volumeMounts).toContainEqual({
-      mountPath: '/usr/share/nginx/html/assets/json/config.json', name: 'config', readOnly: true, subPath: 'config.json',
+      mountPath: '/usr/share/nginx/html/assets/json/config.json',
+      name: 'config',
+      readOnly: true,
+      subPath: 'config.json',
     });
     expect(objectsIn(file('front-end')).filter((o) => o.kind === 'Secret')).toEqual([]);
   });
 
-  it('routes each API path of the proxy to its backend\'s VPC Lattice name and port and allows the front-end origin', () => {
+  it("routes each API path of the proxy to its backend's VPC Lattice name and port and allows the front-end origin", () => {
     const conf = find(file('front-end-proxy'), 'ConfigMap', 'front-end-proxy-config').data['default.conf'];
     for (const [route, upstream] of [...routes.map((r) => [r.route!, r.service]), ['/', 'front-end']]) {
       expect(conf).toMatch(new RegExp(`location ${route} \\{[^}]*?(\\{[^}]*\\}[^}]*?)*proxy_pass ${urlOf(upstream).replace(/\./g, '\\.')}/;`));
@@ -261,12 +299,14 @@ describe('every rendered object', () => {
   });
 
   it('carries the recommended labels', () => {
-    const missing = allObjects().filter(({ object }) =>
-      object.metadata.labels?.['app.kubernetes.io/part-of'] !== 'bookstore' || object.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'cdk8s');
+    const missing = allObjects().filter(
+      ({ object }) =>
+        object.metadata.labels?.['app.kubernetes.io/part-of'] !== 'bookstore' || object.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'cdk8s',
+    );
     expect(missing.map(({ file, object }) => `${file}: ${object.kind}/${object.metadata.name}`)).toEqual([]);
   });
 
-  it('of a service is in that service\'s file and labelled with its name', () => {
+  it("of a service is in that service's file and labelled with its name", () => {
     const folders = ENVS.map(({ cluster, env }) => `${cluster.name}/${env}/`);
     const environmentFiles = allObjects().filter(({ file }) => folders.some((f) => file.startsWith(f)));
     // At least a Deployment, Service, Ingress, ServiceAccount and NetworkPolicy of each service in each environment.

@@ -47,8 +47,10 @@ export function kubernetesVersions(): readonly string[] {
 
 /** One line for a version without a generated schema; the loader prefixes the cluster file. */
 export function noSchemaFor(version: string): string {
-  return `Kubernetes ${version} has no generated schema (imports/validators/ has ${kubernetesVersions().join(', ') || 'none'}; `
-    + '`npm run import` generates one per file in ../shared/schemas)';
+  return (
+    `Kubernetes ${version} has no generated schema (imports/validators/ has ${kubernetesVersions().join(', ') || 'none'}; ` +
+    '`npm run import` generates one per file in ../shared/schemas)'
+  );
 }
 
 // One module per distinct validator, loaded only when an object it checks is validated: synth pays
@@ -84,7 +86,10 @@ export function runModule(code: string, filename: string): unknown {
 export function validateClusterConfig(object: any): SchemaFinding[] {
   const id = `${object?.kind}/${object?.metadata?.name}`;
   const file = readIndex(EKSCTL_INDEX)?.[`${object?.apiVersion}/${object?.kind}`];
-  if (!file) return [{ object: id, message: `no eksctl schema for ${object?.apiVersion} ${object?.kind} (imports/validators/${EKSCTL_INDEX}; \`npm run import\` writes it)` }];
+  if (!file)
+    return [
+      { object: id, message: `no eksctl schema for ${object?.apiVersion} ${object?.kind} (imports/validators/${EKSCTL_INDEX}; \`npm run import\` writes it)` },
+    ];
   return findings(load(file), object, id);
 }
 
@@ -115,7 +120,9 @@ function groupOf(apiVersion: string): string {
 
 /** Whether any generated Kubernetes version serves the API group (then an unknown kind is the version's, not a missing CRD). */
 function isBuiltInGroup(group: string): boolean {
-  return kubernetesVersions().some((v) => Object.keys(readIndex(kubernetesIndexFile(v)) ?? {}).some((key) => groupOf(key.slice(0, key.lastIndexOf('/'))) === group));
+  return kubernetesVersions().some((v) =>
+    Object.keys(readIndex(kubernetesIndexFile(v)) ?? {}).some((key) => groupOf(key.slice(0, key.lastIndexOf('/'))) === group),
+  );
 }
 
 /**

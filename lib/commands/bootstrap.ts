@@ -34,7 +34,9 @@ export function readArgoCdInstall(root: string, cluster: string): HelmInstall {
   const relative = `dist/${cluster}/argocd/${ARGOCD_APPLICATION_FILE}`;
   const file = path.join(root, relative);
   if (!fs.existsSync(file)) throw new UserError(`${relative} not found: is "${cluster}" a cluster, and was \`npm run synth\` run?`);
-  const app = YAML.parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS()).find((o) => o?.kind === 'Application');
+  const app = YAML.parseAllDocuments(fs.readFileSync(file, 'utf8'))
+    .map((d) => d.toJS())
+    .find((o) => o?.kind === 'Application');
   const source = app?.spec?.source;
   if (!source?.chart || !source.repoURL || !source.targetRevision) throw new UserError(`${relative}: no Application with a Helm chart source`);
   const oci = !/^https?:\/\//.test(source.repoURL);
@@ -49,8 +51,20 @@ export function readArgoCdInstall(root: string, cluster: string): HelmInstall {
 
 /** The helm command line for an install, with the values file it reads. */
 export function helmArgs(install: HelmInstall, valuesFile: string): string[] {
-  return ['upgrade', '--install', install.release, ...install.chartArgs, '--version', install.version,
-    '--namespace', install.namespace, '--create-namespace', '--values', valuesFile, '--wait'];
+  return [
+    'upgrade',
+    '--install',
+    install.release,
+    ...install.chartArgs,
+    '--version',
+    install.version,
+    '--namespace',
+    install.namespace,
+    '--create-namespace',
+    '--values',
+    valuesFile,
+    '--wait',
+  ];
 }
 
 /** The files of dist/<cluster>/ the steps apply. */
@@ -103,7 +117,11 @@ const PRIVATE_SUBNET_TAG = 'kubernetes.io/role/internal-elb';
  * route table is looked up. Skipped where every zone has one (the course's stack made them, say).
  */
 function ensurePodNetwork(op: Operator, definition: ClusterDefinition, file: string): void {
-  const described = op.read('aws', ['eks', 'describe-cluster', '--region', definition.region, '--name', definition.name, '--output', 'json'], 'the cluster\'s VPC');
+  const described = op.read(
+    'aws',
+    ['eks', 'describe-cluster', '--region', definition.region, '--name', definition.name, '--output', 'json'],
+    "the cluster's VPC",
+  );
   const vpcId = op.dryRun ? '<vpc-id>' : described?.cluster?.resourcesVpcConfig?.vpcId;
   const vpc = ['--filters', `Name=vpc-id,Values=${vpcId}`, '--output', 'json'];
   const subnets = op.read('aws', ['ec2', 'describe-subnets', '--region', definition.region, ...vpc], 'its subnets: a pod subnet in each zone already?');
@@ -111,16 +129,35 @@ function ensurePodNetwork(op: Operator, definition: ClusterDefinition, file: str
     op.log(`bootstrap: already done (every zone of ${vpcId} has a subnet of ${POD_CIDR}): the pod network stack skipped`);
     return;
   }
-  const tables = op.read('aws', ['ec2', 'describe-route-tables', '--region', definition.region, ...vpc], 'the route table of each zone\'s private subnet');
+  const tables = op.read('aws', ['ec2', 'describe-route-tables', '--region', definition.region, ...vpc], "the route table of each zone's private subnet");
   const routeTables = definition.availabilityZones.map((az) => {
     if (op.dryRun) return `${routeTableParameter(az)}=<route table of the private subnet in ${az}>`;
     const privateSubnet = (subnets?.Subnets ?? []).find((s: any) => s.AvailabilityZone === az && (s.Tags ?? []).some((t: any) => t.Key === PRIVATE_SUBNET_TAG));
     const table = (tables?.RouteTables ?? []).find((t: any) => (t.Associations ?? []).some((a: any) => a.SubnetId === privateSubnet?.SubnetId));
-    if (!table) throw new UserError(`bootstrap ${definition.name}: no private subnet (tag ${PRIVATE_SUBNET_TAG}) with a route table in ${az} of ${vpcId}, to route its pod subnet like it; nothing was changed`);
+    if (!table)
+      throw new UserError(
+        `bootstrap ${definition.name}: no private subnet (tag ${PRIVATE_SUBNET_TAG}) with a route table in ${az} of ${vpcId}, to route its pod subnet like it; nothing was changed`,
+      );
     return `${routeTableParameter(az)}=${table.RouteTableId}`;
   });
-  op.run('aws', ['cloudformation', 'deploy', '--region', definition.region, '--stack-name', podNetworkStackName(definition), '--template-file', file,
-    '--no-fail-on-empty-changeset', '--parameter-overrides', `${VPC_PARAMETER}=${vpcId}`, ...routeTables], `the pods' secondary CIDR ${POD_CIDR} and a subnet of it per zone`);
+  op.run(
+    'aws',
+    [
+      'cloudformation',
+      'deploy',
+      '--region',
+      definition.region,
+      '--stack-name',
+      podNetworkStackName(definition),
+      '--template-file',
+      file,
+      '--no-fail-on-empty-changeset',
+      '--parameter-overrides',
+      `${VPC_PARAMETER}=${vpcId}`,
+      ...routeTables,
+    ],
+    `the pods' secondary CIDR ${POD_CIDR} and a subnet of it per zone`,
+  );
 }
 
 /**
@@ -134,19 +171,47 @@ function deployStack(op: Operator, definition: ClusterDefinition, file: string, 
   const overrides: string[] = [];
   if (template?.Parameters?.[LATTICE_PREFIX_LIST_PARAMETER]) {
     const name = latticePrefixListName(definition.region);
-    const lists = op.read('aws', ['ec2', 'describe-managed-prefix-lists', '--region', definition.region, '--filters', `Name=prefix-list-name,Values=${name}`, '--output', 'json'], `the id of ${name}`);
+    const lists = op.read(
+      'aws',
+      ['ec2', 'describe-managed-prefix-lists', '--region', definition.region, '--filters', `Name=prefix-list-name,Values=${name}`, '--output', 'json'],
+      `the id of ${name}`,
+    );
     const id = op.dryRun ? '<prefix-list-id>' : lists?.PrefixLists?.[0]?.PrefixListId;
-    if (!id) throw new UserError(`bootstrap ${definition.name}: EC2 in ${definition.region} has no managed prefix list ${name}: is VPC Lattice offered there? nothing was changed`);
-    const entries = op.read('aws', ['ec2', 'get-managed-prefix-list-entries', '--region', definition.region, '--prefix-list-id', id, '--output', 'json'], 'its ranges, which the NetworkPolicies must admit');
+    if (!id)
+      throw new UserError(
+        `bootstrap ${definition.name}: EC2 in ${definition.region} has no managed prefix list ${name}: is VPC Lattice offered there? nothing was changed`,
+      );
+    const entries = op.read(
+      'aws',
+      ['ec2', 'get-managed-prefix-list-entries', '--region', definition.region, '--prefix-list-id', id, '--output', 'json'],
+      'its ranges, which the NetworkPolicies must admit',
+    );
     const unknown = (entries?.Entries ?? []).map((e: any) => e.Cidr).filter((cidr: string) => !(LATTICE_CIDRS as readonly string[]).includes(cidr));
     if (unknown.length > 0) {
-      throw new UserError(`bootstrap ${definition.name}: ${name} (${id}) holds ${unknown.join(', ')}, which the NetworkPolicies do not admit: add it to LATTICE_CIDRS in lib/render/mesh/lattice.ts, synth and commit; nothing was changed`);
+      throw new UserError(
+        `bootstrap ${definition.name}: ${name} (${id}) holds ${unknown.join(', ')}, which the NetworkPolicies do not admit: add it to LATTICE_CIDRS in lib/render/mesh/lattice.ts, synth and commit; nothing was changed`,
+      );
     }
     overrides.push(`${LATTICE_PREFIX_LIST_PARAMETER}=${id}`);
   }
-  op.run('aws', ['cloudformation', 'deploy', '--region', definition.region, '--stack-name', bootstrapStackName(definition), '--template-file', file,
-    '--capabilities', 'CAPABILITY_NAMED_IAM', '--no-fail-on-empty-changeset', ...(overrides.length ? ['--parameter-overrides', ...overrides] : [])],
-  'the service roles\' permissions boundary and the meshes\' account prerequisites (a stack: only what changed)');
+  op.run(
+    'aws',
+    [
+      'cloudformation',
+      'deploy',
+      '--region',
+      definition.region,
+      '--stack-name',
+      bootstrapStackName(definition),
+      '--template-file',
+      file,
+      '--capabilities',
+      'CAPABILITY_NAMED_IAM',
+      '--no-fail-on-empty-changeset',
+      ...(overrides.length ? ['--parameter-overrides', ...overrides] : []),
+    ],
+    "the service roles' permissions boundary and the meshes' account prerequisites (a stack: only what changed)",
+  );
 }
 
 /**
@@ -157,14 +222,18 @@ function deployStack(op: Operator, definition: ClusterDefinition, file: string, 
 function installArgoCd(op: Operator, root: string, cluster: string, files: ReturnType<typeof bootstrapFiles>, managed: boolean): void {
   if (managed) {
     // The Argo CD capability, which eksctl created with the cluster, takes the root and what it holds.
-    op.run('kubectl', ['apply', '-f', files.argocd], 'the AppProjects, this cluster\'s registration and the root Application, for the Argo CD capability');
+    op.run('kubectl', ['apply', '-f', files.argocd], "the AppProjects, this cluster's registration and the root Application, for the Argo CD capability");
     return;
   }
   const install = readArgoCdInstall(root, cluster);
   const step = `helm upgrade --install ${install.release}`;
   if (!op.finds('helm', ['status', install.release, '--namespace', install.namespace], step)) {
     if (op.dryRun) {
-      op.run('helm', helmArgs(install, `<spec.source.helm.valuesObject of dist/${cluster}/argocd/${ARGOCD_APPLICATION_FILE}>`), `Argo CD ${install.version}, as its Application will keep it`);
+      op.run(
+        'helm',
+        helmArgs(install, `<spec.source.helm.valuesObject of dist/${cluster}/argocd/${ARGOCD_APPLICATION_FILE}>`),
+        `Argo CD ${install.version}, as its Application will keep it`,
+      );
     } else {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bookstore-argocd-${cluster}-`));
       try {
@@ -208,21 +277,23 @@ export async function bootstrap(argv: readonly string[], options: CommandOptions
     log(waitForRender(cluster, gatherFacts(op, definition, 'account', known, domain), op.dryRun));
     return;
   }
-  need(options.root, files.config, 'the cluster\'s eksctl config');
+  need(options.root, files.config, "the cluster's eksctl config");
   createCluster(op, definition, files);
   if (missingOf('cluster')) {
     if (loaded.missing.some((m) => m.startsWith('pod-subnets/'))) {
-      need(options.root, files.podNetwork, 'the pods\' secondary CIDR and subnets');
+      need(options.root, files.podNetwork, "the pods' secondary CIDR and subnets");
       ensurePodNetwork(op, definition, files.podNetwork);
     }
     log(waitForRender(cluster, gatherFacts(op, definition, 'cluster', known), op.dryRun));
     return;
   }
-  need(options.root, files.eniConfigs, 'the cluster\'s ENIConfigs');
+  need(options.root, files.eniConfigs, "the cluster's ENIConfigs");
   createNodes(op, files);
   deployStack(op, definition, files.stack, options.root);
   installArgoCd(op, options.root, cluster, files, usesCapabilities(definition));
-  log(op.dryRun
-    ? `bootstrap: dry run of ${cluster}: nothing was run and no file was written`
-    : `bootstrap: ${cluster} is up and Argo CD syncs it from ${definition.repoUrl}; a private repository needs its credentials in Argo CD (docs/argocd.md, "A private repository")`);
+  log(
+    op.dryRun
+      ? `bootstrap: dry run of ${cluster}: nothing was run and no file was written`
+      : `bootstrap: ${cluster} is up and Argo CD syncs it from ${definition.repoUrl}; a private repository needs its credentials in Argo CD (docs/argocd.md, "A private repository")`,
+  );
 }

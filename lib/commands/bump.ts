@@ -39,7 +39,14 @@ export function validateBump(project: Project, envName: string, service: string,
  * nothing but the overlay moved since) and commits. Returns the commit, or undefined when the tag
  * was already set. On a failed render the overlay is put back as it was.
  */
-async function applyAndCommit(root: string, envName: string, service: string, tag: string, log: (l: string) => void, loaded?: Project): Promise<string | undefined> {
+async function applyAndCommit(
+  root: string,
+  envName: string,
+  service: string,
+  tag: string,
+  log: (l: string) => void,
+  loaded?: Project,
+): Promise<string | undefined> {
   const overlay = path.join(root, 'environments', `${envName}.yaml`);
   const original = fs.readFileSync(overlay, 'utf8');
   const updated = setImageTag(original, service, tag);
@@ -63,7 +70,21 @@ async function applyAndCommit(root: string, envName: string, service: string, ta
  * What a bump renders from: it must be what is committed, so that its commit matches its sources.
  * (The sources of a render: test/helpers.ts SOURCES; dist/ is what the bump writes.)
  */
-export const BUMP_SOURCES = ['environments', 'dist', 'services', 'clusters', 'platform', 'lib', 'imports', 'bin', 'main.ts', 'package.json', 'package-lock.json', 'tsconfig.json', 'cdk8s.yaml'] as const;
+export const BUMP_SOURCES = [
+  'environments',
+  'dist',
+  'services',
+  'clusters',
+  'platform',
+  'lib',
+  'imports',
+  'bin',
+  'main.ts',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'cdk8s.yaml',
+] as const;
 
 /**
  * The commits of HEAD that are not on `<remote>/<branch>` (its remote-tracking ref, then, if HEAD is
@@ -189,13 +210,16 @@ export async function bump(argv: readonly string[], options: CommandOptions): Pr
   const project = loadProject(root, { around: [envName] });
   const environment = validateBump(project, envName, service, tag);
   const dirty = await status;
-  if (dirty.length > 0) throw new UserError(`uncommitted changes in ${dirty.join(', ')}: a bump renders and commits what is committed; commit or discard them first`);
+  if (dirty.length > 0)
+    throw new UserError(`uncommitted changes in ${dirty.join(', ')}: a bump renders and commits what is committed; commit or discard them first`);
   const start = (await head).trim();
   if (push) {
     // A bump pushes HEAD: it must carry its own change only, on top of what the remote has.
     const unreviewed = await commitsNotOnRemote(root, remote, branch);
     if (unreviewed.length > 0) {
-      throw new UserError(`HEAD has ${unreviewed.length} commit(s) that are not on ${remote}/${branch} (${unreviewed[0]}${unreviewed.length > 1 ? ', …' : ''}): a bump would push them unreviewed; run it on a checkout of ${remote}/${branch}`);
+      throw new UserError(
+        `HEAD has ${unreviewed.length} commit(s) that are not on ${remote}/${branch} (${unreviewed[0]}${unreviewed.length > 1 ? ', …' : ''}): a bump would push them unreviewed; run it on a checkout of ${remote}/${branch}`,
+      );
     }
   }
   const overlay = `environments/${envName}.yaml`;
@@ -234,9 +258,10 @@ async function bumpLoop(run: BumpRun): Promise<void> {
   let render: Render | undefined;
   for (let attempt = 1; attempt <= maxTries; attempt++) {
     const overlayText = fs.readFileSync(path.join(root, overlay), 'utf8');
-    const reuse = render !== undefined && await renderHolds(root, render, overlay, folderOf(environment));
+    const reuse = render !== undefined && (await renderHolds(root, render, overlay, folderOf(environment)));
     // The first attempt renders from the project loaded above; after a fetch, any file may have moved.
-    const commit = reuse ? await reapplyAndCommit(root, render!, overlay, envName, service, tag)
+    const commit = reuse
+      ? await reapplyAndCommit(root, render!, overlay, envName, service, tag)
       : await applyAndCommit(root, envName, service, tag, log, attempt === 1 ? project : undefined);
     if (reuse && commit) log(`bump: only other tags moved on ${remote}/${branch}; the render of ${render!.files.size} file(s) still holds`);
     if (!commit) {

@@ -22,7 +22,7 @@ function explain(err: any, prefix: string, endpoint: string | undefined): UserEr
   const name = err?.name ?? '';
   // The SDK may wrap a socket error; its code is then only in the message.
   const code = err?.code ?? err?.cause?.code ?? /\b(E[A-Z]{4,})\b/.exec(String(err?.message))?.[1] ?? '';
-  if (name === 'CredentialsProviderError' || /credential/i.test(String(err?.message)) && !err?.$metadata?.httpStatusCode) {
+  if (name === 'CredentialsProviderError' || (/credential/i.test(String(err?.message)) && !err?.$metadata?.httpStatusCode)) {
     return new UserError('no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run where a role is available');
   }
   if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException' || err?.$metadata?.httpStatusCode === 403) {
@@ -87,9 +87,14 @@ export async function contextRefresh(argv: readonly string[], options: ContextOp
   const contextFile = `clusters/${cluster.name}.context.json`;
   const { missing } = readContext(cluster, values, `SSM ${prefix}`);
   // Nothing at all is a wrong prefix or region rather than a cluster on its way.
-  if (Object.keys(values).length === 0) throw new UserError(`SSM ${prefix} in ${cluster.region}: none of the cluster's parameters is there (missing ${missing.map((m) => prefix + m).join(', ')})`);
+  if (Object.keys(values).length === 0)
+    throw new UserError(`SSM ${prefix} in ${cluster.region}: none of the cluster's parameters is there (missing ${missing.map((m) => prefix + m).join(', ')})`);
 
-  const sorted = Object.fromEntries(Object.keys(values).sort().map((k) => [k, values[k]]));
+  const sorted = Object.fromEntries(
+    Object.keys(values)
+      .sort()
+      .map((k) => [k, values[k]]),
+  );
   for (const [key, value] of Object.entries(sorted)) log(`${key} = ${value}`);
   // A cluster being added has the account's facts before it exists and its own after: synth renders what they allow.
   for (const name of missing) log(`missing: ${prefix}${name}`);

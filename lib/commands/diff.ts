@@ -38,7 +38,14 @@ function resolveRef(root: string, given: string | undefined): string {
   let ref = given;
   try {
     if (!ref) {
-      const main = ['origin/main', 'main'].find((r) => { try { git(root, ['rev-parse', '--verify', '--quiet', r]); return true; } catch { return false; } });
+      const main = ['origin/main', 'main'].find((r) => {
+        try {
+          git(root, ['rev-parse', '--verify', '--quiet', r]);
+          return true;
+        } catch {
+          return false;
+        }
+      });
       if (!main) throw new UserError('no main branch to compare with: name a ref, e.g. `bookstore diff HEAD~1`');
       ref = git(root, ['merge-base', 'HEAD', main]).trim();
     }
@@ -65,7 +72,8 @@ export async function diff(argv: readonly string[], options: CommandOptions): Pr
   const ref = resolveRef(root, positional[0]);
   const committed = committedDist(root, ref);
   // Without a committed dist/ every object would show as added: a false answer, so say why instead.
-  if (committed.size === 0) throw new UserError(`${ref} has no dist/ committed, so there is nothing to compare with: name a later ref, e.g. \`bookstore diff origin/main\``);
+  if (committed.size === 0)
+    throw new UserError(`${ref} has no dist/ committed, so there is nothing to compare with: name a later ref, e.g. \`bookstore diff origin/main\``);
   const { project, files } = synthesize(root);
   const result = diffTrees(committed, files);
   const entries = [

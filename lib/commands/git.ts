@@ -2,7 +2,11 @@ import { execFile, execFileSync } from 'node:child_process';
 
 /** A git command that failed: its arguments and what git said. */
 export class GitError extends Error {
-  constructor(readonly args: readonly string[], readonly stderr: string, readonly status: number | null) {
+  constructor(
+    readonly args: readonly string[],
+    readonly stderr: string,
+    readonly status: number | null,
+  ) {
     super(`git ${args.join(' ')} failed: ${stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${status}`}`);
     this.name = 'GitError';
   }
@@ -22,7 +26,11 @@ const options = (cwd: string, env: Record<string, string>) => ({
  */
 export function gitLine(err: unknown): string {
   if (!(err instanceof GitError)) return String(err);
-  const lines = err.stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = err.stderr
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => /^(fatal|error): /.test(l)) ?? lines.pop() ?? err.message;
 }
 
@@ -48,7 +56,10 @@ export function gitAsync(cwd: string, args: readonly string[], env: Record<strin
 
 /** Files with uncommitted changes below the given paths (empty when clean); git runs beside the caller's work. */
 export async function uncommitted(cwd: string, paths: readonly string[]): Promise<string[]> {
-  return (await gitAsync(cwd, ['status', '--porcelain', '--', ...paths])).split('\n').filter(Boolean).map((l) => l.slice(3));
+  return (await gitAsync(cwd, ['status', '--porcelain', '--', ...paths]))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.slice(3));
 }
 
 /** Whether a failed push was refused because the remote moved on (someone else pushed first). */

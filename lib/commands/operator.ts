@@ -74,13 +74,23 @@ export class Operator {
     return this.done === 0 ? 'nothing was changed' : `the ${this.done} step${this.done === 1 ? '' : 's'} before it are done, nothing after it was run`;
   }
 
-  private check(command: string, args: readonly string[], error: Error | undefined, status: number | null, signal: NodeJS.Signals | null, stderr: string): void {
+  private check(
+    command: string,
+    args: readonly string[],
+    error: Error | undefined,
+    status: number | null,
+    signal: NodeJS.Signals | null,
+    stderr: string,
+  ): void {
     if (error) {
       const code = (error as NodeJS.ErrnoException).code ?? error.message;
       throw new UserError(`cannot run ${command} (${code}): install it and put it on PATH; ${this.progress()}`);
     }
     if (status === 0) return;
-    const said = stderr.split('\n').map((l) => l.trim()).find(Boolean);
+    const said = stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean);
     throw new UserError(`${commandLine(command, verb(args))} exited with ${status ?? signal}${said ? ` (${said})` : ''}; ${this.progress()}`);
   }
 }

@@ -3,7 +3,11 @@ import type { Environment } from '../model';
 import { summarizeByKind, type FieldChange, type ObjectDiff } from '../output/objects';
 import type { Provider } from './pull-request';
 
-export interface Change { readonly service: string; readonly current: string; readonly next: string }
+export interface Change {
+  readonly service: string;
+  readonly current: string;
+  readonly next: string;
+}
 
 /** Longest value shown whole in the body; a longer one shows the part that changed. */
 const LONGEST_VALUE = 72;
@@ -47,7 +51,14 @@ const fieldLine = (f: FieldChange) => `  - \`${f.path}\`: ${showChange(f.before,
  * its changed fields (collapsed in `<details>` when long; both providers render it), then the
  * picture of the target environment when it fits in half of `limit`, all within `limit`.
  */
-export function pullRequestBody(from: Environment, to: Environment, changes: readonly Change[], diff: ObjectDiff, limit = BODY_LIMIT.github, picture?: string): string {
+export function pullRequestBody(
+  from: Environment,
+  to: Environment,
+  changes: readonly Change[],
+  diff: ObjectDiff,
+  limit = BODY_LIMIT.github,
+  picture?: string,
+): string {
   const head = [
     `Promotes ${changes.length} service(s) from **${from.name}** to **${to.name}**.`,
     '',
@@ -63,7 +74,12 @@ export function pullRequestBody(from: Environment, to: Environment, changes: rea
     '',
   ];
   const pictureLines = picture ? ['', `### ${to.name} after this change (changed services highlighted)`, '', picture.trimEnd()] : [];
-  const tail = [...(pictureLines.join('\n').length <= limit / 2 ? pictureLines : []), '', `Merging this pull request is the approval. Argo CD then shows ${to.name} as OutOfSync${to.sync.automated ? ' and syncs it' : ' until a person syncs it'}.`, ''];
+  const tail = [
+    ...(pictureLines.join('\n').length <= limit / 2 ? pictureLines : []),
+    '',
+    `Merging this pull request is the approval. Argo CD then shows ${to.name} as OutOfSync${to.sync.automated ? ' and syncs it' : ' until a person syncs it'}.`,
+    '',
+  ];
   const objects = [
     ...diff.added.map((o) => [`- added \`${o.id}\` in \`dist/${o.folder}\``]),
     ...diff.removed.map((o) => [`- removed \`${o.id}\` from \`dist/${o.folder}\``]),

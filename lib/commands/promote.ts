@@ -52,7 +52,9 @@ function renderIn(dir: string, what: string, environment: string, overlayBefore:
     delete env.CDK8S_OUTDIR;
     execFileSync(process.execPath, ['--require', './bin/ts.js', 'main.ts'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', env });
   } catch (err: any) {
-    const lines = String(err.stderr ?? err.message).split('\n').filter((l) => l.trim() && !l.startsWith('warning:'));
+    const lines = String(err.stderr ?? err.message)
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('warning:'));
     throw fail(lines[0] ?? `exit ${err.status}`);
   }
 }
@@ -78,14 +80,17 @@ function parsePromote(argv: readonly string[]): PromoteRequest {
   // `--branch`, as bump says it: the branch the change lands on. `--base` (its older name) still works.
   const branchFlag = args.flags.get('branch');
   const baseFlag = args.flags.get('base');
-  if (branchFlag !== undefined && baseFlag !== undefined && branchFlag !== baseFlag) throw new UserError(`--branch ${String(branchFlag)} and --base ${String(baseFlag)} name two branches; --base is the older name of --branch: give one`);
+  if (branchFlag !== undefined && baseFlag !== undefined && branchFlag !== baseFlag)
+    throw new UserError(`--branch ${String(branchFlag)} and --base ${String(baseFlag)} name two branches; --base is the older name of --branch: give one`);
   // Checked before anything else, on a dry run too: a provider it cannot open a pull request with is never silently ignored.
   const providerFlag = args.flags.get('provider');
   if (providerFlag !== undefined && !PROVIDER_KINDS.includes(String(providerFlag))) {
     throw new UserError(`--provider: unknown provider "${String(providerFlag)}" (${PROVIDER_KINDS.join(', ')})`);
   }
   return {
-    fromName, toName, named,
+    fromName,
+    toName,
+    named,
     remote: String(args.flags.get('remote') ?? 'origin'),
     base: String(branchFlag ?? baseFlag ?? 'main'),
     dryRun: args.flags.has('dry-run'),
@@ -151,7 +156,10 @@ function changesOf(project: Project, request: PromoteRequest): { from: Environme
 function pushBranch(root: string, worktree: string, request: PromoteRequest, branch: string, baseCommit: string, log: (line: string) => void): void {
   const { remote, base } = request;
   const commit = git(worktree, ['rev-parse', 'HEAD']).trim();
-  const existing = git(root, ['ls-remote', '--heads', remote, `refs/heads/${branch}`]).trim().split(/\s+/)[0] || undefined;
+  const existing =
+    git(root, ['ls-remote', '--heads', remote, `refs/heads/${branch}`])
+      .trim()
+      .split(/\s+/)[0] || undefined;
   let sameTree = false;
   if (existing) {
     try {
@@ -176,7 +184,12 @@ function pushBranch(root: string, worktree: string, request: PromoteRequest, bra
 }
 
 /** Opens the pull request, or names the one already open for this branch. */
-async function openPullRequest(api: PullRequests, pr: { title: string; body: string; head: string; base: string }, remote: string, log: (line: string) => void): Promise<void> {
+async function openPullRequest(
+  api: PullRequests,
+  pr: { title: string; body: string; head: string; base: string },
+  remote: string,
+  log: (line: string) => void,
+): Promise<void> {
   try {
     const open = await api.findOpen(pr.head, pr.base);
     if (open) {
@@ -211,7 +224,9 @@ export async function promote(argv: readonly string[], options: CommandOptions):
       const project = loadProject(worktree);
       const { from, to, changes } = changesOf(project, request);
       if (changes.length === 0) {
-        log(`promote: nothing to promote: on ${remote}/${base}, ${to.name} already runs the ${from.name} tags${request.named.length ? ` of ${request.named.join(', ')}` : ''}`);
+        log(
+          `promote: nothing to promote: on ${remote}/${base}, ${to.name} already runs the ${from.name} tags${request.named.length ? ` of ${request.named.join(', ')}` : ''}`,
+        );
         return;
       }
       // Credentials and the API first: nothing is pushed that could not become a pull request.
@@ -230,7 +245,10 @@ export async function promote(argv: readonly string[], options: CommandOptions):
       const title = `promote(${to.name}): ${changes.map((c) => `${c.service} ${c.next}`).join(', ')}`;
       const picture = mermaidBlock(environmentPicture(pictureFacts(project, to), changedServices(diff, folderOf(to), project.services)));
       const body = pullRequestBody(from, to, changes, diff, BODY_LIMIT[provider?.kind ?? 'codecommit'], picture);
-      const fingerprint = createHash('sha256').update(`${to.name}:${changes.map((c) => `${c.service}=${c.next}`).join(',')}`).digest('hex').slice(0, 8);
+      const fingerprint = createHash('sha256')
+        .update(`${to.name}:${changes.map((c) => `${c.service}=${c.next}`).join(',')}`)
+        .digest('hex')
+        .slice(0, 8);
       const branch = `promote/${to.name}-${fingerprint}`;
 
       for (const c of changes) log(`promote: ${c.service} ${c.current} → ${c.next}`);

@@ -1,6 +1,4 @@
-import {
-  CodeCommitClient, CreatePullRequestCommand, GetPullRequestCommand, GetRepositoryCommand, ListPullRequestsCommand,
-} from '@aws-sdk/client-codecommit';
+import { CodeCommitClient, CreatePullRequestCommand, GetPullRequestCommand, GetRepositoryCommand, ListPullRequestsCommand } from '@aws-sdk/client-codecommit';
 import { UserError } from '../model/errors';
 
 /** Where pull requests of this repository are opened. */
@@ -24,8 +22,8 @@ export interface PullRequest {
 export function resolveProvider(remoteUrl: string, flags: ReadonlyMap<string, string | true>): Provider {
   const flag = (name: string) => (typeof flags.get(name) === 'string' ? String(flags.get(name)) : undefined);
   const github = /github\.com[:/]([^/]+)\/([^/]+?)(\.git)?$/.exec(remoteUrl);
-  const codecommit = /git-codecommit\.([a-z0-9-]+)\.amazonaws\.com\/v1\/repos\/([^/]+)$/.exec(remoteUrl)
-    ?? /^codecommit::([a-z0-9-]+):\/\/(?:[^@]+@)?([^/]+)$/.exec(remoteUrl);
+  const codecommit =
+    /git-codecommit\.([a-z0-9-]+)\.amazonaws\.com\/v1\/repos\/([^/]+)$/.exec(remoteUrl) ?? /^codecommit::([a-z0-9-]+):\/\/(?:[^@]+@)?([^/]+)$/.exec(remoteUrl);
   const kind = flag('provider') ?? (github ? 'github' : codecommit ? 'codecommit' : undefined);
   if (kind === 'github') {
     const [owner, repo] = (flag('repo') ?? (github ? `${github[1]}/${github[2]}` : '')).split('/');
@@ -94,7 +92,8 @@ async function github(provider: Extract<Provider, { kind: 'github' }>): Promise<
         if (err.status === 404) throw new UserError(`GitHub has no repository ${where} that GITHUB_TOKEN can see (404)`);
         throw explain(err, `reading ${where}`);
       }
-      if (data?.permissions && data.permissions.push === false) throw new UserError(`GITHUB_TOKEN cannot push to ${where}: it needs contents and pull-request write access`);
+      if (data?.permissions && data.permissions.push === false)
+        throw new UserError(`GITHUB_TOKEN cannot push to ${where}: it needs contents and pull-request write access`);
     },
     async findOpen(head, base) {
       try {
@@ -112,7 +111,9 @@ async function github(provider: Extract<Provider, { kind: 'github' }>): Promise<
         throw explain(err, 'the pull request');
       }
     },
-    close() { /* nothing held open */ },
+    close() {
+      /* nothing held open */
+    },
   };
 }
 
@@ -157,11 +158,13 @@ function codecommit(provider: Extract<Provider, { kind: 'codecommit' }>): PullRe
     },
     async open(pr) {
       try {
-        const result = await client.send(new CreatePullRequestCommand({
-          title: pr.title,
-          description: pr.body,
-          targets: [{ repositoryName, sourceReference: pr.head, destinationReference: pr.base }],
-        }));
+        const result = await client.send(
+          new CreatePullRequestCommand({
+            title: pr.title,
+            description: pr.body,
+            targets: [{ repositoryName, sourceReference: pr.head, destinationReference: pr.base }],
+          }),
+        );
         return console(result.pullRequest?.pullRequestId);
       } catch (err) {
         throw explain(err, 'the pull request');

@@ -45,11 +45,19 @@ export async function status(argv: readonly string[], options: CommandOptions): 
     behind += rows.filter((r) => r.some((c) => c.includes('(behind'))).length;
     const header = ['service', ...order.map((e) => e.name)];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+    const line = (cells: string[]) =>
+      cells
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd();
     if (index > 0) log('');
     log(`cluster ${cluster}: ${order.map((e) => e.name).join(' → ')}${waiting.has(cluster) ? ' (not rendered yet: its account facts are missing)' : ''}`);
     log(line(header));
     for (const row of rows) log(line(row));
   }
-  log(behind === 0 ? 'status: every environment runs the same tags as the one before it' : `status: ${behind} service(s) behind; \`bookstore promote\` opens the pull request`);
+  log(
+    behind === 0
+      ? 'status: every environment runs the same tags as the one before it'
+      : `status: ${behind} service(s) behind; \`bookstore promote\` opens the pull request`,
+  );
 }

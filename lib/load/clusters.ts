@@ -16,7 +16,10 @@ function checkKubernetesVersion(where: string, version: unknown): void {
   }
   if (!kubernetesVersions().includes(version)) throw new UserError(`${where}: kubernetesVersion: ${noSchemaFor(version)}`);
   const ended = EKS_ENDED[version] ?? (Number(version.split('.')[1]) < OLDEST_ENDED ? 'before 2026' : undefined);
-  if (ended) throw new UserError(`${where}: kubernetesVersion: EKS creates no ${version} cluster (its extended support ended ${ended}); choose one of ${EKS_CREATES.join(', ')}`);
+  if (ended)
+    throw new UserError(
+      `${where}: kubernetesVersion: EKS creates no ${version} cluster (its extended support ended ${ended}); choose one of ${EKS_CREATES.join(', ')}`,
+    );
 }
 
 /**
@@ -36,18 +39,26 @@ export function clusterNames(root: string): string[] {
 
 /** The cluster definitions in clusters/ (with `names`, only those), without their cached account facts. */
 export function loadClusterDefinitions(root: string, names?: ReadonlySet<string>): ClusterDefinition[] {
-  return modulesIn(path.join(root, 'clusters')).filter((file) => !names || names.has(file.slice(0, -'.ts'.length))).map((file) => {
-    const definition = loadDefault<ClusterDefinition>(path.join(root, 'clusters', file));
-    if (`${definition.name}.ts` !== file) throw new UserError(`clusters/${file}: declares cluster "${definition.name}"; the file must be named ${definition.name}.ts`);
-    checkKubernetesVersion(`clusters/${file}`, definition.kubernetesVersion);
-    checkVpcCidr(`clusters/${file}`, definition.vpcCidr);
-    checkControllers(`clusters/${file}`, definition);
-    return definition;
-  });
+  return modulesIn(path.join(root, 'clusters'))
+    .filter((file) => !names || names.has(file.slice(0, -'.ts'.length)))
+    .map((file) => {
+      const definition = loadDefault<ClusterDefinition>(path.join(root, 'clusters', file));
+      if (`${definition.name}.ts` !== file)
+        throw new UserError(`clusters/${file}: declares cluster "${definition.name}"; the file must be named ${definition.name}.ts`);
+      checkKubernetesVersion(`clusters/${file}`, definition.kubernetesVersion);
+      checkVpcCidr(`clusters/${file}`, definition.vpcCidr);
+      checkControllers(`clusters/${file}`, definition);
+      return definition;
+    });
 }
 
 /** A cluster file and what its cache holds: the complete cluster, or what is still missing. */
-export type LoadedCluster = { readonly cluster: Cluster; readonly missing: readonly string[]; readonly contextFile: string; readonly values: Readonly<Record<string, string>> };
+export type LoadedCluster = {
+  readonly cluster: Cluster;
+  readonly missing: readonly string[];
+  readonly contextFile: string;
+  readonly values: Readonly<Record<string, string>>;
+};
 
 /** The cluster files with their cached account facts (clusters/<name>.context.json). */
 export function loadClusters(root: string, names?: ReadonlySet<string>): LoadedCluster[] {
@@ -66,9 +77,11 @@ export function loadClusters(root: string, names?: ReadonlySet<string>): LoadedC
     // Facts missing are a cluster on its way in; for one already rendered whole they are a mistake,
     // and rendering without them would take its objects out of Git, for Argo CD to prune.
     if (missing.length > 0 && fs.existsSync(path.join(root, 'dist', definition.name, 'argocd'))) {
-      throw new UserError(`${contextFile}: missing ${missing.map((m) => definition.ssmPrefix + m).join(', ')} (dist/${definition.name}/ holds the whole cluster: restore them, e.g. \`npm run context -- ${definition.name}\`)`);
+      throw new UserError(
+        `${contextFile}: missing ${missing.map((m) => definition.ssmPrefix + m).join(', ')} (dist/${definition.name}/ holds the whole cluster: restore them, e.g. \`npm run context -- ${definition.name}\`)`,
+      );
     }
-    const cluster = missing.length === 0 ? { ...definition, ...context } as Cluster : pendingCluster(definition, context);
+    const cluster = missing.length === 0 ? ({ ...definition, ...context } as Cluster) : pendingCluster(definition, context);
     return { cluster, missing, contextFile, values };
   });
 }
@@ -80,11 +93,20 @@ function checkControllers(where: string, definition: ClusterDefinition): void {
     throw new UserError(`${where}: controllers ${JSON.stringify(controllers)} is not self-managed or eks-capabilities`);
   }
   if (controllers !== 'eks-capabilities') {
-    if (identityCenter !== undefined) throw new UserError(`${where}: identityCenter is for controllers: 'eks-capabilities' (the managed Argo CD's sign-in); remove it or set controllers`);
+    if (identityCenter !== undefined)
+      throw new UserError(`${where}: identityCenter is for controllers: 'eks-capabilities' (the managed Argo CD's sign-in); remove it or set controllers`);
     return;
   }
-  if (!identityCenter || typeof identityCenter.region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(identityCenter.region) || typeof identityCenter.adminGroup !== 'string' || !identityCenter.adminGroup.trim()) {
-    throw new UserError(`${where}: controllers: 'eks-capabilities' needs identityCenter: { region, adminGroup } (the managed Argo CD signs people in with IAM Identity Center; adminGroup is the display name of the group that gets its ADMIN role)`);
+  if (
+    !identityCenter ||
+    typeof identityCenter.region !== 'string' ||
+    !/^[a-z]{2}(-[a-z]+)+-\d$/.test(identityCenter.region) ||
+    typeof identityCenter.adminGroup !== 'string' ||
+    !identityCenter.adminGroup.trim()
+  ) {
+    throw new UserError(
+      `${where}: controllers: 'eks-capabilities' needs identityCenter: { region, adminGroup } (the managed Argo CD signs people in with IAM Identity Center; adminGroup is the display name of the group that gets its ADMIN role)`,
+    );
   }
 }
 
@@ -98,5 +120,8 @@ function checkVpcCidr(where: string, cidr: unknown): void {
     throw new UserError(`${where}: vpcCidr ${JSON.stringify(cidr)} is not an IPv4 range a VPC can have (a.b.c.d/16 to /28)`);
   }
   const address = octets.reduce((a, o) => a * 256 + o, 0);
-  if (address % 2 ** (32 - bits) !== 0) throw new UserError(`${where}: vpcCidr ${cidr} has host bits set (its network is ${[24, 16, 8, 0].map((s) => Math.floor((address - (address % 2 ** (32 - bits))) / 2 ** s) % 256).join('.')}/${bits})`);
+  if (address % 2 ** (32 - bits) !== 0)
+    throw new UserError(
+      `${where}: vpcCidr ${cidr} has host bits set (its network is ${[24, 16, 8, 0].map((s) => Math.floor((address - (address % 2 ** (32 - bits))) / 2 ** s) % 256).join('.')}/${bits})`,
+    );
 }

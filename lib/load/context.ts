@@ -23,31 +23,63 @@ export interface ParameterSpec {
 export function parameterSpecs(cluster: ClusterDefinition): ParameterSpec[] {
   return [
     { name: 'account-id', source: 'account', description: 'the AWS account id', format: 'a 12-digit account id', pattern: /^\d{12}$/ },
-    { name: 'base-domain', source: 'account', description: 'the domain of the Route 53 hosted zone (hosts are <name>.<base-domain>)',
-      format: 'a domain name', pattern: /^([a-z0-9-]+\.)+[a-z]{2,}$/ },
-    { name: 'certificate-arn', source: 'account', description: `the ACM certificate for *.<base-domain> in ${cluster.region}`,
-      format: `an ACM certificate ARN in ${cluster.region}`, pattern: new RegExp(`^arn:aws:acm:${cluster.region}:\\d{12}:certificate/[0-9a-f-]+$`) },
+    {
+      name: 'base-domain',
+      source: 'account',
+      description: 'the domain of the Route 53 hosted zone (hosts are <name>.<base-domain>)',
+      format: 'a domain name',
+      pattern: /^([a-z0-9-]+\.)+[a-z]{2,}$/,
+    },
+    {
+      name: 'certificate-arn',
+      source: 'account',
+      description: `the ACM certificate for *.<base-domain> in ${cluster.region}`,
+      format: `an ACM certificate ARN in ${cluster.region}`,
+      pattern: new RegExp(`^arn:aws:acm:${cluster.region}:\\d{12}:certificate/[0-9a-f-]+$`),
+    },
     { name: 'hosted-zone-id', source: 'account', description: 'the Route 53 hosted zone id', format: 'a hosted zone id (Z...)', pattern: /^Z[0-9A-Z]{1,31}$/ },
     ...cluster.availabilityZones.map((az) => ({
-      name: `pod-subnets/${az}`, source: 'cluster' as const, description: `the secondary-CIDR (100.64.0.0/16) subnet for pods in ${az}`,
-      format: 'a subnet id', pattern: /^subnet-[0-9a-f]{8,17}$/,
+      name: `pod-subnets/${az}`,
+      source: 'cluster' as const,
+      description: `the secondary-CIDR (100.64.0.0/16) subnet for pods in ${az}`,
+      format: 'a subnet id',
+      pattern: /^subnet-[0-9a-f]{8,17}$/,
     })),
-    { name: 'oidc-issuer', source: 'cluster', description: 'the cluster\'s OIDC issuer without https:// (the IRSA trust of the service roles)',
+    {
+      name: 'oidc-issuer',
+      source: 'cluster',
+      description: "the cluster's OIDC issuer without https:// (the IRSA trust of the service roles)",
       format: `oidc.eks.${cluster.region}.amazonaws.com/id/<32 hex digits>`,
-      pattern: new RegExp(`^oidc\\.eks\\.${cluster.region}\\.amazonaws\\.com/id/[0-9A-F]{32}$`) },
-    { name: 'security-group-ids', source: 'cluster', description: 'the security groups of the pods\' ENIs (the cluster\'s), comma-separated',
-      format: 'comma-separated security group ids', pattern: /^sg-[0-9a-f]{8,17}(,sg-[0-9a-f]{8,17})*$/ },
-    { name: 'vpc-id', source: 'cluster', description: 'the cluster\'s VPC', format: 'a VPC id', pattern: /^vpc-[0-9a-f]{8,17}$/ },
+      pattern: new RegExp(`^oidc\\.eks\\.${cluster.region}\\.amazonaws\\.com/id/[0-9A-F]{32}$`),
+    },
+    {
+      name: 'security-group-ids',
+      source: 'cluster',
+      description: "the security groups of the pods' ENIs (the cluster's), comma-separated",
+      format: 'comma-separated security group ids',
+      pattern: /^sg-[0-9a-f]{8,17}(,sg-[0-9a-f]{8,17})*$/,
+    },
+    { name: 'vpc-id', source: 'cluster', description: "the cluster's VPC", format: 'a VPC id', pattern: /^vpc-[0-9a-f]{8,17}$/ },
     ...(cluster.controllers === 'eks-capabilities' ? CAPABILITY_PARAMETERS : []),
   ];
 }
 
 /** What a cluster whose controllers are EKS Capabilities needs besides: the managed Argo CD's sign-in. */
 const CAPABILITY_PARAMETERS: readonly ParameterSpec[] = [
-  { name: 'identity-center-instance-arn', source: 'account', description: 'the ARN of the account\'s IAM Identity Center instance (the managed Argo CD\'s sign-in)',
-    format: 'an Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)', pattern: /^arn:aws:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/ },
-  { name: 'argocd-admin-group-id', source: 'account', description: 'the id of the Identity Center group that gets Argo CD\'s ADMIN role',
-    format: 'an identity store group id', pattern: /^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/ },
+  {
+    name: 'identity-center-instance-arn',
+    source: 'account',
+    description: "the ARN of the account's IAM Identity Center instance (the managed Argo CD's sign-in)",
+    format: 'an Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)',
+    pattern: /^arn:aws:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/,
+  },
+  {
+    name: 'argocd-admin-group-id',
+    source: 'account',
+    description: "the id of the Identity Center group that gets Argo CD's ADMIN role",
+    format: 'an identity store group id',
+    pattern: /^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$/,
+  },
 ];
 
 /**
@@ -100,7 +132,7 @@ const FACT_PARAMETERS: Readonly<Record<Exclude<keyof ClusterContext, 'podSubnets
 };
 
 /** The names of the facts a cluster's cache holds, as the model calls them. */
-export const FACTS: readonly (keyof ClusterContext)[] = [...Object.keys(FACT_PARAMETERS) as (keyof ClusterContext)[], 'podSubnets'];
+export const FACTS: readonly (keyof ClusterContext)[] = [...(Object.keys(FACT_PARAMETERS) as (keyof ClusterContext)[]), 'podSubnets'];
 
 /**
  * Thrown when a render reads a fact a pending cluster does not have yet: the part of the render

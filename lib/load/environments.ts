@@ -57,7 +57,8 @@ export function loadEnvironments(root: string, services: readonly ServiceDefinit
     }
     const key = `${environment.cluster}/${environment.namespace}`;
     const other = seen.get(key);
-    if (other) throw new UserError(`environments/${environment.name}.yaml: namespace "${environment.namespace}" on ${environment.cluster} is already used by ${other}`);
+    if (other)
+      throw new UserError(`environments/${environment.name}.yaml: namespace "${environment.namespace}" on ${environment.cluster} is already used by ${other}`);
     seen.set(key, environment.name);
   }
   return environments;

@@ -27,10 +27,14 @@ export function loadDefault<T>(file: string): T {
   } catch (err) {
     if (err instanceof UserError) throw err;
     const syntax = err as { code?: string; file?: string; at?: string; text?: string };
-    if (syntax.code === 'BOOKSTORE_TS_SYNTAX' && syntax.file === fs.realpathSync(file)) throw new UserError(`${relative}${syntax.at ? `:${syntax.at}` : ''}: ${syntax.text}`);
+    if (syntax.code === 'BOOKSTORE_TS_SYNTAX' && syntax.file === fs.realpathSync(file))
+      throw new UserError(`${relative}${syntax.at ? `:${syntax.at}` : ''}: ${syntax.text}`);
     // Anything else that stops the file loading (a missing import, an error thrown while it runs, a
     // syntax error in a file it imports) is the user's to fix too: the file and the error's first line.
-    const first = String((err as Error).message).split('\n').map((l) => l.trim()).find(Boolean);
+    const first = String((err as Error).message)
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean);
     const line = sourceLine(err, fs.realpathSync(file));
     throw new UserError(`${relative}${line ? `:${line}` : ''}: cannot be loaded: ${first ?? String(err)}`);
   }

@@ -32,20 +32,26 @@ function overlaySchema(services: readonly ServiceDefinition[]) {
       tier: { enum: ['development', 'production'] },
       mesh: { enum: Object.keys(MESH_PROVIDERS) },
       sync: {
-        type: 'object', additionalProperties: false, required: ['automated'],
+        type: 'object',
+        additionalProperties: false,
+        required: ['automated'],
         properties: { automated: boolean, prune: boolean, selfHeal: boolean },
       },
       defaultReplicas: { type: 'integer', minimum: 1, maximum: 50 },
       data: {
-        type: 'object', additionalProperties: false,
+        type: 'object',
+        additionalProperties: false,
         properties: { pointInTimeRecovery: boolean, deletionProtection: boolean },
       },
       images: {
-        type: 'object', additionalProperties: false, required: built,
+        type: 'object',
+        additionalProperties: false,
+        required: built,
         properties: Object.fromEntries(built.map((name) => [name, { type: 'string', pattern: TAG_PATTERN.source }])),
       },
       replicas: {
-        type: ['object', 'null'], additionalProperties: false,
+        type: ['object', 'null'],
+        additionalProperties: false,
         properties: Object.fromEntries(services.map((s) => [s.name, { type: 'integer', minimum: 1, maximum: 50 }])),
       },
     },
@@ -60,7 +66,10 @@ interface Problem {
 }
 
 function describe(error: ErrorObject, services: readonly ServiceDefinition[]): Problem {
-  const path = error.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   const at = path.join('.');
   const where = at ? `${at}: ` : '';
   switch (error.keyword) {
@@ -69,17 +78,17 @@ function describe(error: ErrorObject, services: readonly ServiceDefinition[]): P
       if (at === 'images' || at === 'replicas') {
         const known = services.filter((s) => at === 'replicas' || s.image.kind === 'ecr').map((s) => s.name);
         const pinned = services.find((s) => s.name === key && s.image.kind === 'public');
-        const text = pinned
-          ? `${key} has no tag here: its image is pinned in services/${key}.ts`
-          : `unknown service "${key}" (known: ${known.join(', ')})`;
+        const text = pinned ? `${key} has no tag here: its image is pinned in services/${key}.ts` : `unknown service "${key}" (known: ${known.join(', ')})`;
         return { path: [...path, key], text: `${where}${text}`, atKey: true };
       }
       return { path: [...path, key], text: `${where}unknown field "${key}"`, atKey: true };
     }
     case 'required':
-      return { path, atKey: true, text: at === 'images'
-        ? `images: no tag for ${error.params.missingProperty}`
-        : `${where}missing field "${error.params.missingProperty}"` };
+      return {
+        path,
+        atKey: true,
+        text: at === 'images' ? `images: no tag for ${error.params.missingProperty}` : `${where}missing field "${error.params.missingProperty}"`,
+      };
     case 'pattern':
       if (path[0] === 'images') return { path, text: `${where}tag is not ${TAG_FORMAT}` };
       return { path, text: `${where}${error.message}` };
@@ -101,7 +110,7 @@ function nodeAt(doc: Document, path: string[], atKey = false): Node | undefined 
     const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === path[depth - 1]);
     if (!pair) continue;
     const exact = depth === path.length;
-    return ((exact && !atKey && pair.value) ? pair.value : pair.key) as Node;
+    return (exact && !atKey && pair.value ? pair.value : pair.key) as Node;
   }
   return (doc.contents ?? undefined) as Node | undefined;
 }
@@ -125,7 +134,10 @@ function overlayValidator(services: readonly ServiceDefinition[]): ValidateFunct
   if (!validate) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const version: string = require('ajv/package.json').version;
-    const digest = createHash('sha256').update(JSON.stringify(['overlay-validator', version, AJV_OPTIONS])).update(key).digest('hex');
+    const digest = createHash('sha256')
+      .update(JSON.stringify(['overlay-validator', version, AJV_OPTIONS]))
+      .update(key)
+      .digest('hex');
     const code = cached(digest, () => {
       /* eslint-disable @typescript-eslint/no-require-imports */
       const Ajv = require('ajv').default;
@@ -181,8 +193,7 @@ export function parseOverlay(file: string, text: string, name: string, services:
   const validate = overlayValidator(services);
   if (!validate(data)) {
     // A misspelt key shows up twice (unknown here, missing there): name the spelling the user wrote.
-    const errors = [...validate.errors!].sort((a, b) =>
-      Number(b.keyword === 'additionalProperties') - Number(a.keyword === 'additionalProperties'));
+    const errors = [...validate.errors!].sort((a, b) => Number(b.keyword === 'additionalProperties') - Number(a.keyword === 'additionalProperties'));
     const problem = describe(errors[0], services);
     throw new UserError(`${at(nodeAt(doc, problem.path, problem.atKey)?.range?.[0])}: ${problem.text}`);
   }
@@ -193,11 +204,14 @@ export function parseOverlay(file: string, text: string, name: string, services:
   const tier = data.tier ?? 'development';
   if (tier === 'production') {
     // Checked here, with a line number, rather than only in the rendered objects.
-    const low = [['defaultReplicas', data.defaultReplicas ?? 1], ...Object.entries(data.replicas ?? {}).map(([k, v]) => [`replicas.${k}`, v])]
-      .find(([, v]) => (v as number) < PRODUCTION_MIN_REPLICAS);
+    const low = [['defaultReplicas', data.defaultReplicas ?? 1], ...Object.entries(data.replicas ?? {}).map(([k, v]) => [`replicas.${k}`, v])].find(
+      ([, v]) => (v as number) < PRODUCTION_MIN_REPLICAS,
+    );
     if (low) {
       const where = String(low[0]).split('.');
-      throw new UserError(`${at(nodeAt(doc, where)?.range?.[0])}: ${low[0]}: ${low[1]} is below ${PRODUCTION_MIN_REPLICAS}, the least a production-tier environment runs`);
+      throw new UserError(
+        `${at(nodeAt(doc, where)?.range?.[0])}: ${low[0]}: ${low[1]} is below ${PRODUCTION_MIN_REPLICAS}, the least a production-tier environment runs`,
+      );
     }
   }
   return {

@@ -55,7 +55,8 @@ export function loadAddOns(root: string): PlatformAddOn[] {
     }
     if (declared.length === 0) throw new UserError(`platform/${file}: declares an empty list of add-ons`);
     const stray = declared.find((a) => !a?.name?.startsWith(`${stem}-`));
-    if (stray) throw new UserError(`platform/${file}: declares add-on "${stray?.name}" in its list; each add-on of platform/${file} must be named ${stem}-<name>`);
+    if (stray)
+      throw new UserError(`platform/${file}: declares add-on "${stray?.name}" in its list; each add-on of platform/${file} must be named ${stem}-<name>`);
     return declared.map((addOn) => declaredIn(addOn, `platform/${file}`));
   });
   const names = addOns.map((a) => a.name);
@@ -69,7 +70,9 @@ export function environmentNamed(project: Project, name: string): Environment {
   const environment = project.environments.find((e) => e.name === name);
   const pending = project.pending.find((p) => p.environments.some((e) => e.name === name));
   if (pending) {
-    throw new UserError(`environments/${name}.yaml: its cluster ${pending.cluster.name} has no account facts yet (${pending.contextFile} lacks ${pending.missing.join(', ')}), so nothing of it is rendered: \`npm run context -- ${pending.cluster.name}\` once they are in SSM (docs/clusters.md, "Adding a cluster")`);
+    throw new UserError(
+      `environments/${name}.yaml: its cluster ${pending.cluster.name} has no account facts yet (${pending.contextFile} lacks ${pending.missing.join(', ')}), so nothing of it is rendered: \`npm run context -- ${pending.cluster.name}\` once they are in SSM (docs/clusters.md, "Adding a cluster")`,
+    );
   }
   if (!environment) throw new UserError(`unknown environment "${name}" (known: ${project.environments.map((e) => e.name).join(', ')})`);
   return environment;
@@ -87,7 +90,10 @@ export function checkPublicHosts(clusters: readonly Cluster[], environments: rea
     for (const service of services) {
       const host = publicHost(cluster, environment, service.host);
       const other = seen.get(host);
-      if (other) throw new UserError(`environments/${environment.name}.yaml: ${service.name} would be published at ${host}, which ${other} already is (give the environment its own hostSuffix, or its cluster its own base domain)`);
+      if (other)
+        throw new UserError(
+          `environments/${environment.name}.yaml: ${service.name} would be published at ${host}, which ${other} already is (give the environment its own hostSuffix, or its cluster its own base domain)`,
+        );
       seen.set(host, `${service.name} in ${environment.name}`);
     }
   }
@@ -106,14 +112,20 @@ export function checkPlacement(clusters: readonly Cluster[], environments: reado
     const spot = cluster.spotNamespaces ?? [];
     if (mine.length > 0) {
       const unused = fargate.find((n) => !mine.some((e) => e.namespace === n));
-      if (unused) throw new UserError(`${where}: fargateNamespaces: no environment on ${cluster.name} uses namespace "${unused}" (its namespaces: ${mine.map((e) => e.namespace).join(', ')}); a Fargate profile for it would select nothing`);
+      if (unused)
+        throw new UserError(
+          `${where}: fargateNamespaces: no environment on ${cluster.name} uses namespace "${unused}" (its namespaces: ${mine.map((e) => e.namespace).join(', ')}); a Fargate profile for it would select nothing`,
+        );
     }
     const both = fargate.filter((n) => spot.includes(n));
-    if (both.length > 0) throw new UserError(`${where}: namespace "${both[0]}" is in both fargateNamespaces and spotNamespaces; its pods run on one or the other`);
+    if (both.length > 0)
+      throw new UserError(`${where}: namespace "${both[0]}" is in both fargateNamespaces and spotNamespaces; its pods run on one or the other`);
     for (const environment of mine.filter((e) => fargate.includes(e.namespace))) {
       const refusal = MESH_PROVIDERS[environment.mesh]?.notOnFargate;
       if (refusal) {
-        throw new UserError(`${where}: fargateNamespaces: ${environment.namespace} is environment ${environment.name}, whose mesh ${environment.mesh} (environments/${environment.name}.yaml) cannot run on Fargate: ${refusal}; take the namespace off Fargate (spotNamespaces, or the managed nodes) or choose mesh lattice or none`);
+        throw new UserError(
+          `${where}: fargateNamespaces: ${environment.namespace} is environment ${environment.name}, whose mesh ${environment.mesh} (environments/${environment.name}.yaml) cannot run on Fargate: ${refusal}; take the namespace off Fargate (spotNamespaces, or the managed nodes) or choose mesh lattice or none`,
+        );
       }
     }
   }
@@ -128,12 +140,22 @@ export function loadProject(root: string, scope?: LoadScope): Project {
   // Scoped: the clusters the chosen overlays run on are the only cluster files loaded.
   const environments = scope ? loadEnvironments(root, services, clusterNames(root), scope) : undefined;
   const loaded = loadClusters(root, environments && new Set(environments.map((e) => e.cluster)));
-  const all = environments ?? loadEnvironments(root, services, loaded.map((c) => c.cluster.name));
-  checkPlacement(loaded.map((c) => c.cluster), all);
+  const all =
+    environments ??
+    loadEnvironments(
+      root,
+      services,
+      loaded.map((c) => c.cluster.name),
+    );
+  checkPlacement(
+    loaded.map((c) => c.cluster),
+    all,
+  );
   const complete = loaded.filter((c) => c.missing.length === 0).map((c) => c.cluster);
   const ready = all.filter((e) => complete.some((c) => c.name === e.cluster));
   checkPublicHosts(complete, ready, services);
-  const pending = loaded.filter((c) => c.missing.length > 0).map(({ cluster, missing, contextFile }) => (
-    { cluster, missing, contextFile, environments: all.filter((e) => e.cluster === cluster.name) }));
+  const pending = loaded
+    .filter((c) => c.missing.length > 0)
+    .map(({ cluster, missing, contextFile }) => ({ cluster, missing, contextFile, environments: all.filter((e) => e.cluster === cluster.name) }));
   return { root, clusters: complete, services, environments: ready, addOns: loadAddOns(root), pending };
 }

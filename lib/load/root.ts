@@ -25,7 +25,9 @@ export function findRoot(start: string = process.cwd()): string {
     if (isRoot(dir)) return dir;
     const parent = path.dirname(dir);
     if (parent === dir) {
-      throw new UserError(`${start} is not inside a ${PACKAGE_NAME} checkout (no package.json named ${PACKAGE_NAME} with clusters/ beside it here or above): cd into the repository`);
+      throw new UserError(
+        `${start} is not inside a ${PACKAGE_NAME} checkout (no package.json named ${PACKAGE_NAME} with clusters/ beside it here or above): cd into the repository`,
+      );
     }
     dir = parent;
   }

@@ -13,7 +13,25 @@ const CONFIG_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const ROUTE = /^\/([-a-zA-Z0-9_.~]+\/)+$/;
 const CAPABILITY = /^[A-Z][A-Z_]*$/;
 
-const FIELDS = ['name', 'description', 'component', 'image', 'port', 'serviceName', 'host', 'table', 'backends', 'awsAccess', 'calls', 'tracing', 'env', 'health', 'resources', 'security', 'configFiles'];
+const FIELDS = [
+  'name',
+  'description',
+  'component',
+  'image',
+  'port',
+  'serviceName',
+  'host',
+  'table',
+  'backends',
+  'awsAccess',
+  'calls',
+  'tracing',
+  'env',
+  'health',
+  'resources',
+  'security',
+  'configFiles',
+];
 const BACKEND_FIELDS = ['service', 'envVar', 'route', 'configKey'];
 const SECURITY_FIELDS = ['runAsUser', 'root', 'addCapabilities', 'writableRootFilesystem', 'scratchPaths'];
 const COMPONENTS = ['frontend', 'proxy', 'api'];
@@ -30,7 +48,7 @@ function unknownFields(value: Record<string, unknown>, known: readonly string[],
 
 /** A loosening's shape; a missing reason is the posture rule's finding (`npm run validate` lists them all). */
 function reason(value: unknown, field: string, fail: Fail): void {
-  if (!isObject(value) || (value.why !== undefined && typeof value.why !== 'string')) fail(field, 'must be { why: \'<the reason>\' }');
+  if (!isObject(value) || (value.why !== undefined && typeof value.why !== 'string')) fail(field, "must be { why: '<the reason>' }");
 }
 
 function range(value: unknown, field: string, unit: string, fail: Fail): void {
@@ -58,15 +76,17 @@ function checkIdentity(service: Record<string, any>, fail: Fail): void {
   if (!isObject(image) || !(image.kind === 'ecr' || (image.kind === 'public' && isText(image.image)))) {
     fail('image', "must be { kind: 'ecr' } or { kind: 'public', image: '<registry>/<name>:<version>' }");
   }
-  if (!Number.isInteger(service.port) || service.port < 1 || service.port > 65535) fail('port', `${JSON.stringify(service.port) ?? 'missing'} is not a port (1-65535)`);
+  if (!Number.isInteger(service.port) || service.port < 1 || service.port > 65535)
+    fail('port', `${JSON.stringify(service.port) ?? 'missing'} is not a port (1-65535)`);
   if (service.serviceName !== undefined && (typeof service.serviceName !== 'string' || !NAME.test(service.serviceName) || service.serviceName.length > 63)) {
     fail('serviceName', `${JSON.stringify(service.serviceName)} is not a DNS-1123 name of at most 63 characters`);
   }
   // Every service gets an Ingress, whose rule needs a host.
   if (service.host === undefined) fail('host', 'missing: every service has an Ingress, whose host is <host><suffix>.<base domain>');
-  if (typeof service.host !== 'string' || !NAME.test(service.host) || service.host.length > 63) fail('host', `${JSON.stringify(service.host)} is not a DNS label (lower case, at most 63 characters)`);
+  if (typeof service.host !== 'string' || !NAME.test(service.host) || service.host.length > 63)
+    fail('host', `${JSON.stringify(service.host)} is not a DNS label (lower case, at most 63 characters)`);
   for (const fn of ['env', 'configFiles', 'awsAccess']) {
-    if (service[fn] !== undefined && typeof service[fn] !== 'function') fail(fn, 'must be a function of the environment\'s context');
+    if (service[fn] !== undefined && typeof service[fn] !== 'function') fail(fn, "must be a function of the environment's context");
   }
 }
 
@@ -74,18 +94,21 @@ function checkIdentity(service: Record<string, any>, fail: Fail): void {
 function checkCalls(service: Record<string, any>, fail: Fail): void {
   if (service.calls !== undefined) {
     const { calls } = service;
-    const shape = "must be { retries: { count, perTryTimeoutMs, events }, requestTimeoutSeconds }";
+    const shape = 'must be { retries: { count, perTryTimeoutMs, events }, requestTimeoutSeconds }';
     if (!isObject(calls) || !isObject(calls.retries)) fail('calls', shape);
     unknownFields(calls, ['retries', 'requestTimeoutSeconds'], 'calls', fail);
     unknownFields(calls.retries, ['count', 'perTryTimeoutMs', 'events'], 'calls.retries', fail);
     if (!Number.isInteger(calls.retries.count) || calls.retries.count < 0) fail('calls.retries.count', 'must be a whole number of at least 0');
-    if (!Number.isInteger(calls.retries.perTryTimeoutMs) || calls.retries.perTryTimeoutMs < 1) fail('calls.retries.perTryTimeoutMs', 'must be a whole number of milliseconds of at least 1');
+    if (!Number.isInteger(calls.retries.perTryTimeoutMs) || calls.retries.perTryTimeoutMs < 1)
+      fail('calls.retries.perTryTimeoutMs', 'must be a whole number of milliseconds of at least 1');
     if (!Array.isArray(calls.retries.events) || !calls.retries.events.every((e: unknown) => RETRY_EVENTS.includes(e as RetryEvent))) {
       fail('calls.retries.events', `must be a list of ${RETRY_EVENTS.join(', ')}`);
     }
-    if (typeof calls.requestTimeoutSeconds !== 'number' || !(calls.requestTimeoutSeconds >= 0)) fail('calls.requestTimeoutSeconds', 'must be a number of seconds (0: no timeout)');
+    if (typeof calls.requestTimeoutSeconds !== 'number' || !(calls.requestTimeoutSeconds >= 0))
+      fail('calls.requestTimeoutSeconds', 'must be a number of seconds (0: no timeout)');
   }
-  if (service.tracing !== undefined && !INSTRUMENTED_RUNTIMES.includes(service.tracing as InstrumentedRuntime)) fail('tracing', `${JSON.stringify(service.tracing)} is not a runtime the add-on instruments (${INSTRUMENTED_RUNTIMES.join(', ')})`);
+  if (service.tracing !== undefined && !INSTRUMENTED_RUNTIMES.includes(service.tracing as InstrumentedRuntime))
+    fail('tracing', `${JSON.stringify(service.tracing)} is not a runtime the add-on instruments (${INSTRUMENTED_RUNTIMES.join(', ')})`);
 }
 
 /** Its probes' target and its resource requests and limits. */
@@ -110,10 +133,12 @@ function checkSecurity(service: Record<string, any>, fail: Fail): void {
   if (security === undefined) fail('security', 'missing: {} is the restricted default; any loosening states its reason');
   if (!isObject(security)) fail('security', 'must be an object ({} for the restricted default)');
   unknownFields(security, SECURITY_FIELDS, 'security', fail);
-  if (security.runAsUser !== undefined && (!Number.isInteger(security.runAsUser) || security.runAsUser < 0)) fail('security.runAsUser', 'must be a whole number');
+  if (security.runAsUser !== undefined && (!Number.isInteger(security.runAsUser) || security.runAsUser < 0))
+    fail('security.runAsUser', 'must be a whole number');
   for (const key of ['root', 'writableRootFilesystem']) if (security[key] !== undefined) reason(security[key], `security.${key}`, fail);
   // uid 0 is root: with runAsNonRoot (what every pod gets unless `root` is declared) the kubelet would refuse to start it.
-  if (security.runAsUser === 0 && security.root === undefined) fail('security.runAsUser', '0 is root, which runAsNonRoot refuses at start-up: use a non-zero uid, or declare security.root with the reason');
+  if (security.runAsUser === 0 && security.root === undefined)
+    fail('security.runAsUser', '0 is root, which runAsNonRoot refuses at start-up: use a non-zero uid, or declare security.root with the reason');
   if (security.addCapabilities !== undefined) {
     const caps = security.addCapabilities;
     if (!isObject(caps) || !Array.isArray(caps.names) || !caps.names.every((n: unknown) => typeof n === 'string' && CAPABILITY.test(n))) {
@@ -121,7 +146,10 @@ function checkSecurity(service: Record<string, any>, fail: Fail): void {
     }
     reason(caps, 'security.addCapabilities', fail);
   }
-  if (security.scratchPaths !== undefined && (!Array.isArray(security.scratchPaths) || !security.scratchPaths.every((p: unknown) => typeof p === 'string' && p.startsWith('/')))) {
+  if (
+    security.scratchPaths !== undefined &&
+    (!Array.isArray(security.scratchPaths) || !security.scratchPaths.every((p: unknown) => typeof p === 'string' && p.startsWith('/')))
+  ) {
     fail('security.scratchPaths', 'must be absolute paths');
   }
 }
@@ -133,11 +161,15 @@ function checkBackends(service: Record<string, any>, fail: Fail): void {
     const at = `backends[${i}]`;
     if (!isObject(backend) || typeof backend.service !== 'string') fail(at, "must be { service: '<a file in services/>' }");
     unknownFields(backend, BACKEND_FIELDS, at, fail);
-    if (backend.envVar !== undefined && (typeof backend.envVar !== 'string' || !ENV_NAME.test(backend.envVar))) fail(`${at}.envVar`, `${JSON.stringify(backend.envVar)} is not an environment variable name`);
-    if (backend.route !== undefined && (typeof backend.route !== 'string' || !ROUTE.test(backend.route))) fail(`${at}.route`, `${JSON.stringify(backend.route)} is not a path prefix like /inventory-api/`);
+    if (backend.envVar !== undefined && (typeof backend.envVar !== 'string' || !ENV_NAME.test(backend.envVar)))
+      fail(`${at}.envVar`, `${JSON.stringify(backend.envVar)} is not an environment variable name`);
+    if (backend.route !== undefined && (typeof backend.route !== 'string' || !ROUTE.test(backend.route)))
+      fail(`${at}.route`, `${JSON.stringify(backend.route)} is not a path prefix like /inventory-api/`);
     // The front-end's config.json names each routed backend by this key.
-    if (backend.route !== undefined && backend.configKey === undefined) fail(`${at}.configKey`, `missing: the route ${backend.route} needs the key the front-end's config.json gives it`);
-    if (backend.configKey !== undefined && (typeof backend.configKey !== 'string' || !CONFIG_KEY.test(backend.configKey))) fail(`${at}.configKey`, `${JSON.stringify(backend.configKey)} is not a JSON key the app can read`);
+    if (backend.route !== undefined && backend.configKey === undefined)
+      fail(`${at}.configKey`, `missing: the route ${backend.route} needs the key the front-end's config.json gives it`);
+    if (backend.configKey !== undefined && (typeof backend.configKey !== 'string' || !CONFIG_KEY.test(backend.configKey)))
+      fail(`${at}.configKey`, `${JSON.stringify(backend.configKey)} is not a JSON key the app can read`);
   }
 }
 
@@ -161,7 +193,8 @@ function checkTogether(services: readonly ServiceDefinition[]): void {
     const where = `services/${service.name}.ts`;
     const seen = new Set<string>();
     for (const [i, backend] of (service.backends ?? []).entries()) {
-      if (!names.has(backend.service)) throw new UserError(`${where}: backends[${i}].service: "${backend.service}" is not a service (known: ${[...names].join(', ')})`);
+      if (!names.has(backend.service))
+        throw new UserError(`${where}: backends[${i}].service: "${backend.service}" is not a service (known: ${[...names].join(', ')})`);
       if (backend.service === service.name) throw new UserError(`${where}: backends[${i}].service: a service cannot be its own backend`);
       if (seen.has(backend.service)) throw new UserError(`${where}: backends[${i}].service: "${backend.service}" is listed twice`);
       seen.add(backend.service);
@@ -177,9 +210,11 @@ function checkTogether(services: readonly ServiceDefinition[]): void {
 
 /** Checks one service file's declaration; `file` is its name in services/. */
 export function checkService(file: string, value: unknown): ServiceDefinition {
-  const fail: Fail = (field, problem) => { throw new UserError(`services/${file}: ${field}: ${problem}`); };
+  const fail: Fail = (field, problem) => {
+    throw new UserError(`services/${file}: ${field}: ${problem}`);
+  };
   if (!isObject(value)) fail('default export', 'must be defineService({ ... })');
-  if (typeof value.name !== 'string') fail('name', 'missing (the file\'s base name)');
+  if (typeof value.name !== 'string') fail('name', "missing (the file's base name)");
   checkFields(value, fail);
   return value as unknown as ServiceDefinition;
 }

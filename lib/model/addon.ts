@@ -76,7 +76,6 @@ export const WEBHOOKS: readonly ClusterKind[] = [
   { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration' },
 ];
 
-
 /**
  * A field of a chart's object that its controller sets at run time (istiod patches its webhooks'
  * `caBundle` and turns their `failurePolicy` to Fail once it serves): without an ignoreDifferences

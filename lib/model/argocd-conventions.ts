@@ -28,7 +28,12 @@ export const IN_CLUSTER = 'https://kubernetes.default.svc';
  * cluster's ARN for the EKS Capability, which does not take kubernetes.default.svc and finds a
  * cluster by the ARN of its registration Secret (lib/render/capabilities.ts).
  */
-export function destinationServer(cluster: { readonly controllers?: string; readonly name: string; readonly region: string; readonly accountId: string }): string {
+export function destinationServer(cluster: {
+  readonly controllers?: string;
+  readonly name: string;
+  readonly region: string;
+  readonly accountId: string;
+}): string {
   return cluster.controllers === 'eks-capabilities' ? `arn:aws:eks:${cluster.region}:${cluster.accountId}:cluster/${cluster.name}` : IN_CLUSTER;
 }
 

@@ -16,8 +16,8 @@ export interface TemplateParameter {
   readonly AllowedPattern?: string;
 }
 
-export type TemplateResource = ManagedPolicyResource | SecurityGroupIngressResource | LogGroupResource
-  | VpcCidrBlockResource | SubnetResource | SubnetRouteTableAssociationResource;
+export type TemplateResource =
+  ManagedPolicyResource | SecurityGroupIngressResource | LogGroupResource | VpcCidrBlockResource | SubnetResource | SubnetRouteTableAssociationResource;
 
 export interface VpcCidrBlockResource {
   readonly Type: 'AWS::EC2::VPCCidrBlock';

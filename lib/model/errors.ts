@@ -47,7 +47,11 @@ type SourcePosition = (file: string, line: number, column: number) => { line: nu
  */
 export function sourceLine(err: unknown, file: string): number | undefined {
   const stack = err instanceof Error ? String(err.stack ?? '') : '';
-  const tail = file.split(/[\\/]/).slice(-2).join('/').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const tail = file
+    .split(/[\\/]/)
+    .slice(-2)
+    .join('/')
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const frame = new RegExp(`[\\\\/]${tail}:(\\d+):(\\d+)`).exec(stack);
   if (!frame) return undefined;
   const [line, column] = [Number(frame[1]), Number(frame[2])];

@@ -87,5 +87,9 @@ export const SPOT_NODE_LABELS: Readonly<Record<string, string>> = { lifecycle: '
 
 /** Letters and digits of `words`, each word capitalised: a CloudFormation logical id, a policy Sid (`us-east-1a` → `UsEast1a`). */
 export function pascalCase(...words: readonly (string | number)[]): string {
-  return words.flatMap((w) => String(w).split(/[^A-Za-z0-9]+/)).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+  return words
+    .flatMap((w) => String(w).split(/[^A-Za-z0-9]+/))
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
 }

@@ -25,7 +25,7 @@ export interface Backend {
 
 /** Events after which a call is retried (App Mesh's names). */
 export const RETRY_EVENTS = ['server-error', 'gateway-error', 'client-error', 'stream-error', 'connection-error'] as const;
-export type RetryEvent = typeof RETRY_EVENTS[number];
+export type RetryEvent = (typeof RETRY_EVENTS)[number];
 
 /** How calls to a service behave: declared once with the service, enforced where the mesh provider can. */
 export interface CallPolicy {
@@ -49,7 +49,7 @@ export const DEFAULT_CALL_POLICY: CallPolicy = {
  * Ruby is not among them: it needs the OpenTelemetry SDK in the application itself.
  */
 export const INSTRUMENTED_RUNTIMES = ['java', 'python', 'dotnet', 'nodejs'] as const;
-export type InstrumentedRuntime = typeof INSTRUMENTED_RUNTIMES[number];
+export type InstrumentedRuntime = (typeof INSTRUMENTED_RUNTIMES)[number];
 
 /** Where the container image comes from. */
 export type ImageSource =

@@ -140,7 +140,14 @@ function holdsExactly(dir: string, files: ReadonlyMap<string, string>): boolean 
   } catch {
     return false;
   }
-  const folders = new Set([...files.keys()].flatMap((file) => file.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const folders = new Set(
+    [...files.keys()].flatMap((file) =>
+      file
+        .split('/')
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+    ),
+  );
   let seen = 0;
   for (const entry of entries) {
     const name = path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/');
@@ -164,9 +171,11 @@ export function oneTimeChanges(outdir: string, files: ReadonlyMap<string, string
     const existing = path.join(outdir, file);
     if (!fs.existsSync(existing) || fs.readFileSync(existing, 'utf8') === text) continue;
     const [, cluster, kind] = match;
-    lines.push(kind === 'cluster'
-      ? `note: dist/${file} changed: Argo CD does not apply it; after merging, apply it with eksctl (e.g. \`eksctl create iamserviceaccount -f dist/${file} --approve\`, \`eksctl create addon -f dist/${file}\`, \`eksctl create podidentityassociation -f dist/${file}\`, \`eksctl create nodegroup -f dist/${file}\` for what is new; docs/clusters.md, "The cluster")`
-      : `note: dist/${file} changed: Argo CD does not apply it; after merging, deploy it: \`npx bookstore bootstrap ${cluster}\` (it skips the steps that are done; --dry-run shows them)`);
+    lines.push(
+      kind === 'cluster'
+        ? `note: dist/${file} changed: Argo CD does not apply it; after merging, apply it with eksctl (e.g. \`eksctl create iamserviceaccount -f dist/${file} --approve\`, \`eksctl create addon -f dist/${file}\`, \`eksctl create podidentityassociation -f dist/${file}\`, \`eksctl create nodegroup -f dist/${file}\` for what is new; docs/clusters.md, "The cluster")`
+        : `note: dist/${file} changed: Argo CD does not apply it; after merging, deploy it: \`npx bookstore bootstrap ${cluster}\` (it skips the steps that are done; --dry-run shows them)`,
+    );
   }
   return lines;
 }

@@ -6,7 +6,18 @@ import type { ClusterWorkloads, HelmChart, LiveField, PlatformAddOn, WebhookCert
 import type { Cluster } from '../model';
 import { roleArn } from '../model/naming';
 
-export { CLUSTER_RBAC, CRDS, WEBHOOKS, type AddOnFolder, type ClusterKind, type ClusterWorkloads, type HelmChart, type LiveField, type PlatformAddOn, type WebhookCertificate } from '../model/addon';
+export {
+  CLUSTER_RBAC,
+  CRDS,
+  WEBHOOKS,
+  type AddOnFolder,
+  type ClusterKind,
+  type ClusterWorkloads,
+  type HelmChart,
+  type LiveField,
+  type PlatformAddOn,
+  type WebhookCertificate,
+} from '../model/addon';
 /**
  * The annotations of an add-on's service account: the IRSA role's ARN, or none (Pod Identity finds
  * the role by the service account's namespace and name).

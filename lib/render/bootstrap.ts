@@ -41,25 +41,47 @@ export function podNetworkTemplate(cluster: { readonly name: string; readonly av
     Description: `Bookstore ${cluster.name}: the pods' secondary CIDR ${POD_CIDR} and one subnet of it per zone (VPC CNI custom networking)`,
     Parameters: {
       [VPC_PARAMETER]: { Type: 'AWS::EC2::VPC::Id', Description: `The VPC eksctl created for ${cluster.name}` },
-      ...Object.fromEntries(cluster.availabilityZones.map((az) => [routeTableParameter(az), {
-        Type: 'String' as const, AllowedPattern: '^rtb-[0-9a-f]{8,17}$', Description: `The route table of eksctl's private subnet in ${az}`,
-      }])),
+      ...Object.fromEntries(
+        cluster.availabilityZones.map((az) => [
+          routeTableParameter(az),
+          {
+            Type: 'String' as const,
+            AllowedPattern: '^rtb-[0-9a-f]{8,17}$',
+            Description: `The route table of eksctl's private subnet in ${az}`,
+          },
+        ]),
+      ),
     },
     Resources: {
       PodCidr: { Type: 'AWS::EC2::VPCCidrBlock', Properties: { VpcId: { Ref: VPC_PARAMETER }, CidrBlock: POD_CIDR } },
-      ...Object.fromEntries(cluster.availabilityZones.flatMap((az, i) => [
-        [`PodSubnet${zone(az)}`, {
-          Type: 'AWS::EC2::Subnet' as const,
-          DependsOn: 'PodCidr',
-          Properties: { VpcId: { Ref: VPC_PARAMETER }, AvailabilityZone: az, CidrBlock: podSubnetCidr(i), Tags: [{ Key: 'Name', Value: `${cluster.name}-pods-${az}` }] },
-        }],
-        [`PodSubnet${zone(az)}Routes`, {
-          Type: 'AWS::EC2::SubnetRouteTableAssociation' as const,
-          Properties: { SubnetId: { Ref: `PodSubnet${zone(az)}` }, RouteTableId: { Ref: routeTableParameter(az) } },
-        }],
-      ])),
+      ...Object.fromEntries(
+        cluster.availabilityZones.flatMap((az, i) => [
+          [
+            `PodSubnet${zone(az)}`,
+            {
+              Type: 'AWS::EC2::Subnet' as const,
+              DependsOn: 'PodCidr',
+              Properties: {
+                VpcId: { Ref: VPC_PARAMETER },
+                AvailabilityZone: az,
+                CidrBlock: podSubnetCidr(i),
+                Tags: [{ Key: 'Name', Value: `${cluster.name}-pods-${az}` }],
+              },
+            },
+          ],
+          [
+            `PodSubnet${zone(az)}Routes`,
+            {
+              Type: 'AWS::EC2::SubnetRouteTableAssociation' as const,
+              Properties: { SubnetId: { Ref: `PodSubnet${zone(az)}` }, RouteTableId: { Ref: routeTableParameter(az) } },
+            },
+          ],
+        ]),
+      ),
     },
-    Outputs: Object.fromEntries(cluster.availabilityZones.map((az) => [`PodSubnet${zone(az)}`, { Description: `The pod subnet in ${az}`, Value: { Ref: `PodSubnet${zone(az)}` } }])),
+    Outputs: Object.fromEntries(
+      cluster.availabilityZones.map((az) => [`PodSubnet${zone(az)}`, { Description: `The pod subnet in ${az}`, Value: { Ref: `PodSubnet${zone(az)}` } }]),
+    ),
   };
 }
 
@@ -77,7 +99,11 @@ export function bootstrapStackName(cluster: { readonly name: string }): string {
  * by pattern, so adding a service leaves it unchanged (unless the service brings a new port to a
  * Lattice environment); adding an environment changes it.
  */
-export function bootstrapTemplate(cluster: Cluster, environments: readonly Environment[], prerequisites: readonly AccountPrerequisites[] = []): CloudFormationTemplate {
+export function bootstrapTemplate(
+  cluster: Cluster,
+  environments: readonly Environment[],
+  prerequisites: readonly AccountPrerequisites[] = [],
+): CloudFormationTemplate {
   const parameters = Object.assign({}, ...prerequisites.map((p) => p.parameters ?? {}));
   const extra = prerequisites.length > 0 ? ' and the account prerequisites of its meshes' : '';
   return {

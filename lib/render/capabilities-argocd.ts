@@ -22,7 +22,10 @@ export const LOCAL_CLUSTER_NAME = 'in-cluster';
  */
 export function renderManagedArgoCdConfig(scope: Construct, cluster: Cluster, ociRepositories: readonly string[]): void {
   const metadata = (name: string, labels: Record<string, string>) => ({
-    name, namespace: ARGOCD_NAMESPACE, labels, annotations: { 'argocd.argoproj.io/sync-wave': String(WAVES.projects) },
+    name,
+    namespace: ARGOCD_NAMESPACE,
+    labels,
+    annotations: { 'argocd.argoproj.io/sync-wave': String(WAVES.projects) },
   });
   new k8s.KubeSecret(scope, 'local-cluster', {
     metadata: metadata(LOCAL_CLUSTER_NAME, { [ARGOCD_SECRET_TYPE]: 'cluster' }),

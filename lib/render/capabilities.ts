@@ -63,12 +63,16 @@ export function eksCapabilities(cluster: Cluster, ack: ReadonlyArray<{ readonly 
       },
       accessPolicies: [{ policyARN: ARGOCD_ACCESS_POLICY, accessScope: { type: 'cluster' } }],
     },
-    ...(ack.length > 0 ? [{
-      name: `${cluster.name}-ack`,
-      type: 'ACK',
-      deletePropagationPolicy: 'RETAIN',
-      attachPolicy: mergedPolicy(ack),
-    }] : []),
+    ...(ack.length > 0
+      ? [
+          {
+            name: `${cluster.name}-ack`,
+            type: 'ACK',
+            deletePropagationPolicy: 'RETAIN',
+            attachPolicy: mergedPolicy(ack),
+          },
+        ]
+      : []),
   ];
 }
 
@@ -77,7 +81,12 @@ export function eksCapabilities(cluster: Cluster, ack: ReadonlyArray<{ readonly 
  * carried over, and what AWS decides instead (nothing is dropped without a line here).
  */
 export function capabilitiesReport(clusters: readonly Cluster[]): string[] {
-  return clusters.filter(usesCapabilities).map((cluster) => `synth: ${cluster.name} runs Argo CD and ACK as EKS Capabilities (eksctl creates them with the cluster): `
-    + 'carried: the Application health check (argocd-cm), the OCI chart repositories (repository Secrets), the ACK controllers\' scoped policies (the ACK capability\'s role), '
-    + `this cluster's registration (by ARN); AWS decides: the Argo CD and ACK versions and Argo CD's high availability; people sign in through IAM Identity Center (${cluster.identityCenter?.adminGroup} as ADMIN)`);
+  return clusters
+    .filter(usesCapabilities)
+    .map(
+      (cluster) =>
+        `synth: ${cluster.name} runs Argo CD and ACK as EKS Capabilities (eksctl creates them with the cluster): ` +
+        "carried: the Application health check (argocd-cm), the OCI chart repositories (repository Secrets), the ACK controllers' scoped policies (the ACK capability's role), " +
+        `this cluster's registration (by ARN); AWS decides: the Argo CD and ACK versions and Argo CD's high availability; people sign in through IAM Identity Center (${cluster.identityCenter?.adminGroup} as ADMIN)`,
+    );
 }

@@ -31,11 +31,13 @@ const ENI_LIMITS: Readonly<Record<string, { readonly enis: number; readonly ipv4
  * for managed and self-managed AL2023 node groups alike.
  */
 export function customNetworkingMaxPods(instanceTypes: readonly string[]): number {
-  return Math.min(...instanceTypes.map((type) => {
-    const limits = ENI_LIMITS[type];
-    if (!limits) throw new Error(`lib/render/cluster-config.ts: no ENI limits for instance type ${type}; add it to ENI_LIMITS`);
-    return (limits.enis - 1) * (limits.ipv4PerEni - 1) + 2;
-  }));
+  return Math.min(
+    ...instanceTypes.map((type) => {
+      const limits = ENI_LIMITS[type];
+      if (!limits) throw new Error(`lib/render/cluster-config.ts: no ENI limits for instance type ${type}; add it to ENI_LIMITS`);
+      return (limits.enis - 1) * (limits.ipv4PerEni - 1) + 2;
+    }),
+  );
 }
 
 /**
@@ -44,11 +46,14 @@ export function customNetworkingMaxPods(instanceTypes: readonly string[]): numbe
  * files, created by the ACK IAM controller, trusted through IRSA (a service may run on Fargate,
  * where Pod Identity does not reach).
  */
-export function addOnRoles(cluster: Cluster, environments: readonly Environment[], services: readonly ServiceDefinition[],
-  addOns: readonly PlatformAddOn[]): AddOnRole[] {
+export function addOnRoles(
+  cluster: Cluster,
+  environments: readonly Environment[],
+  services: readonly ServiceDefinition[],
+  addOns: readonly PlatformAddOn[],
+): AddOnRole[] {
   const workloads = { environments, services };
-  return addOns.filter((addOn) => addOn.appliesTo?.(workloads) ?? true)
-    .flatMap((addOn) => (addOn.awsRole ? [addOn.awsRole(cluster, workloads)] : []));
+  return addOns.filter((addOn) => addOn.appliesTo?.(workloads) ?? true).flatMap((addOn) => (addOn.awsRole ? [addOn.awsRole(cluster, workloads)] : []));
 }
 
 /** The EKS add-on that serves Pod Identity credentials on each node. */
@@ -77,18 +82,20 @@ function clusterIam(roles: readonly AddOnRole[]): Record<string, unknown> {
   return {
     // The OIDC provider: the services' roles (and the add-on roles kept on IRSA) trust it.
     withOIDC: true,
-    ...(irsa.length > 0 ? {
-      serviceAccounts: irsa.map((role) => ({
-        metadata: { name: role.serviceAccount, namespace: role.namespace },
-        roleName: role.roleName,
-        // The manifests create the service accounts (with the role annotation); eksctl only the role,
-        // trusted by exactly this namespace/service account through the cluster's OIDC provider.
-        roleOnly: true,
-        ...(role.policy ? { attachPolicy: role.policy } : {}),
-        ...(role.managedPolicyArns ? { attachPolicyARNs: [...role.managedPolicyArns] } : {}),
-        ...(role.wellKnownPolicies ? { wellKnownPolicies: { ...role.wellKnownPolicies } } : {}),
-      })),
-    } : {}),
+    ...(irsa.length > 0
+      ? {
+          serviceAccounts: irsa.map((role) => ({
+            metadata: { name: role.serviceAccount, namespace: role.namespace },
+            roleName: role.roleName,
+            // The manifests create the service accounts (with the role annotation); eksctl only the role,
+            // trusted by exactly this namespace/service account through the cluster's OIDC provider.
+            roleOnly: true,
+            ...(role.policy ? { attachPolicy: role.policy } : {}),
+            ...(role.managedPolicyArns ? { attachPolicyARNs: [...role.managedPolicyArns] } : {}),
+            ...(role.wellKnownPolicies ? { wellKnownPolicies: { ...role.wellKnownPolicies } } : {}),
+          })),
+        }
+      : {}),
     // The Helm add-ons' roles, each trusted by pods.eks.amazonaws.com for exactly one namespace/service
     // account (the charts create the service accounts, so eksctl does not: createServiceAccount stays false).
     ...(podIdentity.length > 0 ? { podIdentityAssociations: podIdentity.map(podIdentityAssociation) } : {}),
@@ -114,48 +121,54 @@ function clusterAddOns(cluster: Cluster, roles: readonly AddOnRole[]): Record<st
     // The node agent that hands Pod Identity credentials to the pods (eksctl installs it before the node groups).
     ...(roles.some(usesPodIdentity) ? [{ name: POD_IDENTITY_AGENT }] : []),
     // EKS add-ons an add-on file asks for (platform/cloudwatch-observability.ts), each with its role.
-    ...roles.filter((role) => role.eksAddOn).map((role) => ({
-      name: role.eksAddOn!,
-      ...(role.eksAddOnVersion ? { version: role.eksAddOnVersion } : {}),
-      ...(usesPodIdentity(role) ? { podIdentityAssociations: [podIdentityAssociation(role)] } : { serviceAccountRoleARN: roleArn(cluster, role.roleName) }),
-    })),
+    ...roles
+      .filter((role) => role.eksAddOn)
+      .map((role) => ({
+        name: role.eksAddOn!,
+        ...(role.eksAddOnVersion ? { version: role.eksAddOnVersion } : {}),
+        ...(usesPodIdentity(role) ? { podIdentityAssociations: [podIdentityAssociation(role)] } : { serviceAccountRoleARN: roleArn(cluster, role.roleName) }),
+      })),
   ];
 }
 
 /** The on-demand managed node group: the controllers and the production pods. */
 function managedNodeGroups(): Record<string, unknown>[] {
-  return [{
-    name: 'eks-node-group-managed-nodes',
-    instanceType: NODE_TYPE,
-    minSize: 3,
-    desiredCapacity: 3,
-    maxSize: 6,
-    volumeSize: 30,
-    privateNetworking: true,
-    amiFamily: AMI_FAMILY,
-    maxPodsPerNode: customNetworkingMaxPods([NODE_TYPE]),
-  }];
+  return [
+    {
+      name: 'eks-node-group-managed-nodes',
+      instanceType: NODE_TYPE,
+      minSize: 3,
+      desiredCapacity: 3,
+      maxSize: 6,
+      volumeSize: 30,
+      privateNetworking: true,
+      amiFamily: AMI_FAMILY,
+      maxPodsPerNode: customNetworkingMaxPods([NODE_TYPE]),
+    },
+  ];
 }
 
 /** The spot node group of the spot namespaces (labelled, selected by their pods). */
 function spotNodeGroups(): Record<string, unknown>[] {
-  return [{
-    name: 'eks-node-group-spot-instances',
-    minSize: 0,
-    desiredCapacity: 2,
-    maxSize: 6,
-    volumeSize: 30,
-    privateNetworking: true,
-    amiFamily: AMI_FAMILY,
-    maxPodsPerNode: customNetworkingMaxPods(SPOT_TYPES),
-    instancesDistribution: {
-      instanceTypes: [...SPOT_TYPES],
-      onDemandBaseCapacity: 0,
-      onDemandPercentageAboveBaseCapacity: 0,
-      spotAllocationStrategy: 'price-capacity-optimized',
+  return [
+    {
+      name: 'eks-node-group-spot-instances',
+      minSize: 0,
+      desiredCapacity: 2,
+      maxSize: 6,
+      volumeSize: 30,
+      privateNetworking: true,
+      amiFamily: AMI_FAMILY,
+      maxPodsPerNode: customNetworkingMaxPods(SPOT_TYPES),
+      instancesDistribution: {
+        instanceTypes: [...SPOT_TYPES],
+        onDemandBaseCapacity: 0,
+        onDemandPercentageAboveBaseCapacity: 0,
+        spotAllocationStrategy: 'price-capacity-optimized',
+      },
+      labels: { ...SPOT_NODE_LABELS },
     },
-    labels: { ...SPOT_NODE_LABELS },
-  }];
+  ];
 }
 
 /**
@@ -180,12 +193,16 @@ export function clusterConfig(cluster: Cluster, roles: readonly AddOnRole[], cap
     nodeGroups: spotNodeGroups(),
     // Argo CD and ACK run by AWS (lib/render/capabilities.ts); eksctl creates them after the control plane.
     ...(capabilities.length > 0 ? { capabilities: [...capabilities] } : {}),
-    ...((cluster.fargateNamespaces ?? []).length > 0 ? {
-      fargateProfiles: [{
-        name: `${cluster.name}-fargate`,
-        selectors: (cluster.fargateNamespaces ?? []).map((namespace) => ({ namespace })),
-      }],
-    } : {}),
+    ...((cluster.fargateNamespaces ?? []).length > 0
+      ? {
+          fargateProfiles: [
+            {
+              name: `${cluster.name}-fargate`,
+              selectors: (cluster.fargateNamespaces ?? []).map((namespace) => ({ namespace })),
+            },
+          ],
+        }
+      : {}),
   };
 }
 
@@ -210,10 +227,25 @@ export interface PodRole {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function podRoles(config: any): PodRole[] {
   return [
-    ...(config.iam?.serviceAccounts ?? []).map((a: any): PodRole => ({ namespace: a.metadata.namespace, serviceAccount: a.metadata.name, roleName: a.roleName,
-      policy: a.attachPolicy, managedPolicyArns: a.attachPolicyARNs, wellKnownPolicies: a.wellKnownPolicies, via: 'irsa' })),
-    ...[...(config.iam?.podIdentityAssociations ?? []), ...(config.addons ?? []).flatMap((a: any) => a.podIdentityAssociations ?? [])]
-      .map((a: any): PodRole => ({ namespace: a.namespace, serviceAccount: a.serviceAccountName, roleName: a.roleName,
-        policy: a.permissionPolicy, managedPolicyArns: a.permissionPolicyARNs, wellKnownPolicies: a.wellKnownPolicies, via: 'pod-identity' })),
+    ...(config.iam?.serviceAccounts ?? []).map((a: any): PodRole => ({
+      namespace: a.metadata.namespace,
+      serviceAccount: a.metadata.name,
+      roleName: a.roleName,
+      policy: a.attachPolicy,
+      managedPolicyArns: a.attachPolicyARNs,
+      wellKnownPolicies: a.wellKnownPolicies,
+      via: 'irsa',
+    })),
+    ...[...(config.iam?.podIdentityAssociations ?? []), ...(config.addons ?? []).flatMap((a: any) => a.podIdentityAssociations ?? [])].map(
+      (a: any): PodRole => ({
+        namespace: a.namespace,
+        serviceAccount: a.serviceAccountName,
+        roleName: a.roleName,
+        policy: a.permissionPolicy,
+        managedPolicyArns: a.permissionPolicyARNs,
+        wellKnownPolicies: a.wellKnownPolicies,
+        via: 'pod-identity',
+      }),
+    ),
   ];
 }

@@ -11,8 +11,14 @@ import { policy, type PolicyDocument, type PolicyStatement, type TrustPolicyDocu
 
 /** The DynamoDB actions the Bookstore APIs use. */
 export const TABLE_ACTIONS = [
-  'dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem',
-  'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
 ];
 
 export function tableArn(cluster: Cluster, table: string): string {
@@ -25,8 +31,12 @@ export function tableArn(cluster: Cluster, table: string): string {
  * and what its environment's mesh provider needs (App Mesh: its own virtual node's envoy
  * configuration and X-Ray; VPC Lattice and none: nothing).
  */
-export function servicePolicy(cluster: Cluster, environment: Environment, service: ServiceDefinition,
-  meshStatements: readonly PolicyStatement[] = []): PolicyDocument {
+export function servicePolicy(
+  cluster: Cluster,
+  environment: Environment,
+  service: ServiceDefinition,
+  meshStatements: readonly PolicyStatement[] = [],
+): PolicyDocument {
   const statements: PolicyStatement[] = [];
   if (service.table) {
     const arn = tableArn(cluster, tableName(environment, service.table.name));
@@ -72,13 +82,14 @@ export function serviceBoundary(cluster: Cluster, environments: readonly Environ
   const tables = environments.map((e) => environmentTablesArn(cluster, e)).sort();
   // What each environment's mesh provider gives its pods, for any service of the environment
   // (App Mesh: envoy on the environment's virtual nodes); X-Ray is the Tracing statement below.
-  const mesh = environments.flatMap((e) => meshProviderOf(e).podStatements(cluster, e, ANY_SERVICE))
-    .filter((statement) => statement !== XRAY_WRITE);
+  const mesh = environments.flatMap((e) => meshProviderOf(e).podStatements(cluster, e, ANY_SERVICE)).filter((statement) => statement !== XRAY_WRITE);
   const meshResources = [...new Set(mesh.flatMap((statement) => [statement.Resource].flat()))].sort();
   const meshActions = [...new Set(mesh.flatMap((statement) => statement.Action))].sort();
   return policy(
     // A cluster without environments has no tables and no meshes: no statement with an empty Resource.
-    ...(tables.length > 0 ? [{ Sid: 'EnvironmentTables', Effect: 'Allow' as const, Action: TABLE_ACTIONS, Resource: [...tables, ...tables.map((t) => `${t}/index/*`)] }] : []),
+    ...(tables.length > 0
+      ? [{ Sid: 'EnvironmentTables', Effect: 'Allow' as const, Action: TABLE_ACTIONS, Resource: [...tables, ...tables.map((t) => `${t}/index/*`)] }]
+      : []),
     ...(meshResources.length > 0 ? [{ Sid: 'MeshEnvoy', Effect: 'Allow' as const, Action: meshActions, Resource: meshResources }] : []),
     { Sid: 'Tracing', ...XRAY_WRITE },
   );
@@ -94,7 +105,10 @@ const PATTERNS = new Map<string, RegExp>();
 function matches(pattern: string, value: string): boolean {
   let expression = PATTERNS.get(pattern);
   if (!expression) {
-    const source = pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+    const source = pattern
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('');
     expression = new RegExp(`^${source}$`);
     PATTERNS.set(pattern, expression);
   }
@@ -104,17 +118,26 @@ function matches(pattern: string, value: string): boolean {
 /** What a policy allows that the boundary does not: `<action> on <resource>`, one per pair. */
 export function beyondBoundary(document: PolicyDocument, boundary: PolicyDocument): string[] {
   const allowed = boundary.Statement.filter((s) => s.Effect === 'Allow' && !s.Condition);
-  return document.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action.flatMap((action) => [s.Resource].flat()
-    .filter((resource) => !allowed.some((b) => b.Action.some((a) => matches(a, action)) && [b.Resource].flat().some((r) => matches(r, resource))))
-    .map((resource) => `${action} on ${resource}`)));
+  return document.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) =>
+    s.Action.flatMap((action) =>
+      [s.Resource]
+        .flat()
+        .filter((resource) => !allowed.some((b) => b.Action.some((a) => matches(a, action)) && [b.Resource].flat().some((r) => matches(r, resource))))
+        .map((resource) => `${action} on ${resource}`),
+    ),
+  );
 }
 
 /**
  * Every service role of a cluster stays within the cluster's boundary; otherwise IAM would
  * silently deny what the service file asks for. Throws naming the service file and the action.
  */
-export function checkServiceAccess(cluster: Cluster, environments: readonly Environment[], services: readonly ServiceDefinition[],
-  checked: readonly Environment[] = environments): void {
+export function checkServiceAccess(
+  cluster: Cluster,
+  environments: readonly Environment[],
+  services: readonly ServiceDefinition[],
+  checked: readonly Environment[] = environments,
+): void {
   if (checked.length === 0) return;
   // The boundary covers all the cluster's environments; `checked` are those whose services are checked against it.
   const boundary = serviceBoundary(cluster, environments);
@@ -123,7 +146,9 @@ export function checkServiceAccess(cluster: Cluster, environments: readonly Envi
       const own = environmentOf(environment, service.name);
       const beyond = beyondBoundary(servicePolicy(cluster, own, service, meshProviderOf(own).podStatements(cluster, own, service)), boundary);
       if (beyond.length > 0) {
-        throw new UserError(`services/${service.name}.ts: awsAccess: ${beyond[0]} (${environment.name}) exceeds the permissions boundary of ${cluster.name} (${boundaryPolicyName(cluster)}: the environments' tables, their meshes, X-Ray)`);
+        throw new UserError(
+          `services/${service.name}.ts: awsAccess: ${beyond[0]} (${environment.name}) exceeds the permissions boundary of ${cluster.name} (${boundaryPolicyName(cluster)}: the environments' tables, their meshes, X-Ray)`,
+        );
       }
     }
   }
@@ -138,16 +163,18 @@ export function oidcProviderArn(cluster: Cluster): string {
 export function irsaTrust(cluster: Cluster, namespace: string, serviceAccount: string): TrustPolicyDocument {
   return {
     Version: '2012-10-17',
-    Statement: [{
-      Effect: 'Allow',
-      Principal: { Federated: oidcProviderArn(cluster) },
-      Action: 'sts:AssumeRoleWithWebIdentity',
-      Condition: {
-        StringEquals: {
-          [`${cluster.oidcIssuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
-          [`${cluster.oidcIssuer}:aud`]: 'sts.amazonaws.com',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: oidcProviderArn(cluster) },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: {
+            [`${cluster.oidcIssuer}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+            [`${cluster.oidcIssuer}:aud`]: 'sts.amazonaws.com',
+          },
         },
       },
-    }],
+    ],
   };
 }

@@ -58,8 +58,16 @@ export function buildApps(project: Project, folders?: Folders): Array<{ cluster:
     chartRepositories: [...new Set(addOns.flatMap((a) => [...(a.chart ? [a.chart.repository] : []), ...(a.sourceRepositories ?? [])]))].sort(),
     namespaces: [...new Set(addOns.map((a) => a.namespace))].sort(),
     // Each kind once (the first add-on's entry), by `<group>/<kind>`.
-    clusterKinds: [...new Map(addOns.flatMap((a) => a.clusterKinds).reverse().map((k) => [`${k.group}/${k.kind}`, k])).entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, kind]) => kind),
+    clusterKinds: [
+      ...new Map(
+        addOns
+          .flatMap((a) => a.clusterKinds)
+          .reverse()
+          .map((k) => [`${k.group}/${k.kind}`, k]),
+      ).entries(),
+    ]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, kind]) => kind),
   };
   return project.clusters.map((cluster) => {
     const app = new App();
@@ -73,7 +81,10 @@ export function buildApps(project: Project, folders?: Folders): Array<{ cluster:
     const chart = (id: string, make: (id: string) => Chart) => {
       if (!folders || folders.has(`${cluster.name}/${id}`)) make(id);
     };
-    chart('argocd', (id) => new ArgoCdChart(app, id, { cluster, environments, platform, addOns: clusterAddOns.filter((a) => a.folder === 'argocd'), workloads, registry }));
+    chart(
+      'argocd',
+      (id) => new ArgoCdChart(app, id, { cluster, environments, platform, addOns: clusterAddOns.filter((a) => a.folder === 'argocd'), workloads, registry }),
+    );
     if (registry) chart('registry', (id) => new RegistryChart(app, id, { services: project.services }));
     chart('platform', (id) => new PlatformChart(app, id, { cluster, addOns: clusterAddOns, workloads }));
     for (const environment of environments) {
@@ -116,10 +127,16 @@ export function renderProject(project: Project, folders?: Folders): RenderedFile
 /** dist/<cluster>/cluster/: the eksctl config and the bootstrap template, applied by a person. */
 function clusterFiles(project: Project, cluster: Cluster, all: readonly Environment[]): RenderedFile[] {
   const environments = all.filter((e) => e.cluster === cluster.name);
-  const roles = addOnRoles(cluster, environments, project.services, project.addOns.filter((a) => runsOnNodes(cluster, a)));
+  const roles = addOnRoles(
+    cluster,
+    environments,
+    project.services,
+    project.addOns.filter((a) => runsOnNodes(cluster, a)),
+  );
   // The ACK add-ons' roles, where the ACK capability runs their controllers under one role.
   const workloads = { environments, services: project.services };
-  const ack = project.addOns.filter((a) => a.capability === 'ACK' && !runsOnNodes(cluster, a) && (a.appliesTo?.(workloads) ?? true) && a.awsRole)
+  const ack = project.addOns
+    .filter((a) => a.capability === 'ACK' && !runsOnNodes(cluster, a) && (a.appliesTo?.(workloads) ?? true) && a.awsRole)
     .map((a) => ({ addOn: a.name, role: a.awsRole!(cluster, workloads) }));
   // A JSON round trip unshares repeated values, which YAML would otherwise print as anchors and aliases.
   const config = JSON.parse(JSON.stringify(clusterConfig(cluster, roles, eksCapabilities(cluster, ack))));

@@ -13,7 +13,9 @@ export const ACK_RETAINED: Rule = {
     const annotations = object.metadata?.annotations ?? {};
     const problems: string[] = [];
     if (annotations[ACK_DELETION_POLICY] !== 'retain') problems.push(`needs annotation ${ACK_DELETION_POLICY}: retain`);
-    const options = String(annotations[SYNC_OPTIONS] ?? '').split(',').map((o) => o.trim());
+    const options = String(annotations[SYNC_OPTIONS] ?? '')
+      .split(',')
+      .map((o) => o.trim());
     if (!options.includes('Prune=false')) problems.push(`needs sync option Prune=false (${SYNC_OPTIONS})`);
     if (!options.includes('Delete=false')) problems.push(`needs sync option Delete=false (${SYNC_OPTIONS})`);
     return problems;
@@ -38,7 +40,8 @@ export const NO_SECRETS: Rule = {
     const out: string[] = [];
     // Argo CD's declarative Secrets that only name a cluster or a public repository hold no credential.
     const keys = [...Object.keys(object.data ?? {}), ...Object.keys(object.stringData ?? {})];
-    const argoCdConfig = object.metadata?.labels?.[ARGOCD_SECRET_TYPE] !== undefined && object.data === undefined && keys.every((k) => ARGOCD_CONFIG_KEYS.includes(k));
+    const argoCdConfig =
+      object.metadata?.labels?.[ARGOCD_SECRET_TYPE] !== undefined && object.data === undefined && keys.every((k) => ARGOCD_CONFIG_KEYS.includes(k));
     if (object.kind === 'Secret' && keys.length > 0 && !argoCdConfig) {
       out.push('is a Secret with data: keep secrets out of Git (Secrets Manager, or a sealed/external secret)');
     }
@@ -61,13 +64,16 @@ export const MANAGED_ARGOCD: Rule = {
   applies: (object, { cluster }) => usesCapabilities(cluster) && String(object.apiVersion ?? '').startsWith('argoproj.io/'),
   check(object, { cluster }) {
     const out: string[] = [];
-    if (object.metadata?.namespace !== ARGOCD_NAMESPACE) out.push(`is in namespace ${object.metadata?.namespace ?? '(none)'}: the Argo CD capability watches ${ARGOCD_NAMESPACE} only`);
-    const destinations = object.kind === 'AppProject' ? object.spec?.destinations ?? [] : [object.spec?.destination ?? {}];
+    if (object.metadata?.namespace !== ARGOCD_NAMESPACE)
+      out.push(`is in namespace ${object.metadata?.namespace ?? '(none)'}: the Argo CD capability watches ${ARGOCD_NAMESPACE} only`);
+    const destinations = object.kind === 'AppProject' ? (object.spec?.destinations ?? []) : [object.spec?.destination ?? {}];
     for (const d of destinations) {
-      if (d.server !== destinationServer(cluster) && d.name === undefined) out.push(`deploys to ${d.server ?? '(no server)'}: the Argo CD capability knows this cluster as ${destinationServer(cluster)}`);
+      if (d.server !== destinationServer(cluster) && d.name === undefined)
+        out.push(`deploys to ${d.server ?? '(no server)'}: the Argo CD capability knows this cluster as ${destinationServer(cluster)}`);
     }
     const sources = [object.spec?.source, ...(object.spec?.sources ?? [])].filter(Boolean);
-    if (sources.some((s: any) => s.plugin !== undefined)) out.push('uses a config management plugin: the Argo CD capability runs none (render it into dist/ instead)');
+    if (sources.some((s: any) => s.plugin !== undefined))
+      out.push('uses a config management plugin: the Argo CD capability runs none (render it into dist/ instead)');
     return out;
   },
 };

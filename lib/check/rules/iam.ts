@@ -6,14 +6,32 @@ import type { Rule } from '../rule';
 
 /** Actions AWS grants only on `*` (no resource-level permissions), and so the only ones allowed on it. */
 export const WILDCARD_ONLY_ACTIONS = new Set([
-  'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries',
-  'route53:ListHostedZones', 'ecr:GetAuthorizationToken',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'xray:GetSamplingStatisticSummaries',
+  'route53:ListHostedZones',
+  'ecr:GetAuthorizationToken',
   // The AWS Gateway API Controller (platform/aws-gateway-controller.ts).
-  'vpc-lattice:ListServiceNetworks', 'vpc-lattice:ListServices', 'vpc-lattice:ListTargetGroups',
-  'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeTags', 'ec2:DescribeSecurityGroups',
-  'tag:GetResources', 'tag:TagResources', 'tag:UntagResources',
-  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+  'vpc-lattice:ListServiceNetworks',
+  'vpc-lattice:ListServices',
+  'vpc-lattice:ListTargetGroups',
+  'ec2:DescribeVpcs',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeTags',
+  'ec2:DescribeSecurityGroups',
+  'tag:GetResources',
+  'tag:TagResources',
+  'tag:UntagResources',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
 ]);
 
 /** What is wrong with the Allow statements of a policy document: actions named, resources named but for the wildcard-only actions. */
@@ -54,22 +72,30 @@ function trustProblems(who: string, text: unknown, namespace: string, cluster: C
   const conditions = statement.Condition ?? {};
   const equals = conditions.StringEquals ?? {};
   const subject = equals[`${issuer}:sub`];
-  const ok = statement.Effect === 'Allow' && statement.Principal?.Federated === oidcProviderArn(cluster)
-    && [statement.Action].flat().join() === 'sts:AssumeRoleWithWebIdentity'
-    && Object.keys(conditions).join() === 'StringEquals' && Object.keys(equals).length === 2
-    && typeof subject === 'string' && new RegExp(`^system:serviceaccount:${namespace}:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`).test(subject)
-    && equals[`${issuer}:aud`] === 'sts.amazonaws.com';
+  const ok =
+    statement.Effect === 'Allow' &&
+    statement.Principal?.Federated === oidcProviderArn(cluster) &&
+    [statement.Action].flat().join() === 'sts:AssumeRoleWithWebIdentity' &&
+    Object.keys(conditions).join() === 'StringEquals' &&
+    Object.keys(equals).length === 2 &&
+    typeof subject === 'string' &&
+    new RegExp(`^system:serviceaccount:${namespace}:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`).test(subject) &&
+    equals[`${issuer}:aud`] === 'sts.amazonaws.com';
   return ok ? [] : [`${who} ${one}`];
 }
 
 export const IAM: Rule = {
   id: 'iam',
-  description: "each role is trusted by one named namespace/service account; ACK roles carry the cluster's boundary under its path; policies name their resources (`*` only for actions AWS grants on nothing else); the network policy agent is on",
-  applies: (object) => object.kind === 'ClusterConfig' || object.AWSTemplateFormatVersion !== undefined
-    || (['Role', 'Policy'].includes(object.kind) && String(object.apiVersion).startsWith('iam.services.k8s.aws/')),
+  description:
+    "each role is trusted by one named namespace/service account; ACK roles carry the cluster's boundary under its path; policies name their resources (`*` only for actions AWS grants on nothing else); the network policy agent is on",
+  applies: (object) =>
+    object.kind === 'ClusterConfig' ||
+    object.AWSTemplateFormatVersion !== undefined ||
+    (['Role', 'Policy'].includes(object.kind) && String(object.apiVersion).startsWith('iam.services.k8s.aws/')),
   check(object, context) {
     if (object.AWSTemplateFormatVersion !== undefined) {
-      return Object.entries<any>(object.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy')
+      return Object.entries<any>(object.Resources ?? {})
+        .filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy')
         .flatMap(([id, r]) => statementProblems(`policy ${r.Properties?.ManagedPolicyName ?? id}`, r.Properties?.PolicyDocument));
     }
     if (object.kind === 'Role' || object.kind === 'Policy') {
@@ -89,7 +115,8 @@ export const IAM: Rule = {
         out.push(...(problem ? [`${who}: inline policy ${name} ${problem}`] : statementProblems(who, document)));
       }
       const ownPolicies = `arn:aws:iam::${cluster.accountId}:policy${iamPath(cluster)}`;
-      for (const arn of spec.policies ?? []) if (!String(arn).startsWith(ownPolicies)) out.push(`${who} attaches ${arn}, which is not under ${iamPath(cluster)}`);
+      for (const arn of spec.policies ?? [])
+        if (!String(arn).startsWith(ownPolicies)) out.push(`${who} attaches ${arn}, which is not under ${iamPath(cluster)}`);
       return out;
     }
     const out: string[] = [];
@@ -110,7 +137,11 @@ export const IAM: Rule = {
     }
     const cni = (object.addons ?? []).find((a: any) => a.name === 'vpc-cni');
     let settings: any = {};
-    try { settings = JSON.parse(cni?.configurationValues ?? '{}'); } catch { /* reported below */ }
+    try {
+      settings = JSON.parse(cni?.configurationValues ?? '{}');
+    } catch {
+      /* reported below */
+    }
     if (String(settings.enableNetworkPolicy) !== 'true') out.push('the vpc-cni addon does not enable the network policy agent (enableNetworkPolicy)');
     return out;
   },

@@ -5,16 +5,21 @@ import { meshProviderOf } from '../../render/mesh';
 import { atLeast, auditLevel, podSecurityLevel, POD_SECURITY_EXCEPTION_ANNOTATION, weakest } from '../pod-security';
 import { isWorkload, podSpecOf, selects, serviceOf, type Rule, type RuleContext } from '../rule';
 
-const isDefaultDeny = (o: any) => o.kind === 'NetworkPolicy' && Object.keys(o.spec?.podSelector ?? { x: 1 }).length === 0
-  && (o.spec?.policyTypes ?? []).includes('Ingress') && (o.spec?.ingress ?? []).length === 0;
+const isDefaultDeny = (o: any) =>
+  o.kind === 'NetworkPolicy' &&
+  Object.keys(o.spec?.podSelector ?? { x: 1 }).length === 0 &&
+  (o.spec?.policyTypes ?? []).includes('Ingress') &&
+  (o.spec?.ingress ?? []).length === 0;
 
 export const NETWORK_DEFAULT_DENY: Rule = {
   id: 'network-default-deny',
   description: 'each environment namespace denies all ingress unless a policy admits it',
   acrossObjects: true,
   applies: (object, context) => object.kind === 'Namespace' && context.environment !== undefined,
-  check: (object, context) => (context.siblings.some((o) => isDefaultDeny(o) && o.metadata?.namespace === object.metadata?.name)
-    ? [] : ['has no default-deny ingress NetworkPolicy (podSelector: {}, policyTypes: [Ingress], no rules)']),
+  check: (object, context) =>
+    context.siblings.some((o) => isDefaultDeny(o) && o.metadata?.namespace === object.metadata?.name)
+      ? []
+      : ['has no default-deny ingress NetworkPolicy (podSelector: {}, policyTypes: [Ingress], no rules)'],
 };
 
 /**
@@ -23,18 +28,29 @@ export const NETWORK_DEFAULT_DENY: Rule = {
  * anything else (an ingress gateway) are not services' and are left out.
  */
 function identityCallers(namespace: string | undefined, serviceName: string, context: RuleContext): string[] | undefined {
-  const policies = context.siblings.filter((o) => o.kind === 'AuthorizationPolicy' && o.metadata?.namespace === namespace
-    && (o.spec?.targetRefs ?? []).some((t: any) => t.kind === 'Service' && t.name === serviceName));
+  const policies = context.siblings.filter(
+    (o) =>
+      o.kind === 'AuthorizationPolicy' &&
+      o.metadata?.namespace === namespace &&
+      (o.spec?.targetRefs ?? []).some((t: any) => t.kind === 'Service' && t.name === serviceName),
+  );
   if (policies.length === 0) return undefined;
-  const principals = policies.filter((p) => (p.spec.action ?? 'ALLOW') === 'ALLOW')
+  const principals = policies
+    .filter((p) => (p.spec.action ?? 'ALLOW') === 'ALLOW')
     .flatMap((p) => (p.spec.rules ?? []).flatMap((r: any) => (r.from ?? []).flatMap((f: any) => f.source?.principals ?? [])));
-  const accounts = new Set(principals.filter((p: string) => p.startsWith(`cluster.local/ns/${namespace}/sa/`)).map((p: string) => p.slice(p.lastIndexOf('/') + 1)));
-  return context.project.services.filter((s) => accounts.has(serviceAccountOf(s.name))).map((s) => s.name).sort();
+  const accounts = new Set(
+    principals.filter((p: string) => p.startsWith(`cluster.local/ns/${namespace}/sa/`)).map((p: string) => p.slice(p.lastIndexOf('/') + 1)),
+  );
+  return context.project.services
+    .filter((s) => accounts.has(serviceAccountOf(s.name)))
+    .map((s) => s.name)
+    .sort();
 }
 
 export const NETWORK_ALLOW: Rule = {
   id: 'network-allow',
-  description: "each workload admits exactly the callers its service's declared backends imply (by pod in its NetworkPolicy, or by identity in its mesh's AuthorizationPolicy), plus its data plane's sources; never everyone",
+  description:
+    "each workload admits exactly the callers its service's declared backends imply (by pod in its NetworkPolicy, or by identity in its mesh's AuthorizationPolicy), plus its data plane's sources; never everyone",
   acrossObjects: true,
   applies: (object, context) => isWorkload(object) && context.environment !== undefined,
   check(object, context) {
@@ -49,10 +65,15 @@ export const NETWORK_ALLOW: Rule = {
       for (const peer of peers) {
         if (peer.ipBlock?.cidr === '0.0.0.0/0' || peer.ipBlock?.cidr === '::/0') out.push(`a NetworkPolicy rule admits ${peer.ipBlock.cidr}`);
         if (peer.namespaceSelector !== undefined) out.push('a NetworkPolicy rule admits pods of other namespaces');
-        if (peer.podSelector !== undefined && Object.keys(peer.podSelector.matchLabels ?? {}).length === 0) out.push('a NetworkPolicy rule admits every pod of the namespace');
+        if (peer.podSelector !== undefined && Object.keys(peer.podSelector.matchLabels ?? {}).length === 0)
+          out.push('a NetworkPolicy rule admits every pod of the namespace');
       }
     }
-    const admitted = rules.flatMap((r: any) => r.from ?? []).map((p: any) => p.podSelector?.matchLabels?.['app.kubernetes.io/name']).filter(Boolean).sort();
+    const admitted = rules
+      .flatMap((r: any) => r.from ?? [])
+      .map((p: any) => p.podSelector?.matchLabels?.['app.kubernetes.io/name'])
+      .filter(Boolean)
+      .sort();
     const name = object.metadata?.name;
     const service = serviceOf(object, context);
     if (!service) return out;
@@ -61,7 +82,10 @@ export const NETWORK_ALLOW: Rule = {
     // identities it admits must be the declared callers, and the network may admit no other caller's pods.
     const byIdentity = identityCallers(object.metadata?.namespace, serviceNameOf(service), context);
     if (byIdentity) {
-      if (byIdentity.join() !== declared.join()) out.push(`its AuthorizationPolicy admits the identities of [${byIdentity.join(', ')}] but the services declaring it as a backend are [${declared.join(', ')}]`);
+      if (byIdentity.join() !== declared.join())
+        out.push(
+          `its AuthorizationPolicy admits the identities of [${byIdentity.join(', ')}] but the services declaring it as a backend are [${declared.join(', ')}]`,
+        );
       const extra = admitted.filter((a: string) => !declared.includes(a));
       if (extra.length > 0) out.push(`admits pods of [${extra.join(', ')}], which do not declare it as a backend`);
     } else if (admitted.join() !== declared.join()) {
@@ -73,7 +97,8 @@ export const NETWORK_ALLOW: Rule = {
 
 export const POD_SECURITY_LABELS: Rule = {
   id: 'pod-security-labels',
-  description: 'each environment namespace enforces restricted Pod Security where every workload meets it, else baseline with the reason stated, and warns at restricted; privileged only where its mesh provider injects what baseline forbids (App Mesh), with the reason',
+  description:
+    'each environment namespace enforces restricted Pod Security where every workload meets it, else baseline with the reason stated, and warns at restricted; privileged only where its mesh provider injects what baseline forbids (App Mesh), with the reason',
   acrossObjects: true,
   applies: (object, context) => object.kind === 'Namespace' && context.environment !== undefined,
   check(object, context) {
@@ -87,7 +112,9 @@ export const POD_SECURITY_LABELS: Rule = {
     const excepted = Boolean(provider?.podSecurityException) && Boolean(reason);
     const enforce = label('enforce');
     if (!atLeast(enforce, 'baseline') && !(enforce === 'privileged' && excepted)) {
-      out.push(`enforces ${enforce ?? 'nothing'}; needs at least baseline (or, under a mesh provider that injects what baseline forbids, privileged with the reason in ${POD_SECURITY_EXCEPTION_ANNOTATION})`);
+      out.push(
+        `enforces ${enforce ?? 'nothing'}; needs at least baseline (or, under a mesh provider that injects what baseline forbids, privileged with the reason in ${POD_SECURITY_EXCEPTION_ANNOTATION})`,
+      );
     }
     if (!excepted && level === 'restricted' && enforce !== 'restricted') out.push('every workload meets restricted, so it must enforce restricted');
     if (!excepted && enforce === 'baseline' && !reason) out.push(`enforces baseline without the reason in ${POD_SECURITY_EXCEPTION_ANNOTATION}`);

@@ -8,18 +8,23 @@ export const RESOURCES: Rule = {
   id: 'resources',
   description: 'every container requests and limits cpu and memory',
   applies: isWorkload,
-  check: (object) => containersOf(podSpecOf(object)).flatMap((c) => ['requests', 'limits'].flatMap((kind) => ['cpu', 'memory']
-    .filter((r) => c.resources?.[kind]?.[r] === undefined).map((r) => `container ${c.name} has no ${r} ${kind.replace(/s$/, '')}`))),
+  check: (object) =>
+    containersOf(podSpecOf(object)).flatMap((c) =>
+      ['requests', 'limits'].flatMap((kind) =>
+        ['cpu', 'memory'].filter((r) => c.resources?.[kind]?.[r] === undefined).map((r) => `container ${c.name} has no ${r} ${kind.replace(/s$/, '')}`),
+      ),
+    ),
 };
 
 export const PROBES: Rule = {
   id: 'probes',
   description: 'every container has a readiness and a liveness probe',
   applies: isWorkload,
-  check: (object) => (podSpecOf(object).containers ?? []).flatMap((c: any) => [
-    ...(c.readinessProbe ? [] : [`container ${c.name} has no readiness probe`]),
-    ...(c.livenessProbe ? [] : [`container ${c.name} has no liveness probe`]),
-  ]),
+  check: (object) =>
+    (podSpecOf(object).containers ?? []).flatMap((c: any) => [
+      ...(c.readinessProbe ? [] : [`container ${c.name} has no readiness probe`]),
+      ...(c.livenessProbe ? [] : [`container ${c.name} has no liveness probe`]),
+    ]),
 };
 
 /** A tag that names a version: digits in it, not `latest`, or a digest. */
@@ -62,10 +67,13 @@ export const CONTAINER_SECURITY: Rule = {
       if (sc.privileged) out.push(`container ${c.name} is privileged`);
       if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`container ${c.name} does not drop ALL capabilities`);
       const undeclared = (sc.capabilities?.add ?? []).filter((cap: string) => !declaredCaps.includes(cap));
-      if (undeclared.length > 0) out.push(`container ${c.name} adds ${undeclared.join(', ')} without a reason in services/${object.metadata?.name}.ts (security.addCapabilities)`);
-      if ((sc.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type) !== 'RuntimeDefault') out.push(`container ${c.name} does not use seccomp RuntimeDefault`);
+      if (undeclared.length > 0)
+        out.push(`container ${c.name} adds ${undeclared.join(', ')} without a reason in services/${object.metadata?.name}.ts (security.addCapabilities)`);
+      if ((sc.seccompProfile?.type ?? pod.securityContext?.seccompProfile?.type) !== 'RuntimeDefault')
+        out.push(`container ${c.name} does not use seccomp RuntimeDefault`);
       const nonRoot = sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
-      if (nonRoot !== true && !rootWhy) out.push(`container ${c.name} may run as root without a reason in services/${object.metadata?.name}.ts (security.root)`);
+      if (nonRoot !== true && !rootWhy)
+        out.push(`container ${c.name} may run as root without a reason in services/${object.metadata?.name}.ts (security.root)`);
       return out;
     });
   },
@@ -82,19 +90,26 @@ export const SERVICE_ACCOUNT_TOKEN: Rule = {
   id: 'service-account-token',
   description: 'no pod mounts a Kubernetes API token: the Bookstore pods call AWS through IRSA (its own projected token) and never the Kubernetes API',
   applies: isWorkload,
-  check: (object) => (podSpecOf(object).automountServiceAccountToken === false ? [] : ['mounts a service-account token (set automountServiceAccountToken: false)']),
+  check: (object) =>
+    podSpecOf(object).automountServiceAccountToken === false ? [] : ['mounts a service-account token (set automountServiceAccountToken: false)'],
 };
 
 export const AVAILABILITY: Rule = {
   id: 'availability',
-  description: 'in a production-tier environment: at least 2 replicas, a PodDisruptionBudget, pods spread over zones, rolling updates that never go below the desired count',
+  description:
+    'in a production-tier environment: at least 2 replicas, a PodDisruptionBudget, pods spread over zones, rolling updates that never go below the desired count',
   acrossObjects: true,
   applies: (object, context) => isWorkload(object) && context.environment?.tier === 'production',
   check(object, context) {
     const out: string[] = [];
     const labels = object.spec?.template?.metadata?.labels ?? {};
-    if (!(object.spec?.replicas >= PRODUCTION_MIN_REPLICAS)) out.push(`runs ${object.spec?.replicas ?? 1} replica(s); production needs at least ${PRODUCTION_MIN_REPLICAS}`);
-    if (!context.siblings.some((o) => o.kind === 'PodDisruptionBudget' && o.metadata?.namespace === object.metadata?.namespace && selects(o.spec?.selector, labels))) {
+    if (!(object.spec?.replicas >= PRODUCTION_MIN_REPLICAS))
+      out.push(`runs ${object.spec?.replicas ?? 1} replica(s); production needs at least ${PRODUCTION_MIN_REPLICAS}`);
+    if (
+      !context.siblings.some(
+        (o) => o.kind === 'PodDisruptionBudget' && o.metadata?.namespace === object.metadata?.namespace && selects(o.spec?.selector, labels),
+      )
+    ) {
       out.push('no PodDisruptionBudget selects its pods');
     }
     if (!(podSpecOf(object).topologySpreadConstraints ?? []).some((t: any) => t.topologyKey === 'topology.kubernetes.io/zone')) {

@@ -12,7 +12,6 @@ import { usesCapabilities } from '../capabilities';
 
 export { ARGOCD_NAMESPACE, WAVES };
 
-
 /** What the platform add-ons need from the `platform` project. */
 export interface PlatformSources {
   /** Helm repositories of the add-on charts (Argo CD's form: https URL, or registry/path for OCI). */
@@ -70,7 +69,10 @@ export class ArgoCdChart extends Chart {
       spec: {
         description: `Platform add-ons of ${cluster.name}: controllers, their charts, VPC CNI custom networking`,
         sourceRepos: [cluster.repoUrl, ...platform.chartRepositories],
-        destinations: [...new Set([ARGOCD_NAMESPACE, ...platform.namespaces, ...(registry ? [REGISTRY_NAMESPACE] : [])])].map((namespace) => ({ server: this.inCluster, namespace })),
+        destinations: [...new Set([ARGOCD_NAMESPACE, ...platform.namespaces, ...(registry ? [REGISTRY_NAMESPACE] : [])])].map((namespace) => ({
+          server: this.inCluster,
+          namespace,
+        })),
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...platform.clusterKinds].map((k) => ({ ...k })),
       },
     });
@@ -82,7 +84,8 @@ export class ArgoCdChart extends Chart {
         destinations: environments.map((e) => ({ server: this.inCluster, namespace: e.namespace })),
         // Each environment owns its Namespace and its mesh provider's cluster-scoped objects (a Mesh, a ServiceNetwork).
         clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, ...environments.flatMap((e) => meshProviderOf(e).clusterKinds)]
-          .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i).map((k) => ({ ...k })),
+          .filter((k, i, all) => all.findIndex((o) => o.group === k.group && o.kind === k.kind) === i)
+          .map((k) => ({ ...k })),
       },
     });
   }

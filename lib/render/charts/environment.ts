@@ -90,8 +90,14 @@ function labelPodSecurity(namespace: k8s.KubeNamespace, provider: MeshProvider, 
     'pod-security.kubernetes.io/warn': 'restricted',
     'pod-security.kubernetes.io/warn-version': version,
   };
-  const reason = provider.podSecurityException ?? (enforce === 'restricted' ? undefined
-    : `baseline, not restricted: ${pods.filter((p) => restrictedViolations(p.spec).length > 0).map((p) => `${p.name} (${restrictedViolations(p.spec).join('; ')})`).join(', ')}`);
+  const reason =
+    provider.podSecurityException ??
+    (enforce === 'restricted'
+      ? undefined
+      : `baseline, not restricted: ${pods
+          .filter((p) => restrictedViolations(p.spec).length > 0)
+          .map((p) => `${p.name} (${restrictedViolations(p.spec).join('; ')})`)
+          .join(', ')}`);
   if (reason) namespace.metadata.addAnnotation(POD_SECURITY_EXCEPTION_ANNOTATION, reason);
   for (const [key, value] of Object.entries(labels)) namespace.metadata.addLabel(key, value);
 }

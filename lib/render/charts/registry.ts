@@ -16,23 +16,27 @@ export const IMAGES_KEPT = 50;
 const UNTAGGED_DAYS = 7;
 
 export function lifecyclePolicy(): string {
-  return `${JSON.stringify({
-    rules: [
-      {
-        rulePriority: 1,
-        description: `untagged images go after ${UNTAGGED_DAYS} days`,
-        selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: UNTAGGED_DAYS },
-        action: { type: 'expire' },
-      },
-      {
-        // A rule over any tag status must come last (the highest priority number).
-        rulePriority: 2,
-        description: `keep the ${IMAGES_KEPT} most recent images`,
-        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: IMAGES_KEPT },
-        action: { type: 'expire' },
-      },
-    ],
-  }, null, 2)}\n`;
+  return `${JSON.stringify(
+    {
+      rules: [
+        {
+          rulePriority: 1,
+          description: `untagged images go after ${UNTAGGED_DAYS} days`,
+          selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: UNTAGGED_DAYS },
+          action: { type: 'expire' },
+        },
+        {
+          // A rule over any tag status must come last (the highest priority number).
+          rulePriority: 2,
+          description: `keep the ${IMAGES_KEPT} most recent images`,
+          selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: IMAGES_KEPT },
+          action: { type: 'expire' },
+        },
+      ],
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 export interface RegistryChartProps {

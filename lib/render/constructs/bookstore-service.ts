@@ -112,12 +112,19 @@ export class BookstoreService extends Construct {
     }
     // Spread over zones (hard in production: a zone outage takes at most a third) and nodes (soft).
     // pod-template-hash: each rollout's new pods are spread among themselves.
-    const spread = (topologyKey: string, whenUnsatisfiable: string) =>
-      ({ maxSkew: 1, topologyKey, whenUnsatisfiable, labelSelector: { matchLabels: this.podLabels }, matchLabelKeys: ['pod-template-hash'] });
-    ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
-      spread('topology.kubernetes.io/zone', environment.tier === 'production' ? 'DoNotSchedule' : 'ScheduleAnyway'),
-      spread('kubernetes.io/hostname', 'ScheduleAnyway'),
-    ]));
+    const spread = (topologyKey: string, whenUnsatisfiable: string) => ({
+      maxSkew: 1,
+      topologyKey,
+      whenUnsatisfiable,
+      labelSelector: { matchLabels: this.podLabels },
+      matchLabelKeys: ['pod-template-hash'],
+    });
+    ApiObject.of(deployment).addJsonPatch(
+      JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
+        spread('topology.kubernetes.io/zone', environment.tier === 'production' ? 'DoNotSchedule' : 'ScheduleAnyway'),
+        spread('kubernetes.io/hostname', 'ScheduleAnyway'),
+      ]),
+    );
     if (replicas >= 2) {
       // Voluntary disruptions (node drains, upgrades) take one pod at a time.
       new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
@@ -148,7 +155,9 @@ export class BookstoreService extends Construct {
       data: Object.fromEntries(files.map((f) => [fileKey(f.mountPath), f.content])),
     });
     // The content's checksum on the pod template: a config change is a new template, so the pods roll.
-    const checksum = createHash('sha256').update(JSON.stringify(files.map((f) => [f.mountPath, f.content]))).digest('hex');
+    const checksum = createHash('sha256')
+      .update(JSON.stringify(files.map((f) => [f.mountPath, f.content])))
+      .digest('hex');
     this.deployment.podMetadata.addAnnotation(CONFIG_CHECKSUM_ANNOTATION, checksum);
     const volume = kplus.Volume.fromConfigMap(this, 'config-volume', configMap, { name: 'config' });
     for (const file of files) container.mount(file.mountPath, volume, { subPath: fileKey(file.mountPath), readOnly: true });
@@ -181,10 +190,12 @@ export class BookstoreService extends Construct {
       metadata: this.metadata(service.name, { annotations: albAnnotations(context, service, gateway) }),
       spec: {
         ingressClassName: 'alb',
-        rules: [{
-          host,
-          http: { paths: [{ path: '/', pathType: 'Prefix', backend }] },
-        }],
+        rules: [
+          {
+            host,
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend }] },
+          },
+        ],
       },
     });
   }
@@ -219,14 +230,18 @@ export class BookstoreService extends Construct {
     const variables: Record<string, string> = {};
     const set = (name: string, value: string) => {
       if (name in variables) throw new UserError(`services/${service.name}.ts: environment variable ${name} is set twice`);
-      if (typeof value !== 'string') throw new UserError(`services/${service.name}.ts: env: ${name} is ${value === undefined ? 'undefined' : typeof value} in ${context.environment.name}, not a string`);
+      if (typeof value !== 'string')
+        throw new UserError(
+          `services/${service.name}.ts: env: ${name} is ${value === undefined ? 'undefined' : typeof value} in ${context.environment.name}, not a string`,
+        );
       variables[name] = value;
     };
     if (service.table) set('DYNAMODB_TABLE', tableName(context.environment, service.table.name));
     for (const backend of service.backends ?? []) {
       if (backend.envVar) set(backend.envVar, context.urlOf(backend.service));
     }
-    for (const [name, value] of Object.entries(callServiceFile(service, `env (${context.environment.name})`, () => service.env?.(context) ?? {}))) set(name, value);
+    for (const [name, value] of Object.entries(callServiceFile(service, `env (${context.environment.name})`, () => service.env?.(context) ?? {})))
+      set(name, value);
     return variables;
   }
 }

@@ -22,7 +22,10 @@ export interface HelmApplicationProps {
 /** The Application's ignoreDifferences for a generated webhook certificate. */
 export function webhookCertificateDifferences(certificate: WebhookCertificate, namespace: string) {
   const caBundle = (kind: string) => (name: string) => ({
-    group: 'admissionregistration.k8s.io', kind, name, jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
+    group: 'admissionregistration.k8s.io',
+    kind,
+    name,
+    jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'],
   });
   return [
     { group: '', kind: 'Secret', name: certificate.secret, namespace, jsonPointers: ['/data'] },

@@ -21,11 +21,15 @@ export function serviceContainer(service: ServiceDefinition, image: string, vari
     envVariables: Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, kplus.EnvValue.fromValue(value)])),
     // Readiness may touch the service's data; liveness only asks whether the process listens,
     // so a DynamoDB outage does not restart every pod.
-    readiness: 'httpPath' in service.health
-      ? kplus.Probe.fromHttpGet(service.health.httpPath, { port: service.port, periodSeconds: Duration.seconds(10), failureThreshold: 3 })
-      : kplus.Probe.fromTcpSocket({ port: service.port, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
+    readiness:
+      'httpPath' in service.health
+        ? kplus.Probe.fromHttpGet(service.health.httpPath, { port: service.port, periodSeconds: Duration.seconds(10), failureThreshold: 3 })
+        : kplus.Probe.fromTcpSocket({ port: service.port, periodSeconds: Duration.seconds(10), failureThreshold: 3 }),
     liveness: kplus.Probe.fromTcpSocket({
-      port: service.port, initialDelaySeconds: Duration.seconds(15), periodSeconds: Duration.seconds(20), failureThreshold: 3,
+      port: service.port,
+      initialDelaySeconds: Duration.seconds(15),
+      periodSeconds: Duration.seconds(20),
+      failureThreshold: 3,
     }),
     resources: {
       cpu: { request: kplus.Cpu.millis(service.resources.cpuMillis[0]), limit: kplus.Cpu.millis(service.resources.cpuMillis[1]) },
@@ -50,11 +54,15 @@ export function serviceContainer(service: ServiceDefinition, image: string, vari
 /** The annotations of a service's ALB Ingress: one ALB per environment, HTTPS only, and where its health check points. */
 export function albAnnotations(context: ServiceContext, service: ServiceDefinition, gateway: IngressGateway | undefined): Record<string, string> {
   const healthCheck: Record<string, string> = gateway
-    ? { 'alb.ingress.kubernetes.io/healthcheck-port': String(gateway.healthCheckPort), 'alb.ingress.kubernetes.io/healthcheck-path': gateway.healthCheckPath, 'alb.ingress.kubernetes.io/success-codes': '200' }
+    ? {
+        'alb.ingress.kubernetes.io/healthcheck-port': String(gateway.healthCheckPort),
+        'alb.ingress.kubernetes.io/healthcheck-path': gateway.healthCheckPath,
+        'alb.ingress.kubernetes.io/success-codes': '200',
+      }
     : 'httpPath' in service.health
       ? { 'alb.ingress.kubernetes.io/healthcheck-path': service.health.httpPath, 'alb.ingress.kubernetes.io/success-codes': '200' }
-      // No path answers 200 without data: any HTTP answer shows the process serves.
-      : { 'alb.ingress.kubernetes.io/healthcheck-path': '/', 'alb.ingress.kubernetes.io/success-codes': '200-499' };
+      : // No path answers 200 without data: any HTTP answer shows the process serves.
+        { 'alb.ingress.kubernetes.io/healthcheck-path': '/', 'alb.ingress.kubernetes.io/success-codes': '200-499' };
   return {
     // One ALB per environment, shared by every service's Ingress.
     'alb.ingress.kubernetes.io/group.name': context.environment.name,

@@ -41,7 +41,9 @@ export class ServiceRole extends Construct {
         description: `Pods of ${service.name} in ${environment.name} on ${cluster.name} (IRSA)`,
         assumeRolePolicyDocument: json(irsaTrust(cluster, environment.namespace, props.serviceAccount)),
         permissionsBoundary: boundaryArn(cluster),
-        inlinePolicies: { [service.name]: json(servicePolicy(cluster, environment, service, meshProviderOf(environment).podStatements(cluster, environment, service))) },
+        inlinePolicies: {
+          [service.name]: json(servicePolicy(cluster, environment, service, meshProviderOf(environment).podStatements(cluster, environment, service))),
+        },
         tags: [
           { key: 'bookstore/environment', value: environment.name },
           { key: 'bookstore/service', value: service.name },

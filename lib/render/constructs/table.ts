@@ -51,9 +51,9 @@ export class ServiceTable extends Construct {
         ...(billing === 'on-demand'
           ? { billingMode: 'PAY_PER_REQUEST' }
           : {
-            billingMode: 'PROVISIONED',
-            provisionedThroughput: { readCapacityUnits: billing.provisioned.read, writeCapacityUnits: billing.provisioned.write },
-          }),
+              billingMode: 'PROVISIONED',
+              provisionedThroughput: { readCapacityUnits: billing.provisioned.read, writeCapacityUnits: billing.provisioned.write },
+            }),
         continuousBackups: { pointInTimeRecoveryEnabled: environment.data.pointInTimeRecovery },
         deletionProtectionEnabled: environment.data.deletionProtection,
         tags: [

@@ -14,7 +14,8 @@ export const MESH_INJECTION_LABEL = 'appmesh.k8s.aws/sidecarInjectorWebhook';
  * envoy, and baseline forbids NET_ADMIN. Such a namespace enforces `privileged`, audits the level
  * its rendered pods meet and warns `restricted`; the policy rules hold every rendered pod spec to baseline.
  */
-export const MESH_POD_SECURITY_EXCEPTION = 'App Mesh injects proxyinit with NET_ADMIN, which baseline forbids; rendered pod specs are checked against baseline at render time';
+export const MESH_POD_SECURITY_EXCEPTION =
+  'App Mesh injects proxyinit with NET_ADMIN, which baseline forbids; rendered pod specs are checked against baseline at render time';
 
 /**
  * The App Mesh CRD classes (400 KB), loaded when an environment that uses App Mesh is rendered, not
@@ -27,7 +28,10 @@ type HttpEvent = AppMesh.VirtualRouterSpecRoutesHttpRouteRetryPolicyHttpRetryEve
 type TcpEvent = AppMesh.VirtualRouterSpecRoutesHttpRouteRetryPolicyTcpRetryEvents;
 
 /** A service's call policy in App Mesh's terms: the route's retry policy and timeout. */
-export function routePolicy(policy: CallPolicy): { retryPolicy: AppMesh.VirtualRouterSpecRoutesHttpRouteRetryPolicy; timeout: AppMesh.VirtualRouterSpecRoutesHttpRouteTimeout } {
+export function routePolicy(policy: CallPolicy): {
+  retryPolicy: AppMesh.VirtualRouterSpecRoutesHttpRouteRetryPolicy;
+  timeout: AppMesh.VirtualRouterSpecRoutesHttpRouteTimeout;
+} {
   const { retries } = policy;
   const tcp = retries.events.filter((e) => e === 'connection-error') as string[] as TcpEvent[];
   const http = retries.events.filter((e) => e !== 'connection-error') as string[] as HttpEvent[];
@@ -55,11 +59,11 @@ const provider: MeshProvider = {
   name: 'appmesh',
   summary: 'AWS App Mesh (discontinued 2026-09-30): envoy sidecars, X-Ray daemon sidecars',
   enforces: {
-    'routing': 'VirtualRouter per service',
-    'retries': 'route retry policy',
+    routing: 'VirtualRouter per service',
+    retries: 'route retry policy',
     'request timeout': 'route and listener timeout',
     'per-caller authorization': 'NetworkPolicy from declared backends (pod to pod)',
-    'tracing': `X-Ray daemon sidecar (end of support 2027-02-25); ${OPENTELEMETRY_TRACING}`,
+    tracing: `X-Ray daemon sidecar (end of support 2027-02-25); ${OPENTELEMETRY_TRACING}`,
   },
   fargate: 'yes (sidecars injected into Fargate pods)',
   clusterKinds: [{ group: 'appmesh.k8s.aws', kind: 'Mesh' }],
@@ -105,10 +109,12 @@ const provider: MeshProvider = {
       metadata: metadata(service.name),
       spec: {
         podSelector: { matchLabels: podLabels },
-        listeners: [{
-          portMapping: { port: service.port, protocol: crd().VirtualNodeSpecListenersPortMappingProtocol.HTTP },
-          timeout: { http: { perRequest } },
-        }],
+        listeners: [
+          {
+            portMapping: { port: service.port, protocol: crd().VirtualNodeSpecListenersPortMappingProtocol.HTTP },
+            timeout: { http: { perRequest } },
+          },
+        ],
         serviceDiscovery: { dns: { hostname: `${serviceName}.${namespace}.svc.cluster.local` } },
         backends: (service.backends ?? []).map((b) => ({ virtualService: { virtualServiceRef: { name: serviceNameOf(b.service) } } })),
         logging: { accessLog: { file: { path: '/dev/stdout' } } },
@@ -120,14 +126,16 @@ const provider: MeshProvider = {
       metadata: metadata(routerName),
       spec: {
         listeners: [{ portMapping: { port: service.port, protocol: crd().VirtualRouterSpecListenersPortMappingProtocol.HTTP } }],
-        routes: [{
-          name: `${service.name}-route`,
-          httpRoute: {
-            match: { prefix: '/' },
-            action: { weightedTargets: [{ virtualNodeRef: { name: service.name }, weight: 1 }] },
-            ...policy,
+        routes: [
+          {
+            name: `${service.name}-route`,
+            httpRoute: {
+              match: { prefix: '/' },
+              action: { weightedTargets: [{ virtualNodeRef: { name: service.name }, weight: 1 }] },
+              ...policy,
+            },
           },
-        }],
+        ],
       },
     });
 

@@ -24,4 +24,3 @@ export function meshProviderOf(environment: Environment): MeshProvider {
 export function usesMesh(environments: readonly Environment[], name: string): boolean {
   return environments.some((e) => e.mesh === name);
 }
-

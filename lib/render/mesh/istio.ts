@@ -75,9 +75,10 @@ export function istioRoutePolicy(policy: CallPolicy): { timeout: string; retries
   const { retries } = policy;
   return {
     timeout: `${policy.requestTimeoutSeconds}s`,
-    retries: retries.count > 0
-      ? { attempts: retries.count, perTryTimeout: `${retries.perTryTimeoutMs}ms`, retryOn: retries.events.map((e) => RETRY_ON[e]).join(',') }
-      : { attempts: 0 },
+    retries:
+      retries.count > 0
+        ? { attempts: retries.count, perTryTimeout: `${retries.perTryTimeoutMs}ms`, retryOn: retries.events.map((e) => RETRY_ON[e]).join(',') }
+        : { attempts: 0 },
   };
 }
 
@@ -118,12 +119,12 @@ const provider: MeshProvider = {
   name: 'istio',
   summary: 'Istio ambient mode: ztunnel (mTLS, L4 policy) and a waypoint per namespace (retries, timeouts, L7 policy, traces); no sidecars',
   enforces: {
-    'routing': 'VirtualService per service, on Gateway waypoint',
-    'retries': 'VirtualService retries',
+    routing: 'VirtualService per service, on Gateway waypoint',
+    retries: 'VirtualService retries',
     'request timeout': 'VirtualService timeout',
     'per-caller authorization': 'AuthorizationPolicy per service: declared callers on the waypoint, only the waypoint on ztunnel',
-    'mTLS': 'PeerAuthentication default, STRICT',
-    'tracing': 'Telemetry tracing: spans of the waypoint and ingress gateway over OTLP to the CloudWatch agent, then X-Ray',
+    mTLS: 'PeerAuthentication default, STRICT',
+    tracing: 'Telemetry tracing: spans of the waypoint and ingress gateway over OTLP to the CloudWatch agent, then X-Ray',
   },
   fargate: 'no (ztunnel and istio-cni are DaemonSets)',
   notOnFargate: 'its node agents ztunnel and istio-cni are DaemonSets, which do not run on Fargate',
@@ -157,7 +158,14 @@ const provider: MeshProvider = {
       metadata: { name: INGRESS_GATEWAY, namespace, ...sync() },
       spec: {
         gatewayClassName: 'istio',
-        listeners: [{ name: 'http', port: INGRESS_PORT, protocol: 'HTTP', allowedRoutes: { namespaces: { from: gateway.GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } } }],
+        listeners: [
+          {
+            name: 'http',
+            port: INGRESS_PORT,
+            protocol: 'HTTP',
+            allowedRoutes: { namespaces: { from: gateway.GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } },
+          },
+        ],
         // Its pods stay outside ztunnel's capture: the ALB speaks plain HTTP to them, which STRICT mTLS would refuse.
         infrastructure: { labels: { 'istio.io/dataplane-mode': 'none' } },
       },
@@ -177,7 +185,10 @@ const provider: MeshProvider = {
       spec: {
         podSelector: { matchLabels: gatewayPods(WAYPOINT) },
         policyTypes: ['Ingress'],
-        ingress: [{ from: [{ podSelector: {} }], ports: [tcp(HBONE_PORT)] }, { from: [vpc], ports: [tcp(STATUS_PORT)] }],
+        ingress: [
+          { from: [{ podSelector: {} }], ports: [tcp(HBONE_PORT)] },
+          { from: [vpc], ports: [tcp(STATUS_PORT)] },
+        ],
       },
     });
     // The ingress gateway takes the ALB's requests and health checks (target type ip) from the VPC.
@@ -199,10 +210,12 @@ const provider: MeshProvider = {
       metadata: metadata(service.name),
       spec: {
         hosts: [target],
-        http: [{
-          route: [{ destination: { host: target, port: { number: service.port } } }],
-          ...istioRoutePolicy(callPolicyOf(service)),
-        }],
+        http: [
+          {
+            route: [{ destination: { host: target, port: { number: service.port } } }],
+            ...istioRoutePolicy(callPolicyOf(service)),
+          },
+        ],
       },
     });
     // L7, on the waypoint: the pods of the services that declare this one as a backend, and the ingress gateway.

@@ -61,22 +61,34 @@ export const LATTICE_PREFIX_LIST_PARAMETER = 'LatticePrefixListId';
  */
 function accountPrerequisites(cluster: Cluster, environments: readonly Environment[], services: readonly ServiceDefinition[]): AccountPrerequisites {
   const ports = [...new Set(services.map((s) => s.port))].sort((a, b) => a - b);
-  const ingress = cluster.securityGroupIds.flatMap((groupId) => ports.map((port) => [pascalCase('lattice', 'ingress', groupId, port), {
-    Type: 'AWS::EC2::SecurityGroupIngress' as const,
-    Properties: {
-      GroupId: groupId, IpProtocol: 'tcp' as const, FromPort: port, ToPort: port,
-      SourcePrefixListId: { Ref: LATTICE_PREFIX_LIST_PARAMETER },
-      Description: `VPC Lattice to the Bookstore pods on port ${port}`,
+  const ingress = cluster.securityGroupIds.flatMap((groupId) =>
+    ports.map((port) => [
+      pascalCase('lattice', 'ingress', groupId, port),
+      {
+        Type: 'AWS::EC2::SecurityGroupIngress' as const,
+        Properties: {
+          GroupId: groupId,
+          IpProtocol: 'tcp' as const,
+          FromPort: port,
+          ToPort: port,
+          SourcePrefixListId: { Ref: LATTICE_PREFIX_LIST_PARAMETER },
+          Description: `VPC Lattice to the Bookstore pods on port ${port}`,
+        },
+      },
+    ]),
+  );
+  const logs = environments.map((environment) => [
+    pascalCase('lattice', 'access', 'logs', environment.name),
+    {
+      Type: 'AWS::Logs::LogGroup' as const,
+      Properties: { LogGroupName: accessLogGroup(cluster, environment), RetentionInDays: ACCESS_LOG_RETENTION_DAYS },
     },
-  }]));
-  const logs = environments.map((environment) => [pascalCase('lattice', 'access', 'logs', environment.name), {
-    Type: 'AWS::Logs::LogGroup' as const,
-    Properties: { LogGroupName: accessLogGroup(cluster, environment), RetentionInDays: ACCESS_LOG_RETENTION_DAYS },
-  }]);
+  ]);
   return {
     parameters: {
       [LATTICE_PREFIX_LIST_PARAMETER]: {
-        Type: 'String', AllowedPattern: '^pl-[0-9a-f]{8,17}$',
+        Type: 'String',
+        AllowedPattern: '^pl-[0-9a-f]{8,17}$',
         Description: `The id of the managed prefix list ${latticePrefixListName(cluster.region)}`,
       },
     },
@@ -115,8 +127,8 @@ const provider: MeshProvider = {
   name: 'lattice',
   summary: 'Amazon VPC Lattice through the AWS Gateway API Controller; no sidecars',
   enforces: {
-    'routing': 'HTTPRoute per service on the environment\'s service network',
-    'tracing': OPENTELEMETRY_TRACING,
+    routing: "HTTPRoute per service on the environment's service network",
+    tracing: OPENTELEMETRY_TRACING,
   },
   fargate: 'yes (Lattice reaches pods by IP)',
   clusterKinds: [{ group: 'application-networking.k8s.aws', kind: 'ServiceNetwork' }],
@@ -127,7 +139,13 @@ const provider: MeshProvider = {
 
   endpoint: ({ cluster, environment }, service) => ({ host: latticeHost(cluster, environment, service.name), port: service.port }),
 
-  networkIngress: ({ cluster }, service, callers) => directIngress(vpcCidrOf(cluster), service, callers, LATTICE_CIDRS.map((cidr) => ({ ipBlock: { cidr } }))),
+  networkIngress: ({ cluster }, service, callers) =>
+    directIngress(
+      vpcCidrOf(cluster),
+      service,
+      callers,
+      LATTICE_CIDRS.map((cidr) => ({ ipBlock: { cidr } })),
+    ),
 
   podStatements: () => [],
 

@@ -9,9 +9,9 @@ const provider: MeshProvider = {
   name: 'none',
   summary: 'plain Kubernetes Services and the NetworkPolicies from declared backends',
   enforces: {
-    'routing': 'ClusterIP Service',
+    routing: 'ClusterIP Service',
     'per-caller authorization': 'NetworkPolicy from declared backends (pod to pod)',
-    'tracing': OPENTELEMETRY_TRACING,
+    tracing: OPENTELEMETRY_TRACING,
   },
   fargate: 'yes',
   clusterKinds: [],

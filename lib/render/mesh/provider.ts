@@ -9,7 +9,7 @@ import { callPolicyOf, type ServiceDefinition } from '../../model/service';
 
 /** What a service file can declare about calls between services, and what a provider may enforce. */
 export const BEHAVIOURS = ['routing', 'retries', 'request timeout', 'per-caller authorization', 'mTLS', 'tracing'] as const;
-export type Behaviour = typeof BEHAVIOURS[number];
+export type Behaviour = (typeof BEHAVIOURS)[number];
 
 /** Where a caller reaches a service: the host its URL names and the port, which is the container's port everywhere. */
 export interface Endpoint {
@@ -103,12 +103,14 @@ export interface IngressGateway {
  * pods, then the VPC (the ALB's targets are these pods' IPs; the kubelet's probes come from the
  * nodes) and `peers` (a data plane's own addresses), all on the container port.
  */
-export function directIngress(vpcCidr: string, service: ServiceDefinition, callers: readonly k8s.NetworkPolicyPeer[], peers: readonly k8s.NetworkPolicyPeer[] = []): k8s.NetworkPolicyIngressRule[] {
+export function directIngress(
+  vpcCidr: string,
+  service: ServiceDefinition,
+  callers: readonly k8s.NetworkPolicyPeer[],
+  peers: readonly k8s.NetworkPolicyPeer[] = [],
+): k8s.NetworkPolicyIngressRule[] {
   const ports = [{ port: k8s.IntOrString.fromNumber(service.port), protocol: 'TCP' }];
-  return [
-    ...(callers.length > 0 ? [{ from: [...callers], ports }] : []),
-    { from: [{ ipBlock: { cidr: vpcCidr } }, ...peers], ports },
-  ];
+  return [...(callers.length > 0 ? [{ from: [...callers], ports }] : []), { from: [{ ipBlock: { cidr: vpcCidr } }, ...peers], ports }];
 }
 
 /** X-Ray writes and sampling reads: X-Ray has no resource-level permissions, so `*` is what AWS requires. */
@@ -124,12 +126,12 @@ export function declaredBehaviours(services: readonly ServiceDefinition[]): Beha
   const called = services.filter((s) => services.some((c) => (c.backends ?? []).some((b) => b.service === s.name)));
   const policies = called.map(callPolicyOf);
   const declared: Record<Behaviour, boolean> = {
-    'routing': backends,
-    'retries': policies.some((p) => p.retries.count > 0),
+    routing: backends,
+    retries: policies.some((p) => p.retries.count > 0),
     'request timeout': policies.some((p) => p.requestTimeoutSeconds > 0),
     'per-caller authorization': backends,
-    'mTLS': false,
-    'tracing': services.some((s) => s.tracing !== undefined),
+    mTLS: false,
+    tracing: services.some((s) => s.tracing !== undefined),
   };
   return BEHAVIOURS.filter((b) => declared[b]);
 }
