@@ -64,6 +64,23 @@ export function synthInProcess(dir: string): { status: number; stderr: string } 
   }
 }
 
+/**
+ * Makes `mistake` in a project whose `own` folders (and dist/) are its own, runs synth in this
+ * process, and checks dist/ was left as it was: what synth said, for the caller to compare.
+ */
+export function synthAfterMistake(own: readonly string[], mistake: (dir: string) => void): { status: number; stderr: string } {
+  const project = linkProject([...own, 'dist']);
+  try {
+    mistake(project);
+    const before = snapshotDir(path.join(project, 'dist'));
+    const result = synthInProcess(project);
+    expect(snapshotDir(path.join(project, 'dist'))).toEqual(before);
+    return result;
+  } finally {
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+}
+
 /** Names the folder test/global-setup.ts leaves its work in, for test/global-teardown.ts to remove. */
 export const WORK_VARIABLE = 'BOOKSTORE_TEST_WORK';
 
