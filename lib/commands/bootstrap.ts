@@ -12,7 +12,7 @@ import type { ClusterDefinition } from '../model';
 import { gatherFacts, podSubnetsIn } from './account-facts';
 import { parseArgs } from './args';
 import type { CommandOptions } from './bump';
-import { commandLine, Operator } from './operator';
+import { cloudFormationDeploy, commandLine, Operator } from './operator';
 import { USAGES } from './usage';
 
 export const USAGE = USAGES.bootstrap;
@@ -140,22 +140,13 @@ function ensurePodNetwork(op: Operator, definition: ClusterDefinition, file: str
       );
     return `${routeTableParameter(az)}=${table.RouteTableId}`;
   });
-  op.run(
-    'aws',
-    [
-      'cloudformation',
-      'deploy',
-      '--region',
-      definition.region,
-      '--stack-name',
-      podNetworkStackName(definition),
-      '--template-file',
-      file,
-      '--no-fail-on-empty-changeset',
-      '--parameter-overrides',
-      `${VPC_PARAMETER}=${vpcId}`,
-      ...routeTables,
-    ],
+  cloudFormationDeploy(
+    op,
+    definition,
+    podNetworkStackName(definition),
+    file,
+    [`${VPC_PARAMETER}=${vpcId}`, ...routeTables],
+    [],
     `the pods' secondary CIDR ${POD_CIDR} and a subnet of it per zone`,
   );
 }
@@ -194,22 +185,13 @@ function deployStack(op: Operator, definition: ClusterDefinition, file: string, 
     }
     overrides.push(`${LATTICE_PREFIX_LIST_PARAMETER}=${id}`);
   }
-  op.run(
-    'aws',
-    [
-      'cloudformation',
-      'deploy',
-      '--region',
-      definition.region,
-      '--stack-name',
-      bootstrapStackName(definition),
-      '--template-file',
-      file,
-      '--capabilities',
-      'CAPABILITY_NAMED_IAM',
-      '--no-fail-on-empty-changeset',
-      ...(overrides.length ? ['--parameter-overrides', ...overrides] : []),
-    ],
+  cloudFormationDeploy(
+    op,
+    definition,
+    bootstrapStackName(definition),
+    file,
+    overrides,
+    ['--capabilities', 'CAPABILITY_NAMED_IAM'],
     "the service roles' permissions boundary and the meshes' account prerequisites (a stack: only what changed)",
   );
 }

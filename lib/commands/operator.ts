@@ -94,3 +94,32 @@ export class Operator {
     throw new UserError(`${commandLine(command, verb(args))} exited with ${status ?? signal}${said ? ` (${said})` : ''}; ${this.progress()}`);
   }
 }
+
+/** `aws cloudformation deploy` of a rendered template: changes what differs, and nothing when nothing does. */
+export function cloudFormationDeploy(
+  op: Operator,
+  definition: { readonly region: string },
+  stack: string,
+  file: string,
+  overrides: readonly string[],
+  extra: readonly string[],
+  why: string,
+): void {
+  op.run(
+    'aws',
+    [
+      'cloudformation',
+      'deploy',
+      '--region',
+      definition.region,
+      '--stack-name',
+      stack,
+      '--template-file',
+      file,
+      ...extra,
+      '--no-fail-on-empty-changeset',
+      ...(overrides.length ? ['--parameter-overrides', ...overrides] : []),
+    ],
+    why,
+  );
+}
