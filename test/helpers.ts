@@ -14,7 +14,21 @@ export { podRoles, type PodRole } from '../lib/render/cluster-config';
 export const ROOT = process.env.BOOKSTORE_TEST_ROOT ? path.resolve(process.env.BOOKSTORE_TEST_ROOT) : path.resolve(__dirname, '..');
 
 /** The source folders a render needs; a temporary copy of them is a whole project. */
-const SOURCES = ['clusters', 'services', 'environments', 'platform', 'lib', 'imports', 'bin', 'main.ts', 'package.json', 'tsconfig.json', 'cdk8s.yaml'];
+const SOURCES = [
+  'clusters',
+  'services',
+  'environments',
+  'platform',
+  'lib',
+  'imports',
+  'bin',
+  'main.ts',
+  'package.json',
+  'tsconfig.json',
+  'cdk8s.yaml',
+  '.prettierrc.json',
+  '.prettierignore',
+];
 
 /**
  * A temporary project made of this repository's sources (and dist/), each entry copied, linked or
