@@ -1,4 +1,5 @@
 import * as gateway from '../imports/gateway.networking.k8s.io';
+import { LATTICE_CONTROLLER_UNSCOPED_ACTIONS } from '../lib/model/iam';
 import { CLUSTER_RBAC, CRDS, CUSTOM_RESOURCE_SYNC, WEBHOOKS, defineAddOn, type HelmChart } from '../lib/render/addon';
 import { destinationServer } from '../lib/model/argocd-conventions';
 import { HelmApplication } from '../lib/render/constructs/helm-application';
@@ -67,29 +68,6 @@ const LATTICE_ACTIONS = [
   'UpdateTargetGroup',
 ].map((a) => `vpc-lattice:${a}`);
 
-/** Actions with no resource-level permission in IAM: granted on `*`, as AWS requires. */
-const UNSCOPED_ACTIONS = [
-  'vpc-lattice:ListServiceNetworks',
-  'vpc-lattice:ListServices',
-  'vpc-lattice:ListTargetGroups',
-  'ec2:DescribeVpcs',
-  'ec2:DescribeSubnets',
-  'ec2:DescribeTags',
-  'ec2:DescribeSecurityGroups',
-  'tag:GetResources',
-  'tag:TagResources',
-  'tag:UntagResources',
-  // Access logs to CloudWatch Logs: vended-log deliveries and the log group's resource policy.
-  'logs:CreateLogDelivery',
-  'logs:GetLogDelivery',
-  'logs:UpdateLogDelivery',
-  'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy',
-  'logs:DescribeResourcePolicies',
-  'logs:DescribeLogGroups',
-];
-
 /**
  * The controller's role, narrowed from its recommended inline policy (files/controller-installation/):
  * `vpc-lattice:*` becomes the actions it calls, on this account and region; S3, Firehose and ACM
@@ -104,7 +82,7 @@ export function controllerPolicy(cluster: Cluster) {
   });
   return policy(
     { Effect: 'Allow', Action: LATTICE_ACTIONS, Resource: `arn:aws:vpc-lattice:${cluster.region}:${cluster.accountId}:*` },
-    { Effect: 'Allow', Action: UNSCOPED_ACTIONS, Resource: '*' },
+    { Effect: 'Allow', Action: [...LATTICE_CONTROLLER_UNSCOPED_ACTIONS], Resource: '*' },
     serviceLinkedRole('vpc-lattice.amazonaws.com', 'AWSServiceRoleForVpcLattice'),
     serviceLinkedRole('delivery.logs.amazonaws.com', 'AWSServiceRoleForLogDelivery'),
   );

@@ -61,3 +61,30 @@ export function usesPodIdentity(role: AddOnRole): boolean {
 export function policy(...statements: PolicyStatement[]): PolicyDocument {
   return { Version: '2012-10-17', Statement: statements };
 }
+
+/**
+ * What the AWS Gateway API Controller (platform/aws-gateway-controller.ts) calls that has no
+ * resource-level permission in IAM: granted on `*`, as AWS requires, and so allowed on `*` by the
+ * posture policy (WILDCARD_ONLY_ACTIONS).
+ */
+export const LATTICE_CONTROLLER_UNSCOPED_ACTIONS: readonly string[] = [
+  'vpc-lattice:ListServiceNetworks',
+  'vpc-lattice:ListServices',
+  'vpc-lattice:ListTargetGroups',
+  'ec2:DescribeVpcs',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeTags',
+  'ec2:DescribeSecurityGroups',
+  'tag:GetResources',
+  'tag:TagResources',
+  'tag:UntagResources',
+  // Access logs to CloudWatch Logs: vended-log deliveries and the log group's resource policy.
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+];

@@ -1,5 +1,6 @@
 // The IAM rule: every role and policy the render creates, least privilege and bounded.
 import type { Cluster } from '../../model';
+import { LATTICE_CONTROLLER_UNSCOPED_ACTIONS } from '../../model/iam';
 import { podRoles } from '../../render/cluster-config';
 import { boundaryArn, iamPath, oidcProviderArn } from '../../render/iam';
 import type { Rule } from '../rule';
@@ -14,24 +15,7 @@ export const WILDCARD_ONLY_ACTIONS = new Set([
   'route53:ListHostedZones',
   'ecr:GetAuthorizationToken',
   // The AWS Gateway API Controller (platform/aws-gateway-controller.ts).
-  'vpc-lattice:ListServiceNetworks',
-  'vpc-lattice:ListServices',
-  'vpc-lattice:ListTargetGroups',
-  'ec2:DescribeVpcs',
-  'ec2:DescribeSubnets',
-  'ec2:DescribeTags',
-  'ec2:DescribeSecurityGroups',
-  'tag:GetResources',
-  'tag:TagResources',
-  'tag:UntagResources',
-  'logs:CreateLogDelivery',
-  'logs:GetLogDelivery',
-  'logs:UpdateLogDelivery',
-  'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries',
-  'logs:PutResourcePolicy',
-  'logs:DescribeResourcePolicies',
-  'logs:DescribeLogGroups',
+  ...LATTICE_CONTROLLER_UNSCOPED_ACTIONS,
 ]);
 
 /** What is wrong with the Allow statements of a policy document: actions named, resources named but for the wildcard-only actions. */
