@@ -5,6 +5,7 @@ import * as YAML from 'yaml';
 import { UserError, userErrorLine } from '../lib/model/errors';
 import { loadProject } from '../lib/load/project';
 import { synthesize, writeTree, type SynthResult } from '../lib/synth';
+import { BUMP_SOURCES } from '../lib/commands/bump';
 export { podRoles, type PodRole } from '../lib/render/cluster-config';
 
 /**
@@ -13,22 +14,11 @@ export { podRoles, type PodRole } from '../lib/render/cluster-config';
  */
 export const ROOT = process.env.BOOKSTORE_TEST_ROOT ? path.resolve(process.env.BOOKSTORE_TEST_ROOT) : path.resolve(__dirname, '..');
 
-/** The source folders a render needs; a temporary copy of them is a whole project. */
-const SOURCES = [
-  'clusters',
-  'services',
-  'environments',
-  'platform',
-  'lib',
-  'imports',
-  'bin',
-  'main.ts',
-  'package.json',
-  'tsconfig.json',
-  'cdk8s.yaml',
-  '.prettierrc.json',
-  '.prettierignore',
-];
+/**
+ * The source folders a render needs (what a bump renders from, lib/commands/bump.ts, but dist/ and
+ * the lockfile) and the formatting config `npm test` checks; a temporary copy of them is a whole project.
+ */
+const SOURCES = [...BUMP_SOURCES.filter((entry) => entry !== 'dist' && entry !== 'package-lock.json'), '.prettierrc.json', '.prettierignore'];
 
 /**
  * A temporary project made of this repository's sources (and dist/), each entry copied, linked or

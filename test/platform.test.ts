@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { addOnRoles, POD_IDENTITY_AGENT } from '../lib/render/cluster-config';
-import { usesPodIdentity } from '../lib/render/iam';
+import { usesPodIdentity } from '../lib/model/iam';
 import { roleArn } from '../lib/model/naming';
 import { allObjects, find, objectsIn, podRoles, rendered, ROOT } from './helpers';
 

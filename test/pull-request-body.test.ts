@@ -1,5 +1,5 @@
 import { changedFields, diffObjects, indexObjects } from '../lib/output/objects';
-import { BODY_LIMIT, pullRequestBody, showChange } from '../lib/commands/promote';
+import { BODY_LIMIT, pullRequestBody, showChange } from '../lib/commands/promote-body';
 import { rendered } from './helpers';
 
 describe('the pull request body stays readable at size', () => {

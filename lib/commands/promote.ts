@@ -21,8 +21,6 @@ import { USAGES } from './usage';
 
 export const USAGE = USAGES.promote;
 
-export { BODY_LIMIT, pullRequestBody, showChange, type Change } from './promote-body';
-
 /**
  * Renders a checkout with its own code, so the branch holds exactly what its sources render: in
  * this process through the checkout's own lib/synth.ts (its sources are loaded here already), which

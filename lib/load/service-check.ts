@@ -1,4 +1,5 @@
 import { UserError } from '../model/errors';
+import { NAME } from './modules';
 import { INSTRUMENTED_RUNTIMES, RETRY_EVENTS, serviceNameOf, type InstrumentedRuntime, type RetryEvent, type ServiceDefinition } from '../model/service';
 
 /**
@@ -7,7 +8,6 @@ import { INSTRUMENTED_RUNTIMES, RETRY_EVENTS, serviceNameOf, type InstrumentedRu
  * render `undefined` or stop with a stack trace. Each problem is one line naming the file and field.
  */
 
-const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CONFIG_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const ROUTE = /^\/([-a-zA-Z0-9_.~]+\/)+$/;

@@ -6,18 +6,9 @@ import type { ClusterWorkloads, HelmChart, LiveField, PlatformAddOn, WebhookCert
 import type { Cluster } from '../model';
 import { roleArn } from '../model/naming';
 
-export {
-  CLUSTER_RBAC,
-  CRDS,
-  WEBHOOKS,
-  type AddOnFolder,
-  type ClusterKind,
-  type ClusterWorkloads,
-  type HelmChart,
-  type LiveField,
-  type PlatformAddOn,
-  type WebhookCertificate,
-} from '../model/addon';
+// What the add-on files declare with (the types live in lib/model/addon.ts).
+export { CLUSTER_RBAC, CRDS, WEBHOOKS, type ClusterWorkloads, type HelmChart, type PlatformAddOn } from '../model/addon';
+
 /**
  * The annotations of an add-on's service account: the IRSA role's ARN, or none (Pod Identity finds
  * the role by the service account's namespace and name).

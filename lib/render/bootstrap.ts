@@ -2,7 +2,6 @@ import { BOUNDARY_PATH, boundaryPolicyName, serviceBoundary } from './iam';
 import type { Cluster, Environment } from '../model';
 import { pascalCase } from '../model/naming';
 
-export type { AccountPrerequisites, CloudFormationTemplate, TemplateParameter, TemplateResource } from '../model/cloudformation';
 import type { AccountPrerequisites, CloudFormationTemplate } from '../model/cloudformation';
 
 /** The secondary CIDR of the pods (VPC CNI custom networking: platform/vpc-cni.ts), and the size of each zone's subnet in it. */

@@ -1,11 +1,8 @@
-import type { CapabilityType, PlatformAddOn } from '../model/addon';
+import type { PlatformAddOn } from '../model/addon';
 import type { AddOnRole, PolicyDocument, PolicyStatement } from '../model/iam';
 import type { Cluster, ClusterDefinition } from '../model';
 import { ARGOCD_NAMESPACE } from '../model/argocd-conventions';
 import { pascalCase } from '../model/naming';
-
-/** The EKS Capabilities this repository uses: each stands in for the add-ons that name it. */
-export type { CapabilityType };
 
 /** Whether AWS runs the cluster's Argo CD and ACK controllers (the cluster file's `controllers`). */
 export function usesCapabilities(cluster: Pick<ClusterDefinition, 'controllers'>): boolean {

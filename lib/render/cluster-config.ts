@@ -1,5 +1,5 @@
 import type { PlatformAddOn } from './addon';
-import { usesPodIdentity, type AddOnRole } from './iam';
+import { usesPodIdentity, type AddOnRole } from '../model/iam';
 import type { Cluster, Environment } from '../model';
 import { roleArn, SPOT_NODE_LABELS, vpcCidrOf } from '../model/naming';
 import type { ServiceDefinition } from '../model/service';

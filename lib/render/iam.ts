@@ -6,7 +6,8 @@ export { XRAY_WRITE };
 import { serviceRolePath, tableName } from '../model/naming';
 import { callServiceFile, type ServiceDefinition } from '../model/service';
 
-export { policy, usesPodIdentity, type AddOnRole, type Condition, type PolicyDocument, type PolicyStatement, type TrustPolicyDocument } from '../model/iam';
+// The add-on files build their roles' documents with `policy` (lib/model/iam.ts).
+export { policy } from '../model/iam';
 import { policy, type PolicyDocument, type PolicyStatement, type TrustPolicyDocument } from '../model/iam';
 
 /** The DynamoDB actions the Bookstore APIs use. */
