@@ -55,10 +55,65 @@ const OPTIONS = {
 const RUNTIMES = { node: {}, jest: { supported: { 'dynamic-import': false } } };
 
 /** The compiled files: in node_modules/.cache (`npm ci` empties node_modules, then builds them again), or in $BOOKSTORE_CACHE_DIR. */
-const BUILD = path.join(
-  process.env.BOOKSTORE_CACHE_DIR ? path.resolve(process.env.BOOKSTORE_CACHE_DIR) : path.join(ROOT, 'node_modules', '.cache'),
-  'bookstore-js',
-);
+const CACHE = process.env.BOOKSTORE_CACHE_DIR ? path.resolve(process.env.BOOKSTORE_CACHE_DIR) : path.join(ROOT, 'node_modules', '.cache');
+const BUILD = path.join(CACHE, 'bookstore-js');
+
+/**
+ * The libraries every command loads (package.json dependencies), bundled at install time into one
+ * file: Node then reads and compiles one file instead of about 300 (a synth loads them 130 ms faster).
+ * The bundle is named by the digest of their installed versions, so an install that changes one
+ * leaves it unused until `node bin/ts.js --build` runs again; without it, Node loads them as usual.
+ */
+const BUNDLED = ['cdk8s', 'cdk8s-plus-29', 'constructs', 'yaml'];
+
+/** The bundle's file for the libraries installed now. */
+function libraryBundle() {
+  const versions = BUNDLED.map((name) => [name, JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version]);
+  const key = crypto
+    .createHash('sha256')
+    .update(JSON.stringify([FORMAT, ESBUILD_VERSION, OPTIONS.target, versions]))
+    .digest('hex');
+  return path.join(CACHE, 'bookstore-libraries', `${key}.js`);
+}
+
+/** esbuild's build of the bundle: one module whose exports are each library's, by name. */
+const bundleOptions = () => ({
+  stdin: {
+    contents: `module.exports = { ${BUNDLED.map((name) => `${JSON.stringify(name)}: require(${JSON.stringify(name)})`).join(', ')} };`,
+    resolveDir: ROOT,
+  },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: OPTIONS.target,
+  keepNames: true,
+  write: false,
+  logLevel: 'silent',
+});
+
+/**
+ * Lets `require` of a bundled library (from any file of the checkout, or of the libraries
+ * themselves) return the bundle's copy: Node's module cache is given, under each library's own
+ * file name, a module whose exports the bundle provides when first read.
+ */
+function useLibraryBundle() {
+  let file;
+  try {
+    file = libraryBundle();
+    if (!fs.existsSync(file)) return;
+  } catch {
+    return;
+  }
+  const Module = require('node:module');
+  let bundle;
+  for (const name of BUNDLED) {
+    const filename = require.resolve(name, { paths: [ROOT] });
+    const module = new Module(filename);
+    Object.assign(module, { filename, loaded: true, paths: Module._nodeModulePaths(path.dirname(filename)) });
+    Object.defineProperty(module, 'exports', { get: () => (bundle ??= require(file))[name], enumerable: true });
+    require.cache[filename] = module;
+  }
+}
 
 /** The digest of a compile: the source, its file's name (the source map names it), the compiler and its options. */
 function compileKey(source, filename, runtime = 'node') {
@@ -153,13 +208,21 @@ function sourceFiles() {
 
 /**
  * `node bin/ts.js --build` (the `prepare` script): compiles every source file into the build folder,
- * all at once. A file that does not compile is left out, not an install that fails: the command
+ * all at once, and bundles the libraries (BUNDLED) beside it. A file that does not compile is left out, not an install that fails: the command
  * that loads it reports the error with its file and line.
  */
 async function build() {
   const esbuild = require('esbuild');
-  await Promise.all(
-    sourceFiles().map(async (file) => {
+  const bundle = libraryBundle();
+  await Promise.all([
+    // Without the bundle the commands load the libraries from node_modules, only slower.
+    fs.existsSync(bundle)
+      ? undefined
+      : esbuild.build(bundleOptions()).then(
+          (result) => writeWhole(bundle, result.outputFiles[0].text),
+          () => undefined,
+        ),
+    ...sourceFiles().map(async (file) => {
       const source = fs.readFileSync(file, 'utf8');
       const key = compileKey(source, file);
       if (fs.existsSync(path.join(BUILD, `${key}.js`))) return;
@@ -169,7 +232,7 @@ async function build() {
         // see above
       }
     }),
-  );
+  ]);
 }
 
 module.exports = { build, cached, compile, compileKey, sourcePosition };
@@ -181,6 +244,7 @@ if (require.main === module) {
     process.exitCode = 1;
   });
 } else if (!require.extensions['.ts']) {
+  useLibraryBundle();
   require.extensions['.ts'] = (module, filename) => module._compile(compiled(fs.readFileSync(filename, 'utf8'), filename), filename);
   // Stack traces show compiled lines (see above): lib/model/errors.ts maps a user's line through this.
   // With source maps on, the trace already shows it.

@@ -110,6 +110,44 @@ if (process.argv[2] === 'fail') require('./lib/helper').fail();
     expect(plain.stderr).toContain(helper);
   });
 
+  it('loads the libraries from the bundle the install made, the same libraries as without it', () => {
+    // A small cdk8s app on cdk8s-plus-29, and which of the libraries' files Node read to run it.
+    const app = path.join(dir, 'app.ts');
+    fs.writeFileSync(
+      app,
+      `// ${randomUUID()}
+import * as path from 'node:path';
+import { App, Chart, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-29';
+import * as YAML from 'yaml';
+const chart = new Chart(new App(), 'app');
+new kplus.Deployment(chart, 'web', { containers: [{ image: 'nginx:1.29', portNumber: 8080 }] });
+const read = (name: string) => Object.keys(require.cache).filter((file) => file.includes([, 'node_modules', name, ''].join(path.sep))).length;
+const bundle = Object.keys(require.cache).filter((file) => file.includes('bookstore-libraries'));
+console.log(JSON.stringify({ yaml: Yaml.stringify(...chart.toJson()), parsed: YAML.parse('a: 1'), read: { cdk8s: read('cdk8s'), plus: read('cdk8s-plus-29') }, bundle }));
+`,
+    );
+    const libraries = path.join(dir, 'cache', 'bookstore-libraries');
+    const runApp = () => {
+      const result = spawnSync(process.execPath, ['--require', TS, app], { cwd: dir, encoding: 'utf8', env: env() });
+      expect([result.status, result.stderr]).toEqual([0, '']);
+      return JSON.parse(result.stdout);
+    };
+    expect(spawnSync(process.execPath, [TS, '--build'], { cwd: dir, env: env() }).status).toBe(0);
+    expect(fs.readdirSync(libraries)).toHaveLength(1);
+    const bundled = runApp();
+    // One file for all four libraries; of theirs, Node only resolved each one's main file.
+    expect(bundled.bundle).toEqual([path.join(libraries, fs.readdirSync(libraries)[0])]);
+    expect(bundled.read).toEqual({ cdk8s: 1, plus: 1 });
+
+    fs.rmSync(libraries, { recursive: true });
+    const plain = runApp();
+    expect(plain.bundle).toEqual([]);
+    expect(plain.read.plus).toBeGreaterThan(10);
+    expect(bundled.yaml).toContain('kind: Deployment');
+    expect({ ...bundled, read: undefined, bundle: undefined }).toEqual({ ...plain, read: undefined, bundle: undefined });
+  });
+
   it('loads a file that imports an ES module as Node loads it, which resolves the import', () => {
     const esm = path.join(dir, 'esm.ts');
     fs.writeFileSync(esm, `// ${randomUUID()}\nimport('node:os').then((os) => console.log(typeof os.cpus));\n`);
