@@ -57,6 +57,22 @@ describe('schema validation of dist/', () => {
     expect(validateObject(policy, version()).map((f) => f.message)).toEqual(['/spec/mtls/mode: must be one of UNSET, DISABLE, PERMISSIVE, STRICT']);
   });
 
+  it('catches an unknown field, a wrong type and a missing required field deep in a CRD object (nested objects, array items)', () => {
+    const route = structuredClone(find('eks-acg/development/clients-api.yaml', 'HTTPRoute', 'clients-api'));
+    expect(validateObject(route, version())).toEqual([]);
+    route.spec.rules[0].backendRefs[0].port = 'http';
+    route.spec.rules[0].backendRefs[0].weightt = 1;
+    delete route.spec.parentRefs[0].name;
+    const messages = validateObject(route, version()).map((f) => f.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        '/spec/rules/0/backendRefs/0/port: must be integer',
+        '/spec/rules/0/backendRefs/0: unknown field "weightt"',
+        "/spec/parentRefs/0: must have required property 'name'",
+      ]),
+    );
+  });
+
   it('finds every validator its indexes name: <hash>.js.gz, named by the hash of its code, and no file unnamed', () => {
     const indexes = [CRD_INDEX, EKSCTL_INDEX, ...kubernetesVersions().map(kubernetesIndexFile)];
     const named = new Set(indexes.flatMap((file) => Object.values<string>(JSON.parse(fs.readFileSync(path.join(VALIDATORS, file), 'utf8')))));
