@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
+import { missingPackage } from '../lib/model/errors';
 import { GitFixture } from './git-fixture';
 import { ROOT } from './helpers';
 
@@ -110,5 +111,52 @@ describe('a bump runs on the dependencies CI installs only', () => {
       fixture.remove();
       fs.rmSync(record, { recursive: true, force: true });
     }
+  });
+
+  it('a command that needs a package the install left out says which, and how to get it, in one line', () => {
+    const fixture = new GitFixture();
+    const record = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-omitted-'));
+    try {
+      const clone = fixture.clone();
+      // node_modules as `npm ci --omit=peer` leaves it, for what promote loads: no @aws-sdk/client-codecommit.
+      const modules = path.join(clone, 'node_modules');
+      fs.rmSync(modules);
+      fs.mkdirSync(path.join(modules, '@aws-sdk'), { recursive: true });
+      for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules')).filter((e) => e !== '@aws-sdk'))
+        fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(modules, entry));
+      for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules', '@aws-sdk')).filter((e) => e !== 'client-codecommit'))
+        fs.symlinkSync(path.join(ROOT, 'node_modules', '@aws-sdk', entry), path.join(modules, '@aws-sdk', entry));
+      const env = { ...process.env, BOOKSTORE_CACHE_DIR: path.join(record, 'cache') };
+      const run = spawnSync(process.execPath, [path.join(clone, 'bin', 'bookstore.js'), 'promote', 'development', 'production', '--dry-run'], {
+        cwd: clone,
+        encoding: 'utf8',
+        env,
+      });
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim().split('\n')).toEqual([
+        "bookstore: needs @aws-sdk/client-codecommit, which this install left out (`npm ci --omit=peer`, as CI's bump installs, skips the AWS SDK and Octokit): run `npm ci`",
+      ]);
+    } finally {
+      fixture.remove();
+      fs.rmSync(record, { recursive: true, force: true });
+    }
+  });
+
+  it('tells a package the install left out from a missing file of the checkout, and from a package no manifest names', () => {
+    const notFound = (request: string, code = 'MODULE_NOT_FOUND') => Object.assign(new Error(`Cannot find module '${request}'`), { code });
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    const peer = Object.keys(manifest.peerDependencies)[0];
+    const dependency = Object.keys(manifest.dependencies)[0];
+    expect(missingPackage(notFound(`${peer}/dist-cjs/index.js`))).toContain(`needs ${peer}, which this install left out`);
+    expect(missingPackage(notFound(dependency))).toBe(`needs ${dependency}, which is not installed: run \`npm ci\``);
+    // An ES module's import says "package".
+    const esm = Object.assign(new Error(`Cannot find package '${peer}' imported from /x.js`), { code: 'ERR_MODULE_NOT_FOUND' });
+    expect(missingPackage(esm)).toContain(`needs ${peer}`);
+    expect(missingPackage(notFound('left-pad'))).toBe(
+      'needs left-pad, which is not a dependency of this repository (package.json): add it with `npm install left-pad`',
+    );
+    expect(missingPackage(notFound('../lib/commands/gone'))).toBeUndefined();
+    expect(missingPackage(notFound('/abs/gone.ts'))).toBeUndefined();
+    expect(missingPackage(new Error("Cannot find module 'cdk8s'"))).toBeUndefined();
   });
 });

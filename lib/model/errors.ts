@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
 /**
  * A mistake in the user's input (an overlay, a cluster's context, a command's arguments).
  * Commands print its message as one line and exit 1; anything else is a bug and keeps its stack.
@@ -24,16 +27,46 @@ export function runCommand(name: string, main: () => Promise<void> | void): void
   Promise.resolve()
     .then(main)
     .catch((err: unknown) => {
+      const missing = missingPackage(err);
       if (err instanceof UserError) {
         console.error(userErrorLine(name, err));
+      } else if (missing) {
+        console.error(`${name}: ${missing}`);
       } else {
         console.error(`${name}: internal error (a bug, please report it):`);
         console.error(err);
-        // bin/ts.js runs compiled code through V8's code cache unless source maps are on.
+        // bin/ts.js runs the compiled JavaScript: its traces show those lines unless source maps are on.
         if (!process.sourceMapsEnabled) console.error(`(lines of the TypeScript: run again with NODE_OPTIONS=--enable-source-maps)`);
       }
       process.exitCode = 1;
     });
+}
+
+/**
+ * What to do when a command needs a package that is not installed, as one line; undefined when
+ * `err` is anything else. The usual case: CI installs with `npm ci --omit=peer`, which leaves out
+ * the AWS SDK and Octokit, and a command that talks to AWS or GitHub runs there.
+ */
+export function missingPackage(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') return undefined;
+  const request = /Cannot find (?:module|package) '([^']+)'/.exec(String((err as Error).message))?.[1];
+  // A file of the checkout that is missing is a bug, not an install.
+  if (!request || request.startsWith('.') || path.isAbsolute(request)) return undefined;
+  const name = request
+    .split('/')
+    .slice(0, request.startsWith('@') ? 2 : 1)
+    .join('/');
+  let manifest: { dependencies?: object; peerDependencies?: object } = {};
+  try {
+    manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'));
+  } catch {
+    // no manifest to name it in: the advice below still holds
+  }
+  if (name in (manifest.peerDependencies ?? {}))
+    return `needs ${name}, which this install left out (\`npm ci --omit=peer\`, as CI's bump installs, skips the AWS SDK and Octokit): run \`npm ci\``;
+  if (name in (manifest.dependencies ?? {})) return `needs ${name}, which is not installed: run \`npm ci\``;
+  return `needs ${name}, which is not a dependency of this repository (package.json): add it with \`npm install ${name}\``;
 }
 
 type SourcePosition = (file: string, line: number, column: number) => { line: number; column: number } | undefined;
