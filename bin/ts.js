@@ -9,7 +9,12 @@
 // source and of the compiler (compileKey). A command then reads compiled files and compiles nothing.
 // A file edited since the install is compiled when a command first loads it and written there too.
 // The names are digests of content, not paths, so a copy of the project elsewhere (a promote
-// worktree, a test's checkout, with node_modules linked) finds its files compiled as well.
+// worktree, a test's checkout, with node_modules linked) finds its files compiled as well. The
+// build also notes each file's size, modification time and inode (CHECKOUT_INDEX), so that a
+// command finds an unchanged file's compiled text without hashing its source, and bundles the
+// libraries every command loads into one file (BUNDLED), which the loader puts in Node's module
+// cache under each library's name. Anything missing or out of date is only slower, never wrong:
+// a file is then keyed by its content, a library loaded from node_modules.
 //
 // Stack traces show the compiled lines: an error a user's file throws is reported at its line in the
 // TypeScript through sourcePosition (lib/model/errors.ts). With NODE_OPTIONS=--enable-source-maps, traces
