@@ -85,6 +85,15 @@ if (process.argv[2] === 'fail') require('./lib/helper').fail();
     // A build over what is built already compiles nothing more.
     expect(spawnSync(process.execPath, [TS, '--build'], { cwd: dir, env: env() }).status).toBe(0);
     expect(built()).toHaveLength(3);
+
+    // The build noted each file with its key: a touched file (another mtime, the same text) is found by its content, compiled already.
+    const [index] = fs.readdirSync(path.join(dir, 'cache', 'bookstore-checkouts'));
+    const noted = JSON.parse(fs.readFileSync(path.join(dir, 'cache', 'bookstore-checkouts', index), 'utf8'));
+    expect(Object.keys(noted).sort()).toEqual([helper, main].sort());
+    expect(built()).toContain(`${noted[helper].key}.js`);
+    fs.utimesSync(helper, new Date(), new Date(Date.now() + 5000));
+    expect(JSON.parse(run().stdout)).toMatchObject({ compiled: false, where: { filename: helper } });
+    expect(built()).toHaveLength(3);
   });
 
   it('installs when a file does not compile, and the command that loads it names the file and the place', () => {
