@@ -33,6 +33,18 @@ const production = (name: string) => {
   return entry !== undefined && entry.dev !== true && entry.peer !== true;
 };
 
+/** Runs `body` on a clone of the test repository and a scratch folder of its own, both removed after. */
+function inClone(body: (clone: string, scratch: string) => void): void {
+  const fixture = new GitFixture();
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-lean-'));
+  try {
+    body(fixture.clone(), scratch);
+  } finally {
+    fixture.remove();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 describe('a bump runs on the dependencies CI installs only', () => {
   it('the buildspec installs them so', () => {
     const spec = YAML.parse(fs.readFileSync(path.join(ROOT, 'delivery', 'buildspec.yml'), 'utf8'));
@@ -80,10 +92,7 @@ describe('a bump runs on the dependencies CI installs only', () => {
   });
 
   it('every package a real bump loads is one CI installs (the TypeScript compiled as the install leaves it)', () => {
-    const fixture = new GitFixture();
-    const record = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-loaded-'));
-    try {
-      const clone = fixture.clone();
+    inClone((clone, record) => {
       const hook = path.join(record, 'hook.js');
       const out = path.join(record, 'loaded.json');
       fs.writeFileSync(hook, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(require.cache))));\n`);
@@ -107,17 +116,11 @@ describe('a bump runs on the dependencies CI installs only', () => {
       for (const name of packages) expect([name, production(name)]).toEqual([name, true]);
       // The install compiled every file the bump loads: esbuild's compiler itself never loads.
       expect(loaded.filter((file) => file.includes(`${path.sep}esbuild${path.sep}`) && !file.endsWith('package.json'))).toEqual([]);
-    } finally {
-      fixture.remove();
-      fs.rmSync(record, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a command that needs a package the install left out says which, and how to get it, in one line', () => {
-    const fixture = new GitFixture();
-    const record = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-omitted-'));
-    try {
-      const clone = fixture.clone();
+    inClone((clone, record) => {
       // node_modules as `npm ci --omit=peer` leaves it, for what promote loads: no @aws-sdk/client-codecommit.
       const modules = path.join(clone, 'node_modules');
       fs.rmSync(modules);
@@ -136,10 +139,7 @@ describe('a bump runs on the dependencies CI installs only', () => {
       expect(run.stderr.trim().split('\n')).toEqual([
         "bookstore: needs @aws-sdk/client-codecommit, which this install left out (`npm ci --omit=peer`, as CI's bump installs, skips the AWS SDK and Octokit): run `npm ci`",
       ]);
-    } finally {
-      fixture.remove();
-      fs.rmSync(record, { recursive: true, force: true });
-    }
+    });
   });
 
   it('tells a package the install left out from a missing file of the checkout, and from a package no manifest names', () => {
