@@ -277,10 +277,10 @@ async function build() {
     // Without the bundle the commands load the libraries from node_modules, only slower.
     fs.existsSync(bundle)
       ? undefined
-      : esbuild.build(bundleOptions()).then(
-          (result) => writeWhole(bundle, result.outputFiles[0].text),
-          () => undefined,
-        ),
+      : esbuild
+          .build(bundleOptions())
+          .then((result) => writeWhole(bundle, result.outputFiles[0].text))
+          .catch(() => undefined),
     ...sourceFiles().map(async (file) => {
       // Stat first: a file changed while it compiles gets a stamp that no longer matches.
       const before = stamp(fs.statSync(file));

@@ -157,6 +157,23 @@ console.log(JSON.stringify({ yaml: Yaml.stringify(...chart.toJson()), parsed: YA
     expect({ ...bundled, read: undefined, bundle: undefined }).toEqual({ ...plain, read: undefined, bundle: undefined });
   });
 
+  it('installs, and commands run, when the bundle or the index cannot be written', () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-ts-blocked-'));
+    try {
+      // A file where each folder would go: every write there fails.
+      fs.writeFileSync(path.join(cache, 'bookstore-libraries'), '');
+      fs.writeFileSync(path.join(cache, 'bookstore-checkouts'), '');
+      const blocked = { ...process.env, BOOKSTORE_CACHE_DIR: cache };
+      const build = spawnSync(process.execPath, [TS, '--build'], { cwd: dir, encoding: 'utf8', env: blocked });
+      expect([build.status, build.stderr]).toEqual([0, '']);
+      const result = spawnSync(process.execPath, ['--require', TS, main], { cwd: dir, encoding: 'utf8', env: blocked });
+      expect([result.status, result.stderr]).toEqual([0, '']);
+      expect(JSON.parse(result.stdout).compiled).toBe(false);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
   it('loads a file that imports an ES module as Node loads it, which resolves the import', () => {
     const esm = path.join(dir, 'esm.ts');
     fs.writeFileSync(esm, `// ${randomUUID()}\nimport('node:os').then((os) => console.log(typeof os.cpus));\n`);
