@@ -1,6 +1,6 @@
 import * as gateway from '../imports/gateway.networking.k8s.io';
 import { LATTICE_CONTROLLER_UNSCOPED_ACTIONS } from '../lib/model/iam';
-import { CLUSTER_RBAC, CRDS, CUSTOM_RESOURCE_SYNC, WEBHOOKS, defineAddOn, type HelmChart } from '../lib/render/addon';
+import { CLUSTER_RBAC, CRDS, CUSTOM_RESOURCE_SYNC, WEBHOOKS, defineAddOn, syncWave, type HelmChart } from '../lib/render/addon';
 import { destinationServer } from '../lib/model/argocd-conventions';
 import { HelmApplication } from '../lib/render/constructs/helm-application';
 import { policy } from '../lib/render/iam';
@@ -133,7 +133,7 @@ export default defineAddOn({
       },
     });
     new gateway.GatewayClass(scope, 'gateway-class', {
-      metadata: { name: LATTICE_GATEWAY_CLASS, annotations: { ...CUSTOM_RESOURCE_SYNC, 'argocd.argoproj.io/sync-wave': '4' } },
+      metadata: { name: LATTICE_GATEWAY_CLASS, annotations: { ...CUSTOM_RESOURCE_SYNC, ...syncWave(4) } },
       spec: { controllerName: CONTROLLER_NAME },
     });
   },

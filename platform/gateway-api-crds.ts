@@ -1,6 +1,6 @@
 import * as argo from '../imports/argoproj.io';
 import { CRDS, defineAddOn } from '../lib/render/addon';
-import { ARGOCD_NAMESPACE, destinationServer } from '../lib/model/argocd-conventions';
+import { ARGOCD_NAMESPACE, destinationServer, syncWave } from '../lib/model/argocd-conventions';
 import { usesMesh } from '../lib/render/mesh';
 
 export const defaultProps = {
@@ -35,7 +35,7 @@ export default defineAddOn({
   render(scope, cluster) {
     const { gatewayApi } = defaultProps;
     new argo.Application(scope, 'application', {
-      metadata: { name: 'gateway-api-crds', namespace: ARGOCD_NAMESPACE, annotations: { 'argocd.argoproj.io/sync-wave': '0' } },
+      metadata: { name: 'gateway-api-crds', namespace: ARGOCD_NAMESPACE, annotations: syncWave(0) },
       spec: {
         project: 'platform',
         source: { repoUrl: gatewayApi.repository, targetRevision: gatewayApi.version, path: gatewayApi.path },

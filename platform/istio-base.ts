@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-29';
-import { CRDS, defineHelmAddOn, type HelmChart } from '../lib/render/addon';
+import { CRDS, defineHelmAddOn, syncWave, type HelmChart } from '../lib/render/addon';
 import { usesMesh } from '../lib/render/mesh';
 import { ISTIO_NAMESPACE } from '../lib/render/mesh/istio';
 import { POD_SECURITY_EXCEPTION_ANNOTATION } from '../lib/check/pod-security';
@@ -46,7 +46,7 @@ export default defineHelmAddOn({
     new k8s.KubeNamespace(scope, 'namespace', {
       metadata: {
         name: ISTIO_NAMESPACE,
-        annotations: { 'argocd.argoproj.io/sync-wave': '0', [POD_SECURITY_EXCEPTION_ANNOTATION]: ISTIO_POD_SECURITY_EXCEPTION },
+        annotations: { ...syncWave(0), [POD_SECURITY_EXCEPTION_ANNOTATION]: ISTIO_POD_SECURITY_EXCEPTION },
         labels: {
           'pod-security.kubernetes.io/enforce': 'privileged',
           'pod-security.kubernetes.io/enforce-version': version,

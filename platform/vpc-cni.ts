@@ -1,5 +1,5 @@
 import * as cni from '../imports/crd.k8s.amazonaws.com';
-import { CUSTOM_RESOURCE_SYNC, defineAddOn } from '../lib/render/addon';
+import { CUSTOM_RESOURCE_SYNC, defineAddOn, syncWave } from '../lib/render/addon';
 
 /**
  * VPC CNI custom networking: pods take their IPs from the secondary CIDR (100.64.0.0/16), one
@@ -25,7 +25,7 @@ export default defineAddOn({
   render(scope, cluster) {
     for (const zone of cluster.availabilityZones) {
       new cni.EniConfig(scope, zone, {
-        metadata: { name: zone, annotations: { ...CUSTOM_RESOURCE_SYNC, 'argocd.argoproj.io/sync-wave': '0' } },
+        metadata: { name: zone, annotations: { ...CUSTOM_RESOURCE_SYNC, ...syncWave(0) } },
         spec: { subnet: cluster.podSubnets[zone], securityGroups: [...cluster.securityGroupIds] },
       });
     }

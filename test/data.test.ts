@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ACK_DELETION_POLICY } from '../lib/render/constructs/table';
+import { ACK_DELETION_POLICY } from '../lib/render/constructs/ack';
 import { UserError } from '../lib/model/errors';
 import { checkPolicy, formatFinding, ACK_RETAINED } from '../lib/check/policy';
 import { synthesize } from '../lib/synth';

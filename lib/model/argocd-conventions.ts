@@ -14,6 +14,11 @@ export const ARGOCD_NAMESPACE = 'argocd';
  */
 export const WAVES = { projects: -10, argocd: -5, platform: 0, registry: 5, environments: 10 } as const;
 
+/** Argo CD's sync-wave annotation: lower waves are applied, and healthy, before higher ones start. */
+export function syncWave(wave: number): { readonly 'argocd.argoproj.io/sync-wave': string } {
+  return { 'argocd.argoproj.io/sync-wave': String(wave) };
+}
+
 /** Argo CD annotations of a custom resource whose CRD a controller of the same sync installs. */
 export const SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 /** Apply a custom resource even while its CRD is missing at dry-run (the controller brings it). */

@@ -27,7 +27,7 @@ export function defineAddOn(addOn: PlatformAddOn): PlatformAddOn {
   return addOn;
 }
 
-export { CUSTOM_RESOURCE_SYNC, SKIP_DRY_RUN, SYNC_OPTIONS } from '../model/argocd-conventions';
+export { CUSTOM_RESOURCE_SYNC, SKIP_DRY_RUN, SYNC_OPTIONS, syncWave } from '../model/argocd-conventions';
 
 /** What a Helm add-on file declares; its render is the Argo CD Application with these values. */
 export interface HelmAddOnSpec extends Omit<PlatformAddOn, 'render' | 'chart'> {

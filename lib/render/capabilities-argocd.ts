@@ -1,6 +1,14 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-29';
-import { APPLICATION_HEALTH_KEY, APPLICATION_HEALTH_LUA, ARGOCD_NAMESPACE, destinationServer, ociRepositoryEntry, WAVES } from '../model/argocd-conventions';
+import {
+  APPLICATION_HEALTH_KEY,
+  APPLICATION_HEALTH_LUA,
+  ARGOCD_NAMESPACE,
+  destinationServer,
+  ociRepositoryEntry,
+  syncWave,
+  WAVES,
+} from '../model/argocd-conventions';
 import type { Cluster } from '../model';
 
 /** The label Argo CD finds its declarative Secrets by, and the kinds this repository writes. */
@@ -25,7 +33,7 @@ export function renderManagedArgoCdConfig(scope: Construct, cluster: Cluster, oc
     name,
     namespace: ARGOCD_NAMESPACE,
     labels,
-    annotations: { 'argocd.argoproj.io/sync-wave': String(WAVES.projects) },
+    annotations: syncWave(WAVES.projects),
   });
   new k8s.KubeSecret(scope, 'local-cluster', {
     metadata: metadata(LOCAL_CLUSTER_NAME, { [ARGOCD_SECRET_TYPE]: 'cluster' }),

@@ -6,7 +6,7 @@ import type { Cluster, Environment } from '../../model';
 import { COMMON_LABELS, REGISTRY_NAMESPACE } from '../../model/naming';
 import { meshProviderOf } from '../mesh';
 
-import { ARGOCD_NAMESPACE, destinationServer, WAVES } from '../../model/argocd-conventions';
+import { ARGOCD_NAMESPACE, destinationServer, syncWave, WAVES } from '../../model/argocd-conventions';
 import { renderManagedArgoCdConfig } from '../capabilities-argocd';
 import { usesCapabilities } from '../capabilities';
 
@@ -65,7 +65,7 @@ export class ArgoCdChart extends Chart {
   private renderProjects({ cluster, environments, platform, registry }: ArgoCdChartProps): void {
     const projects = new Construct(this, 'projects');
     new argo.AppProject(projects, 'platform', {
-      metadata: { name: 'platform', namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.projects) },
+      metadata: { name: 'platform', namespace: ARGOCD_NAMESPACE, annotations: syncWave(WAVES.projects) },
       spec: {
         description: `Platform add-ons of ${cluster.name}: controllers, their charts, VPC CNI custom networking`,
         sourceRepos: [cluster.repoUrl, ...platform.chartRepositories],
@@ -77,7 +77,7 @@ export class ArgoCdChart extends Chart {
       },
     });
     new argo.AppProject(projects, 'bookstore', {
-      metadata: { name: 'bookstore', namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.projects) },
+      metadata: { name: 'bookstore', namespace: ARGOCD_NAMESPACE, annotations: syncWave(WAVES.projects) },
       spec: {
         description: `Bookstore environments on ${cluster.name}: only this repository, only their namespaces`,
         sourceRepos: [cluster.repoUrl],
@@ -92,36 +92,24 @@ export class ArgoCdChart extends Chart {
 
   /** The app of apps (this folder, Argo CD itself included), the platform add-ons and the ECR repositories. */
   private renderPlatformApplications(registry: boolean): void {
-    const { cluster } = this;
-    const automated = { prune: true, selfHeal: true };
-    new argo.Application(this, 'root', {
-      metadata: { name: `${cluster.name}-root`, namespace: ARGOCD_NAMESPACE },
-      spec: {
-        project: 'platform',
-        source: this.source('argocd'),
-        destination: { server: this.inCluster, namespace: ARGOCD_NAMESPACE },
-        syncPolicy: { automated, retry: RETRY },
-      },
-    });
-    new argo.Application(this, 'platform', {
-      metadata: { name: `${cluster.name}-platform`, namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.platform) },
-      spec: {
-        project: 'platform',
-        source: this.source('platform'),
-        destination: { server: this.inCluster, namespace: ARGOCD_NAMESPACE },
-        syncPolicy: { automated, retry: RETRY },
-      },
-    });
+    this.platformApplication('root', 'argocd', ARGOCD_NAMESPACE);
+    this.platformApplication('platform', 'platform', ARGOCD_NAMESPACE, WAVES.platform);
     if (!registry) return;
     // The services' ECR repositories (one per account and region), after the ECR controller, before the environments.
-    new argo.Application(this, 'registry', {
-      metadata: { name: `${cluster.name}-registry`, namespace: ARGOCD_NAMESPACE, annotations: wave(WAVES.registry) },
+    // Under the ACK capability no controller chart creates their namespace.
+    const createNamespace = usesCapabilities(this.cluster) ? ['CreateNamespace=true'] : undefined;
+    this.platformApplication('registry', 'registry', REGISTRY_NAMESPACE, WAVES.registry, createNamespace);
+  }
+
+  /** `<cluster>-<id>`: an Application of the platform project that syncs dist/<cluster>/<folder>/ automatically, pruning and healing. */
+  private platformApplication(id: string, folder: string, namespace: string, wave?: number, syncOptions?: string[]): void {
+    new argo.Application(this, id, {
+      metadata: { name: `${this.cluster.name}-${id}`, namespace: ARGOCD_NAMESPACE, ...(wave === undefined ? {} : { annotations: syncWave(wave) }) },
       spec: {
         project: 'platform',
-        source: this.source('registry'),
-        destination: { server: this.inCluster, namespace: REGISTRY_NAMESPACE },
-        // Under the ACK capability no controller chart creates its namespace.
-        syncPolicy: { automated, ...(usesCapabilities(cluster) ? { syncOptions: ['CreateNamespace=true'] } : {}), retry: RETRY },
+        source: this.source(folder),
+        destination: { server: this.inCluster, namespace },
+        syncPolicy: { automated: { prune: true, selfHeal: true }, ...(syncOptions ? { syncOptions } : {}), retry: RETRY },
       },
     });
   }
@@ -132,7 +120,7 @@ export class ArgoCdChart extends Chart {
       metadata: {
         name: `${this.cluster.name}-${environment.name}`,
         namespace: ARGOCD_NAMESPACE,
-        annotations: wave(WAVES.environments),
+        annotations: syncWave(WAVES.environments),
         labels: { 'bookstore.example.com/environment': environment.name },
       },
       spec: {
@@ -149,9 +137,6 @@ export class ArgoCdChart extends Chart {
     });
   }
 }
-
-/** An object's Argo CD sync wave. */
-const wave = (n: number) => ({ 'argocd.argoproj.io/sync-wave': String(n) });
 
 /** Retry a failed sync 5 times: 10 s, 20 s, 40 s, ... at most 3 min apart (e.g. while a CRD's controller starts). */
 const RETRY: argo.ApplicationSpecSyncPolicyRetry = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } };

@@ -1,4 +1,5 @@
-import { SKIP_DRY_RUN, SYNC_OPTIONS } from '../../model/argocd-conventions';
+import type { Environment } from '../../model';
+import { SKIP_DRY_RUN, SYNC_OPTIONS, syncWave } from '../../model/argocd-conventions';
 
 /** ACK's annotation: `retain` leaves the AWS resource in place when the Kubernetes object is deleted. */
 export const ACK_DELETION_POLICY = 'services.k8s.aws/deletion-policy';
@@ -23,6 +24,22 @@ export const RETAINED: Readonly<Record<string, string>> = {
   [ACK_DELETION_POLICY]: 'retain',
   [SYNC_OPTIONS]: RETAINED_SYNC_OPTIONS,
 };
+
+/** Sync wave of a service's AWS resources (table, role): before its pods (wave 0). */
+export const AWS_RESOURCES_WAVE = -1;
+
+/** The metadata of a service's AWS resource in an environment: retained, and synced before the pods that use it. */
+export function serviceResourceMetadata(name: string, environment: Environment, labels: Record<string, string>) {
+  return { name, namespace: environment.namespace, labels, annotations: { ...RETAINED, ...syncWave(AWS_RESOURCES_WAVE) } };
+}
+
+/** The AWS tags of a service's resource in an environment: which environment and service it belongs to. */
+export function serviceResourceTags(environment: Environment, service: string): Array<{ key: string; value: string }> {
+  return [
+    { key: 'bookstore/environment', value: environment.name },
+    { key: 'bookstore/service', value: service },
+  ];
+}
 
 /** Whether an object is an ACK custom resource (group `<service>.services.k8s.aws`). */
 export function isAckResource(object: { apiVersion?: string }): boolean {

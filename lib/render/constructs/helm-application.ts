@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as argo from '../../../imports/argoproj.io';
 import type { HelmChart, LiveField, WebhookCertificate } from '../../model/addon';
-import { ARGOCD_NAMESPACE } from '../../model/argocd-conventions';
+import { ARGOCD_NAMESPACE, syncWave } from '../../model/argocd-conventions';
 
 export interface HelmApplicationProps {
   /** The cluster it deploys to, as the cluster's Argo CD names it (lib/model/argocd-conventions.ts, destinationServer). */
@@ -49,7 +49,7 @@ export class HelmApplication extends Construct {
       metadata: {
         name: props.name,
         namespace: ARGOCD_NAMESPACE,
-        annotations: { 'argocd.argoproj.io/sync-wave': String(props.syncWave) },
+        annotations: syncWave(props.syncWave),
       },
       spec: {
         project: 'platform',

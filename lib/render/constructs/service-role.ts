@@ -5,8 +5,7 @@ import { boundaryArn, iamPath, irsaTrust, servicePolicy } from '../iam';
 import type { Cluster, Environment } from '../../model';
 import { serviceRoleName } from '../../model/naming';
 import type { ServiceDefinition } from '../../model/service';
-import { RETAINED } from './ack';
-import { AWS_RESOURCES_WAVE } from './table';
+import { serviceResourceMetadata, serviceResourceTags } from './ack';
 
 export interface ServiceRoleProps {
   readonly cluster: Cluster;
@@ -29,12 +28,7 @@ export class ServiceRole extends Construct {
     const { cluster, environment, service } = props;
     const name = serviceRoleName(cluster, environment, service.name);
     new iam.Role(this, 'role', {
-      metadata: {
-        name,
-        namespace: environment.namespace,
-        labels: props.labels,
-        annotations: { ...RETAINED, 'argocd.argoproj.io/sync-wave': String(AWS_RESOURCES_WAVE) },
-      },
+      metadata: serviceResourceMetadata(name, environment, props.labels),
       spec: {
         name,
         path: iamPath(cluster),
@@ -44,10 +38,7 @@ export class ServiceRole extends Construct {
         inlinePolicies: {
           [service.name]: json(servicePolicy(cluster, environment, service, meshProviderOf(environment).podStatements(cluster, environment, service))),
         },
-        tags: [
-          { key: 'bookstore/environment', value: environment.name },
-          { key: 'bookstore/service', value: service.name },
-        ],
+        tags: serviceResourceTags(environment, service.name),
       },
     });
   }
