@@ -17,7 +17,7 @@ import { USAGES } from './usage';
 
 export const USAGE = USAGES.bootstrap;
 /** The file of dist/<cluster>/argocd/ that holds Argo CD's own Application (platform/argo-cd.ts). */
-export const ARGOCD_APPLICATION_FILE = 'argo-cd.yaml';
+const ARGOCD_APPLICATION_FILE = 'argo-cd.yaml';
 
 /** What `helm upgrade --install` needs, read from the rendered Application. */
 export interface HelmInstall {
@@ -30,7 +30,7 @@ export interface HelmInstall {
 }
 
 /** Reads Argo CD's Application from dist/<cluster>/argocd/argo-cd.yaml: the same chart, version and values Argo CD will keep. */
-export function readArgoCdInstall(root: string, cluster: string): HelmInstall {
+function readArgoCdInstall(root: string, cluster: string): HelmInstall {
   const relative = `dist/${cluster}/argocd/${ARGOCD_APPLICATION_FILE}`;
   const file = path.join(root, relative);
   if (!fs.existsSync(file)) throw new UserError(`${relative} not found: is "${cluster}" a cluster, and was \`npm run synth\` run?`);
@@ -50,7 +50,7 @@ export function readArgoCdInstall(root: string, cluster: string): HelmInstall {
 }
 
 /** The helm command line for an install, with the values file it reads. */
-export function helmArgs(install: HelmInstall, valuesFile: string): string[] {
+function helmArgs(install: HelmInstall, valuesFile: string): string[] {
   return [
     'upgrade',
     '--install',

@@ -22,7 +22,7 @@ export interface CommandOptions {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Checks a bump's arguments against the project before anything is touched. */
-export function validateBump(project: Project, envName: string, service: string, tag: string) {
+function validateBump(project: Project, envName: string, service: string, tag: string) {
   const environment = environmentNamed(project, envName);
   const definition = project.services.find((s) => s.name === service);
   if (!definition) throw new UserError(`unknown service "${service}" (known: ${project.services.map((s) => s.name).join(', ')})`);

@@ -11,7 +11,7 @@ export const USAGE = USAGES.status;
  * One cluster's environments in promotion order: those that sync on their own (where bumps land)
  * first, then development tier before production tier, then by name.
  */
-export function promotionOrder(environments: readonly Environment[]): Environment[] {
+function promotionOrder(environments: readonly Environment[]): Environment[] {
   const tier = (e: Environment) => (e.tier === 'production' ? 1 : 0);
   return [...environments].sort((a, b) => Number(b.sync.automated) - Number(a.sync.automated) || tier(a) - tier(b) || a.name.localeCompare(b.name));
 }

@@ -132,7 +132,7 @@ const FACT_PARAMETERS: Readonly<Record<Exclude<keyof ClusterContext, 'podSubnets
 };
 
 /** The names of the facts a cluster's cache holds, as the model calls them. */
-export const FACTS: readonly (keyof ClusterContext)[] = [...(Object.keys(FACT_PARAMETERS) as (keyof ClusterContext)[]), 'podSubnets'];
+const FACTS: readonly (keyof ClusterContext)[] = [...(Object.keys(FACT_PARAMETERS) as (keyof ClusterContext)[]), 'podSubnets'];
 
 /**
  * Thrown when a render reads a fact a pending cluster does not have yet: the part of the render

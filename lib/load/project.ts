@@ -82,7 +82,7 @@ export function environmentNamed(project: Project, name: string): Environment {
  * One public host names one service in one environment: two environments (on one cluster or two)
  * rendering the same host would fight over its DNS record and certificate.
  */
-export function checkPublicHosts(clusters: readonly Cluster[], environments: readonly Environment[], services: readonly ServiceDefinition[]): void {
+function checkPublicHosts(clusters: readonly Cluster[], environments: readonly Environment[], services: readonly ServiceDefinition[]): void {
   const seen = new Map<string, string>();
   for (const environment of environments) {
     const cluster = clusters.find((c) => c.name === environment.cluster);
@@ -104,7 +104,7 @@ export function checkPublicHosts(clusters: readonly Cluster[], environments: rea
  * plane cannot serve Fargate pods is refused on a Fargate namespace; a namespace is on Fargate or
  * on the spot nodes, not both.
  */
-export function checkPlacement(clusters: readonly Cluster[], environments: readonly Environment[]): void {
+function checkPlacement(clusters: readonly Cluster[], environments: readonly Environment[]): void {
   for (const cluster of clusters) {
     const where = `clusters/${cluster.name}.ts`;
     const mine = environments.filter((e) => e.cluster === cluster.name);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { UserError } from '../model/errors';
 
 /** The package name that marks this repository's root (with a clusters/ folder beside it). */
-export const PACKAGE_NAME = 'bookstore-gitops';
+const PACKAGE_NAME = 'bookstore-gitops';
 
 function isRoot(dir: string): boolean {
   try {

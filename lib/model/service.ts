@@ -39,7 +39,7 @@ export interface CallPolicy {
  * The course's clients-api policy, stated once: 10 retries of 2 s each on 5xx, gateway and stream
  * errors and failed connections; 30 s per request in all.
  */
-export const DEFAULT_CALL_POLICY: CallPolicy = {
+const DEFAULT_CALL_POLICY: CallPolicy = {
   retries: { count: 10, perTryTimeoutMs: 2000, events: ['server-error', 'gateway-error', 'stream-error', 'connection-error'] },
   requestTimeoutSeconds: 30,
 };

@@ -4,7 +4,7 @@ import type { PolicyDocument } from '../model/iam';
 import { CLUSTER_RBAC, CRDS, defineHelmAddOn, roleAnnotations } from './addon';
 
 /** The namespace every ACK controller installs into (the ECR repositories' objects live there too). */
-export const ACK_NAMESPACE = 'ack-system';
+const ACK_NAMESPACE = 'ack-system';
 
 /** One AWS Controllers for Kubernetes (ACK) controller: what differs between them. */
 export interface AckControllerSpec {

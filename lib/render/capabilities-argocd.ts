@@ -17,7 +17,7 @@ export const ARGOCD_SECRET_TYPE = 'argocd.argoproj.io/secret-type';
 export const ARGOCD_CONFIG_KEYS: readonly string[] = ['name', 'server', 'url', 'type', 'enableOCI', 'project'];
 
 /** The name a self-run Argo CD gives its own cluster, kept for the capability's registration of it. */
-export const LOCAL_CLUSTER_NAME = 'in-cluster';
+const LOCAL_CLUSTER_NAME = 'in-cluster';
 
 /**
  * What the Argo CD capability needs in its namespace that a self-run Argo CD gets from its chart's

@@ -27,7 +27,7 @@ export const ARGOCD_ACCESS_POLICY = 'arn:aws:eks::aws:cluster-access-policy/Amaz
  * so that two add-ons' Sids cannot collide): the ACK capability runs every controller under one
  * role, with the same scoped permissions the self-run controllers had one by one.
  */
-export function mergedPolicy(roles: ReadonlyArray<{ readonly addOn: string; readonly role: AddOnRole }>): PolicyDocument {
+function mergedPolicy(roles: ReadonlyArray<{ readonly addOn: string; readonly role: AddOnRole }>): PolicyDocument {
   const statements: PolicyStatement[] = roles.flatMap(({ addOn, role }) => {
     if (role.managedPolicyArns || role.wellKnownPolicies || !role.policy) {
       throw new Error(`platform/${addOn}.ts: an ACK add-on's role must be one inline policy to merge into the ACK capability's`);

@@ -22,7 +22,7 @@ export const TABLE_ACTIONS = [
   'dynamodb:UpdateItem',
 ];
 
-export function tableArn(cluster: Cluster, table: string): string {
+function tableArn(cluster: Cluster, table: string): string {
   return `arn:aws:dynamodb:${cluster.region}:${cluster.accountId}:table/${table}`;
 }
 
@@ -117,7 +117,7 @@ function matches(pattern: string, value: string): boolean {
 }
 
 /** What a policy allows that the boundary does not: `<action> on <resource>`, one per pair. */
-export function beyondBoundary(document: PolicyDocument, boundary: PolicyDocument): string[] {
+function beyondBoundary(document: PolicyDocument, boundary: PolicyDocument): string[] {
   const allowed = boundary.Statement.filter((s) => s.Effect === 'Allow' && !s.Condition);
   return document.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) =>
     s.Action.flatMap((action) =>

@@ -50,7 +50,7 @@ export function addOnsOf(project: Project, cluster: string): PlatformAddOn[] {
  * environment. A chart's id is its folder under dist/<cluster>/. With `folders`, only the charts
  * of those folders are built (a bump renders one environment; see `renderTagChange` in lib/synth.ts).
  */
-export function buildApps(project: Project, folders?: Folders): Array<{ cluster: string; app: App }> {
+function buildApps(project: Project, folders?: Folders): Array<{ cluster: string; app: App }> {
   // The add-ons some cluster needs: the platform project allows their sources, namespaces and kinds.
   const used = new Set(project.clusters.flatMap((c) => addOnsOf(project, c.name)));
   const addOns = project.addOns.filter((a) => used.has(a));

@@ -11,7 +11,7 @@ import { builtServices, type ServiceDefinition } from '../../model/service';
  * run at once (`bookstore status` shows how far production is behind). An image older than the 50
  * most recent pushes is expired, so promote before production falls that far behind.
  */
-export const IMAGES_KEPT = 50;
+const IMAGES_KEPT = 50;
 /** Untagged images (layers of an interrupted push) go after a week. */
 const UNTAGGED_DAYS = 7;
 

@@ -17,7 +17,7 @@ export const ACK_ADOPTION_FIELDS = 'services.k8s.aws/adoption-fields';
  * never pruned (one removed from Git stays until a person deletes it), never deleted with its
  * Application, and applied even before the ACK CRD exists at dry-run (the platform's controller installs it).
  */
-export const RETAINED_SYNC_OPTIONS = `Prune=false,Delete=false,${SKIP_DRY_RUN}`;
+const RETAINED_SYNC_OPTIONS = `Prune=false,Delete=false,${SKIP_DRY_RUN}`;
 
 /** The annotations that keep an ACK resource in AWS whatever happens to its object or its Application. */
 export const RETAINED: Readonly<Record<string, string>> = {
@@ -26,7 +26,7 @@ export const RETAINED: Readonly<Record<string, string>> = {
 };
 
 /** Sync wave of a service's AWS resources (table, role): before its pods (wave 0). */
-export const AWS_RESOURCES_WAVE = -1;
+const AWS_RESOURCES_WAVE = -1;
 
 /** The metadata of a service's AWS resource in an environment: retained, and synced before the pods that use it. */
 export function serviceResourceMetadata(name: string, environment: Environment, labels: Record<string, string>) {

@@ -20,7 +20,7 @@ export interface HelmApplicationProps {
 }
 
 /** The Application's ignoreDifferences for a generated webhook certificate. */
-export function webhookCertificateDifferences(certificate: WebhookCertificate, namespace: string) {
+function webhookCertificateDifferences(certificate: WebhookCertificate, namespace: string) {
   const caBundle = (kind: string) => (name: string) => ({
     group: 'admissionregistration.k8s.io',
     kind,

@@ -6,7 +6,7 @@ import { tableName } from '../../model/naming';
 import type { TableDeclaration } from '../../model/service';
 
 /** The Bookstore schema: every table is keyed by the string `_id`. */
-export const HASH_KEY = '_id';
+const HASH_KEY = '_id';
 
 export interface ServiceTableProps {
   readonly service: string;

@@ -6,7 +6,7 @@ import { callPolicyOf, type CallPolicy } from '../../model/service';
 import { directIngress, OPENTELEMETRY_TRACING, XRAY_WRITE, type MeshProvider } from './provider';
 
 /** The namespace label that turns on App Mesh's sidecar injection. */
-export const MESH_INJECTION_LABEL = 'appmesh.k8s.aws/sidecarInjectorWebhook';
+const MESH_INJECTION_LABEL = 'appmesh.k8s.aws/sidecarInjectorWebhook';
 
 /**
  * Why a namespace in App Mesh cannot enforce the `baseline` Pod Security Standard: the controller
@@ -14,7 +14,7 @@ export const MESH_INJECTION_LABEL = 'appmesh.k8s.aws/sidecarInjectorWebhook';
  * envoy, and baseline forbids NET_ADMIN. Such a namespace enforces `privileged`, audits the level
  * its rendered pods meet and warns `restricted`; the policy rules hold every rendered pod spec to baseline.
  */
-export const MESH_POD_SECURITY_EXCEPTION =
+const MESH_POD_SECURITY_EXCEPTION =
   'App Mesh injects proxyinit with NET_ADMIN, which baseline forbids; rendered pod specs are checked against baseline at render time';
 
 /**
@@ -28,7 +28,7 @@ type HttpEvent = AppMesh.VirtualRouterSpecRoutesHttpRouteRetryPolicyHttpRetryEve
 type TcpEvent = AppMesh.VirtualRouterSpecRoutesHttpRouteRetryPolicyTcpRetryEvents;
 
 /** A service's call policy in App Mesh's terms: the route's retry policy and timeout. */
-export function routePolicy(policy: CallPolicy): {
+function routePolicy(policy: CallPolicy): {
   retryPolicy: AppMesh.VirtualRouterSpecRoutesHttpRouteRetryPolicy;
   timeout: AppMesh.VirtualRouterSpecRoutesHttpRouteTimeout;
 } {

@@ -71,7 +71,7 @@ const RETRY_ON: Record<RetryEvent, string> = {
 };
 
 /** A service's call policy as Istio states it on a VirtualService route. */
-export function istioRoutePolicy(policy: CallPolicy): { timeout: string; retries: IstioNetworking.VirtualServiceSpecHttpRetries } {
+function istioRoutePolicy(policy: CallPolicy): { timeout: string; retries: IstioNetworking.VirtualServiceSpecHttpRetries } {
   const { retries } = policy;
   return {
     timeout: `${policy.requestTimeoutSeconds}s`,
@@ -85,7 +85,7 @@ export function istioRoutePolicy(policy: CallPolicy): { timeout: string; retries
 const tcp = (port: number) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' });
 
 /** What a service's pods admit under Istio: HBONE from the waypoint, the kubelet's probes from istio-cni's address. */
-export function istioPodIngress(service: ServiceDefinition): k8s.NetworkPolicyIngressRule[] {
+function istioPodIngress(service: ServiceDefinition): k8s.NetworkPolicyIngressRule[] {
   return [
     { from: [{ podSelector: { matchLabels: gatewayPods(WAYPOINT) } }], ports: [tcp(HBONE_PORT)] },
     { from: [{ ipBlock: { cidr: KUBELET_PROBE_SOURCE } }], ports: [tcp(service.port)] },

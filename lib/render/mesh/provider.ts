@@ -121,7 +121,7 @@ export const XRAY_WRITE: PolicyStatement = {
 };
 
 /** The behaviours the service files declare: routing and callers from backends, retries and timeouts from call policies, tracing from runtimes. */
-export function declaredBehaviours(services: readonly ServiceDefinition[]): Behaviour[] {
+function declaredBehaviours(services: readonly ServiceDefinition[]): Behaviour[] {
   const backends = services.some((s) => (s.backends ?? []).length > 0);
   const called = services.filter((s) => services.some((c) => (c.backends ?? []).some((b) => b.service === s.name)));
   const policies = called.map(callPolicyOf);
