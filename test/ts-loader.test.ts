@@ -157,6 +157,40 @@ console.log(JSON.stringify({ yaml: Yaml.stringify(...chart.toJson()), parsed: YA
     expect({ ...bundled, read: undefined, bundle: undefined }).toEqual({ ...plain, read: undefined, bundle: undefined });
   });
 
+  it('leaves the bundle unused once an install changed a bundled library, until the next build', () => {
+    // A checkout of its own whose node_modules links every package but yaml, whose package.json is a copy.
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-ts-versions-'));
+    try {
+      fs.mkdirSync(path.join(other, 'bin'));
+      fs.copyFileSync(TS, path.join(other, 'bin', 'ts.js'));
+      fs.copyFileSync(path.join(ROOT, 'tsconfig.json'), path.join(other, 'tsconfig.json'));
+      const modules = path.join(other, 'node_modules');
+      fs.mkdirSync(path.join(modules, 'yaml'), { recursive: true });
+      for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules')).filter((e) => e !== 'yaml'))
+        fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(modules, entry));
+      for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules', 'yaml')).filter((e) => e !== 'package.json'))
+        fs.symlinkSync(path.join(ROOT, 'node_modules', 'yaml', entry), path.join(modules, 'yaml', entry));
+      const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'yaml', 'package.json'), 'utf8'));
+      const writeVersion = (version: string) => fs.writeFileSync(path.join(modules, 'yaml', 'package.json'), JSON.stringify({ ...manifest, version }));
+      writeVersion(manifest.version);
+      const app = path.join(other, 'app.ts');
+      fs.writeFileSync(app, "import 'cdk8s-plus-29';\nconsole.log(Object.keys(require.cache).some((file) => file.includes('bookstore-libraries')));\n");
+      const cache = { ...process.env, BOOKSTORE_CACHE_DIR: path.join(other, 'cache') };
+      const bundled = () =>
+        spawnSync(process.execPath, ['--require', path.join(other, 'bin', 'ts.js'), app], { cwd: other, encoding: 'utf8', env: cache }).stdout.trim();
+      const build = () => expect(spawnSync(process.execPath, [path.join(other, 'bin', 'ts.js'), '--build'], { cwd: other, env: cache }).status).toBe(0);
+
+      build();
+      expect(bundled()).toBe('true');
+      writeVersion(`${manifest.version}-changed`);
+      expect(bundled()).toBe('false');
+      build();
+      expect(bundled()).toBe('true');
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('installs, and commands run, when the bundle or the index cannot be written', () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-ts-blocked-'));
     try {
