@@ -55,6 +55,26 @@ export function linkProject(own: readonly string[]): string {
 }
 
 /**
+ * A node_modules folder at `modules` linking every package this repository installed but the
+ * `left` ones (`yaml`, `@aws-sdk/client-codecommit`): an install that lacks them, or has its own copy.
+ */
+export function linkNodeModules(modules: string, left: readonly string[]): void {
+  const installed = path.join(ROOT, 'node_modules');
+  const link = (name: string) => {
+    if (left.includes(name)) return;
+    // A scope of which some package is left gets a folder of its own.
+    if (name.startsWith('@') && !name.includes('/') && left.some((l) => l.startsWith(`${name}/`))) {
+      fs.mkdirSync(path.join(modules, name), { recursive: true });
+      for (const entry of fs.readdirSync(path.join(installed, name))) link(`${name}/${entry}`);
+      return;
+    }
+    fs.symlinkSync(path.join(installed, name), path.join(modules, name));
+  };
+  fs.mkdirSync(modules, { recursive: true });
+  for (const entry of fs.readdirSync(installed)) link(entry);
+}
+
+/**
  * Runs synth in this process as main.ts runs it (render, then write dist/): the line the command
  * prints for a UserError and its exit status. Anything else is a bug and fails the test.
  */

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import { missingPackage } from '../lib/model/errors';
 import { GitFixture } from './git-fixture';
-import { ROOT } from './helpers';
+import { linkNodeModules, ROOT } from './helpers';
 
 const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
 
@@ -122,13 +122,8 @@ describe('a bump runs on the dependencies CI installs only', () => {
   it('a command that needs a package the install left out says which, and how to get it, in one line', () => {
     inClone((clone, record) => {
       // node_modules as `npm ci --omit=peer` leaves it, for what promote loads: no @aws-sdk/client-codecommit.
-      const modules = path.join(clone, 'node_modules');
-      fs.rmSync(modules);
-      fs.mkdirSync(path.join(modules, '@aws-sdk'), { recursive: true });
-      for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules')).filter((e) => e !== '@aws-sdk'))
-        fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(modules, entry));
-      for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules', '@aws-sdk')).filter((e) => e !== 'client-codecommit'))
-        fs.symlinkSync(path.join(ROOT, 'node_modules', '@aws-sdk', entry), path.join(modules, '@aws-sdk', entry));
+      fs.rmSync(path.join(clone, 'node_modules'));
+      linkNodeModules(path.join(clone, 'node_modules'), ['@aws-sdk/client-codecommit']);
       const env = { ...process.env, BOOKSTORE_CACHE_DIR: path.join(record, 'cache') };
       const run = spawnSync(process.execPath, [path.join(clone, 'bin', 'bookstore.js'), 'promote', 'development', 'production', '--dry-run'], {
         cwd: clone,

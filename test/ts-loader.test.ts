@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { ROOT } from './helpers';
+import { linkNodeModules, ROOT } from './helpers';
 
 // bin/ts.js is how every command runs the TypeScript: these tests run it as the commands do, in
 // processes of their own, on a small project in a temporary folder (bin/ts.js and tsconfig.json
@@ -165,9 +165,8 @@ console.log(JSON.stringify({ yaml: Yaml.stringify(...chart.toJson()), parsed: YA
       fs.copyFileSync(TS, path.join(other, 'bin', 'ts.js'));
       fs.copyFileSync(path.join(ROOT, 'tsconfig.json'), path.join(other, 'tsconfig.json'));
       const modules = path.join(other, 'node_modules');
-      fs.mkdirSync(path.join(modules, 'yaml'), { recursive: true });
-      for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules')).filter((e) => e !== 'yaml'))
-        fs.symlinkSync(path.join(ROOT, 'node_modules', entry), path.join(modules, entry));
+      linkNodeModules(modules, ['yaml']);
+      fs.mkdirSync(path.join(modules, 'yaml'));
       for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules', 'yaml')).filter((e) => e !== 'package.json'))
         fs.symlinkSync(path.join(ROOT, 'node_modules', 'yaml', entry), path.join(modules, 'yaml', entry));
       const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'yaml', 'package.json'), 'utf8'));
