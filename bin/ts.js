@@ -72,6 +72,9 @@ const BUILD = path.join(CACHE, 'bookstore-js');
  */
 const BUNDLED = ['cdk8s', 'cdk8s-plus-29', 'constructs', 'yaml'];
 
+/** BOOKSTORE_LIBRARY_BUNDLE=0: neither build nor use the bundle (the bench measures both ways; stack traces name the libraries' own files). */
+const BUNDLE_ON = process.env.BOOKSTORE_LIBRARY_BUNDLE !== '0';
+
 /** How esbuild bundles them (with `stdin`, the module whose exports are each library's, by name). */
 const BUNDLE_OPTIONS = {
   bundle: true,
@@ -113,6 +116,7 @@ const bundleOptions = () => ({
  * file name, a module whose exports the bundle provides when first read.
  */
 function useLibraryBundle() {
+  if (!BUNDLE_ON) return;
   let file;
   let filenames;
   try {
@@ -275,7 +279,7 @@ async function build() {
   const index = {};
   await Promise.all([
     // Without the bundle the commands load the libraries from node_modules, only slower.
-    fs.existsSync(bundle)
+    !BUNDLE_ON || fs.existsSync(bundle)
       ? undefined
       : esbuild
           .build(bundleOptions())

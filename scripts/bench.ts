@@ -37,22 +37,19 @@ function measure(what: string, command: string[], options: SpawnSyncOptions, not
 }
 
 /**
- * Two commands measured in turns (a, b, a, b, ...), after one unmeasured run of each: what else
- * the machine does meanwhile weighs on both alike, so their ratio holds.
+ * Commands measured in turns (a, b, a, b, ...), after one unmeasured run of each: what else the
+ * machine does meanwhile weighs on all alike, so their ratios hold.
  */
-function measureInTurns(a: { what: string; command: string[] }, b: { what: string; command: string[] }, options: SpawnSyncOptions): [Row, Row] {
-  run(a.command, options);
-  run(b.command, options);
-  const times: [number[], number[]] = [[], []];
-  for (let n = 0; n < RUNS; n++) {
-    times[0].push(run(a.command, options));
-    times[1].push(run(b.command, options));
-  }
-  return [
-    { what: a.what, times: times[0] },
-    { what: b.what, times: times[1] },
-  ];
+function measureInTurns(commands: Array<{ what: string; command: string[]; env?: NodeJS.ProcessEnv }>, options: SpawnSyncOptions): Row[] {
+  const optionsOf = (c: (typeof commands)[number]) => (c.env ? { ...options, env: { ...process.env, ...c.env } } : options);
+  for (const c of commands) run(c.command, optionsOf(c));
+  const times = commands.map(() => [] as number[]);
+  for (let n = 0; n < RUNS; n++) commands.forEach((c, i) => times[i].push(run(c.command, optionsOf(c))));
+  return commands.map((c, i) => ({ what: c.what, times: times[i] }));
 }
+
+/** Turns the library bundle off (bin/ts.js): the bench measures what it pays. */
+const WITHOUT_BUNDLE = { BOOKSTORE_LIBRARY_BUNDLE: '0' };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
@@ -217,33 +214,41 @@ function measureFreshPath(project: string): Row[] {
   const remote = path.join(path.dirname(seed), 'remote.git');
   const identity = { GIT_AUTHOR_NAME: 'ci', GIT_AUTHOR_EMAIL: 'ci@example.com', GIT_COMMITTER_NAME: 'ci', GIT_COMMITTER_EMAIL: 'ci@example.com' };
   const { install, bump } = buildspecCommands();
-  const phases = { clone: [] as number[], install: [] as number[], bump: [] as number[], total: [] as number[] };
+  // The path as CI runs it, and in turns with it the same path without the library bundle.
+  const variants = [
+    { label: 'fresh path:', env: {} },
+    { label: 'without the library bundle: fresh path:', env: WITHOUT_BUNDLE },
+  ];
+  const phases = variants.map(() => ({ clone: [] as number[], install: [] as number[], bump: [] as number[], total: [] as number[] }));
   try {
     for (let n = 1; n <= FRESH_RUNS; n++) {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-bench-fresh-'));
-      const clone = path.join(dir, 'clone');
-      try {
-        const env = { ...process.env, ...identity, BOOKSTORE_ENV: 'development', SERVICE: 'clients-api', TAG: `1.0.${(0x20000000 + n).toString(16)}` };
-        const cloneMs = run(['git', 'clone', '--quiet', remote, clone], { cwd: dir, env });
-        const installMs = run(['bash', '-c', `${install} --loglevel=error`], { cwd: clone, env });
-        const bumpMs = run(['bash', '-c', bump], { cwd: clone, env });
-        phases.clone.push(cloneMs);
-        phases.install.push(installMs);
-        phases.bump.push(bumpMs);
-        phases.total.push(cloneMs + installMs + bumpMs);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
+      variants.forEach((variant, v) => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-bench-fresh-'));
+        const clone = path.join(dir, 'clone');
+        try {
+          const tag = `1.0.${(0x20000000 + n * variants.length + v).toString(16)}`;
+          const env = { ...process.env, ...identity, ...variant.env, BOOKSTORE_ENV: 'development', SERVICE: 'clients-api', TAG: tag };
+          const cloneMs = run(['git', 'clone', '--quiet', remote, clone], { cwd: dir, env });
+          const installMs = run(['bash', '-c', `${install} --loglevel=error`], { cwd: clone, env });
+          const bumpMs = run(['bash', '-c', bump], { cwd: clone, env });
+          phases[v].clone.push(cloneMs);
+          phases[v].install.push(installMs);
+          phases[v].bump.push(bumpMs);
+          phases[v].total.push(cloneMs + installMs + bumpMs);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      });
     }
   } finally {
     cleanup();
   }
-  return [
-    { what: 'fresh path: git clone of the remote', times: phases.clone },
-    { what: `fresh path: ${install} (npm cache warm)`, times: phases.install },
-    { what: 'fresh path: first bookstore bump after the install (render, commit, push)', times: phases.bump },
-    { what: 'fresh path: clone + install + bump + push, end to end', times: phases.total },
-  ];
+  return variants.flatMap(({ label }, v) => [
+    { what: `${label} git clone of the remote`, times: phases[v].clone },
+    { what: `${label} ${install} (npm cache warm)`, times: phases[v].install },
+    { what: `${label} first bookstore bump after the install (render, commit, push)`, times: phases[v].bump },
+    { what: `${label} clone + install + bump + push, end to end`, times: phases[v].total },
+  ]);
 }
 
 /** Targets of issue 26: the fresh path ≤ 5 s, its first command ≤ 1 s (so clone + install ≤ 4 s), warm synth ≤ 3× kustomize. */
@@ -270,11 +275,9 @@ function main() {
       fs.writeFileSync(path.join(floor, 'kustomization.yaml'), YAML.stringify({ resources }));
     }
     const synthRow = { what: 'npm run synth (this repository)', command: ['npm', 'run', '-s', 'synth'] };
-    if (haveKubectl)
-      rows.push(
-        ...measureInTurns(synthRow, { what: 'kubectl kustomize over the same files (floor)', command: ['kubectl', 'kustomize', floor] }, { cwd: project }),
-      );
-    else rows.push(measure(synthRow.what, synthRow.command, { cwd: project }));
+    const withoutBundleRow = { what: `without the library bundle: ${synthRow.what}`, command: synthRow.command, env: WITHOUT_BUNDLE };
+    const floorCommand = { what: 'kubectl kustomize over the same files (floor)', command: ['kubectl', 'kustomize', floor] };
+    rows.push(...measureInTurns(haveKubectl ? [synthRow, floorCommand, withoutBundleRow] : [synthRow, withoutBundleRow], { cwd: project }));
     rows.push(measure('node main.ts (synth without npm)', NODE_SYNTH, { cwd: project }));
     const bumpHere = measureBump(project, 'development', 'bookstore bump, end to end (local bare remote)');
     rows.push(bumpHere);
@@ -371,6 +374,15 @@ function main() {
           synth / median(floorRow.times) / TARGETS.synthOverFloor,
         );
     }
+    const paid = (what: string) => {
+      const [withIt, withoutIt] = [rows.find((r) => r.what === what), rows.find((r) => r.what === `without the library bundle: ${what}`)];
+      return withIt && withoutIt ? `${fmt(median(withoutIt.times))} without, ${fmt(median(withIt.times))} with` : undefined;
+    };
+    const bundlePays = [
+      ['warm npm run synth', paid(synthRow.what)],
+      ['fresh path end to end', paid(rows.find((r) => r.what.startsWith('fresh path:') && r.what.endsWith('end to end'))?.what ?? '')],
+    ].filter(([, figure]) => figure);
+    if (bundlePays.length) console.log(`the library bundle: ${bundlePays.map(([what, figure]) => `${what} ${figure}`).join('; ')}`);
     console.log(`fleet: ${fleetObjects} objects; bump on the fleet / bump here: ${(median(bumpFleet.times) / median(bumpHere.times)).toFixed(2)}×`);
     if (testsMs !== undefined) console.log(`npm test (whole suite, once, wall time, type check from nothing): ${fmt(testsMs)}`);
   } finally {

@@ -137,8 +137,8 @@ console.log(JSON.stringify({ yaml: Yaml.stringify(...chart.toJson()), parsed: YA
 `,
     );
     const libraries = path.join(dir, 'cache', 'bookstore-libraries');
-    const runApp = () => {
-      const result = spawnSync(process.execPath, ['--require', TS, app], { cwd: dir, encoding: 'utf8', env: env() });
+    const runApp = (extra: NodeJS.ProcessEnv = {}) => {
+      const result = spawnSync(process.execPath, ['--require', TS, app], { cwd: dir, encoding: 'utf8', env: { ...env(), ...extra } });
       expect([result.status, result.stderr]).toEqual([0, '']);
       return JSON.parse(result.stdout);
     };
@@ -148,8 +148,12 @@ console.log(JSON.stringify({ yaml: Yaml.stringify(...chart.toJson()), parsed: YA
     // One file for all four libraries; of theirs, Node only resolved each one's main file.
     expect(bundled.bundle).toEqual([path.join(libraries, fs.readdirSync(libraries)[0])]);
     expect(bundled.read).toEqual({ cdk8s: 1, plus: 1 });
+    // BOOKSTORE_LIBRARY_BUNDLE=0 (the bench's comparison): the bundle there is not used, and a build makes none.
+    expect(runApp({ BOOKSTORE_LIBRARY_BUNDLE: '0' }).bundle).toEqual([]);
 
     fs.rmSync(libraries, { recursive: true });
+    expect(spawnSync(process.execPath, [TS, '--build'], { cwd: dir, env: { ...env(), BOOKSTORE_LIBRARY_BUNDLE: '0' } }).status).toBe(0);
+    expect(fs.existsSync(libraries)).toBe(false);
     const plain = runApp();
     expect(plain.bundle).toEqual([]);
     expect(plain.read.plus).toBeGreaterThan(10);
