@@ -49,7 +49,7 @@ describe('a bump runs on the dependencies CI installs only', () => {
   it('the buildspec installs them so', () => {
     const spec = YAML.parse(fs.readFileSync(path.join(ROOT, 'delivery', 'buildspec.yml'), 'utf8'));
     const commands: string[] = [...spec.phases.pre_build.commands, ...spec.phases.build.commands];
-    expect(commands).toContain('npm ci --omit=dev --omit=peer --no-audit --no-fund');
+    expect(commands).toContain('npm ci --omit=dev --omit=peer --no-audit --no-fund --prefer-offline');
   });
 
   it('leaves out of it what only the commands talking to AWS and GitHub load', () => {
