@@ -11,10 +11,10 @@
 // The names are digests of content, not paths, so a copy of the project elsewhere (a promote
 // worktree, a test's checkout, with node_modules linked) finds its files compiled as well. The
 // build also notes each file's size, modification time and inode (CHECKOUT_INDEX), so that a
-// command finds an unchanged file's compiled text without hashing its source, and bundles the
-// libraries every command loads into one file (BUNDLED), which the loader puts in Node's module
-// cache under each library's name. Anything missing or out of date is only slower, never wrong:
-// a file is then keyed by its content, a library loaded from node_modules.
+// command finds an unchanged file's compiled text without hashing its source. Anything missing or
+// out of date is only slower, never wrong: a file is then keyed by its content. The libraries load
+// from node_modules as Node loads them (a bundle of them cost the install more than it saved the
+// first command: docs/performance.md).
 //
 // Stack traces show the compiled lines: an error a user's file throws is reported at its line in the
 // TypeScript through sourcePosition (lib/model/errors.ts). With NODE_OPTIONS=--enable-source-maps, traces
@@ -63,80 +63,6 @@ const RUNTIMES = { node: {}, jest: { supported: { 'dynamic-import': false } } };
 /** The compiled files: in node_modules/.cache (`npm ci` empties node_modules, then builds them again), or in $BOOKSTORE_CACHE_DIR. */
 const CACHE = process.env.BOOKSTORE_CACHE_DIR ? path.resolve(process.env.BOOKSTORE_CACHE_DIR) : path.join(ROOT, 'node_modules', '.cache');
 const BUILD = path.join(CACHE, 'bookstore-js');
-
-/**
- * The libraries every command loads (package.json dependencies), bundled at install time into one
- * file: Node then reads and compiles one file instead of about 300 (a synth loads them 130 ms faster).
- * The bundle is named by the digest of their installed versions, so an install that changes one
- * leaves it unused until `node bin/ts.js --build` runs again; without it, Node loads them as usual.
- */
-const BUNDLED = ['cdk8s', 'cdk8s-plus-29', 'constructs', 'yaml'];
-
-/** BOOKSTORE_LIBRARY_BUNDLE=0: neither build nor use the bundle (the bench measures both ways; stack traces name the libraries' own files). */
-const BUNDLE_ON = process.env.BOOKSTORE_LIBRARY_BUNDLE !== '0';
-
-/** How esbuild bundles them (with `stdin`, the module whose exports are each library's, by name). */
-const BUNDLE_OPTIONS = {
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: OPTIONS.target,
-  // No keepNames: it would wrap every function of the libraries, the closure yaml makes for each
-  // scalar it writes included (20 ms of a synth). Its one use here: a class that refers to itself
-  // is named `_ApiObject` in a bundle. No code decides on a library class's name (cdk8s checks for
-  // plain `Object`s only); stack traces and constructs' duplicate-id message show the bundled name.
-  keepNames: false,
-  // Without the indentation: 0.6 MB less to read and parse.
-  minifyWhitespace: true,
-  write: false,
-  logLevel: 'silent',
-};
-
-/** The bundle's file for the libraries installed now. */
-function libraryBundle() {
-  const versions = BUNDLED.map((name) => [name, JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version]);
-  const key = crypto
-    .createHash('sha256')
-    .update(JSON.stringify([FORMAT, ESBUILD_VERSION, BUNDLE_OPTIONS, BUNDLED, versions]))
-    .digest('hex');
-  return path.join(CACHE, 'bookstore-libraries', `${key}.js`);
-}
-
-const bundleOptions = () => ({
-  ...BUNDLE_OPTIONS,
-  stdin: {
-    contents: `module.exports = { ${BUNDLED.map((name) => `${JSON.stringify(name)}: require(${JSON.stringify(name)})`).join(', ')} };`,
-    resolveDir: ROOT,
-  },
-});
-
-/**
- * Lets `require` of a bundled library (from any file of the checkout, or of the libraries
- * themselves) return the bundle's copy: Node's module cache is given, under each library's own
- * file name, a module whose exports the bundle provides when first read.
- */
-function useLibraryBundle() {
-  if (!BUNDLE_ON) return;
-  let file;
-  let filenames;
-  try {
-    file = libraryBundle();
-    if (!fs.existsSync(file)) return;
-    filenames = BUNDLED.map((name) => require.resolve(name, { paths: [ROOT] }));
-  } catch {
-    // a library not installed: Node reports it where a command requires it
-    return;
-  }
-  const Module = require('node:module');
-  let bundle;
-  BUNDLED.forEach((name, i) => {
-    const filename = filenames[i];
-    const module = new Module(filename);
-    Object.assign(module, { filename, loaded: true, paths: Module._nodeModulePaths(path.dirname(filename)) });
-    Object.defineProperty(module, 'exports', { get: () => (bundle ??= require(file))[name], enumerable: true });
-    require.cache[filename] = module;
-  });
-}
 
 /** The digest of a compile: the source, its file's name (the source map names it), the compiler and its options. */
 function compileKey(source, filename, runtime = 'node') {
@@ -269,23 +195,15 @@ function sourceFiles() {
 
 /**
  * `node bin/ts.js --build` (the `prepare` script): compiles every source file into the build folder,
- * all at once, notes them in the checkout index and bundles the libraries (BUNDLED). A file that
+ * all at once, and notes them in the checkout index. A file that
  * does not compile is left out, not an install that fails: the command that loads it reports the
  * error with its file and line.
  */
 async function build() {
   const esbuild = require('esbuild');
-  const bundle = libraryBundle();
   const index = {};
-  await Promise.all([
-    // Without the bundle the commands load the libraries from node_modules, only slower.
-    !BUNDLE_ON || fs.existsSync(bundle)
-      ? undefined
-      : esbuild
-          .build(bundleOptions())
-          .then((result) => writeWhole(bundle, result.outputFiles[0].text))
-          .catch(() => undefined),
-    ...sourceFiles().map(async (file) => {
+  await Promise.all(
+    sourceFiles().map(async (file) => {
       // Stat first: a file changed while it compiles gets a stamp that no longer matches.
       const before = stamp(fs.statSync(file));
       const source = fs.readFileSync(file, 'utf8');
@@ -298,7 +216,7 @@ async function build() {
         // see above
       }
     }),
-  ]);
+  );
   try {
     writeWhole(CHECKOUT_INDEX, JSON.stringify(index));
   } catch {
@@ -315,7 +233,6 @@ if (require.main === module) {
     process.exitCode = 1;
   });
 } else if (!require.extensions['.ts']) {
-  useLibraryBundle();
   require.extensions['.ts'] = (module, filename) => module._compile(compiledFile(filename), filename);
   // Stack traces show compiled lines (see above): lib/model/errors.ts maps a user's line through this.
   // With source maps on, the trace already shows it.

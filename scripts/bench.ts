@@ -48,9 +48,6 @@ function measureInTurns(commands: Array<{ what: string; command: string[]; env?:
   return commands.map((c, i) => ({ what: c.what, times: times[i] }));
 }
 
-/** Turns the library bundle off (bin/ts.js): the bench measures what it pays. */
-const WITHOUT_BUNDLE = { BOOKSTORE_LIBRARY_BUNDLE: '0' };
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 
@@ -214,11 +211,8 @@ function measureFreshPath(project: string): Row[] {
   const remote = path.join(path.dirname(seed), 'remote.git');
   const identity = { GIT_AUTHOR_NAME: 'ci', GIT_AUTHOR_EMAIL: 'ci@example.com', GIT_COMMITTER_NAME: 'ci', GIT_COMMITTER_EMAIL: 'ci@example.com' };
   const { install, bump } = buildspecCommands();
-  // The path as CI runs it, and in turns with it the same path without the library bundle.
-  const variants = [
-    { label: 'fresh path:', env: {} },
-    { label: 'without the library bundle: fresh path:', env: WITHOUT_BUNDLE },
-  ];
+  // The path as CI runs it (a comparison, such as the library bundle of 2026-12-07, adds a variant with its env).
+  const variants: Array<{ label: string; env: NodeJS.ProcessEnv }> = [{ label: 'fresh path:', env: {} }];
   const phases = variants.map(() => ({ clone: [] as number[], install: [] as number[], bump: [] as number[], total: [] as number[] }));
   try {
     for (let n = 1; n <= FRESH_RUNS; n++) {
@@ -275,9 +269,8 @@ function main() {
       fs.writeFileSync(path.join(floor, 'kustomization.yaml'), YAML.stringify({ resources }));
     }
     const synthRow = { what: 'npm run synth (this repository)', command: ['npm', 'run', '-s', 'synth'] };
-    const withoutBundleRow = { what: `without the library bundle: ${synthRow.what}`, command: synthRow.command, env: WITHOUT_BUNDLE };
     const floorCommand = { what: 'kubectl kustomize over the same files (floor)', command: ['kubectl', 'kustomize', floor] };
-    rows.push(...measureInTurns(haveKubectl ? [synthRow, floorCommand, withoutBundleRow] : [synthRow, withoutBundleRow], { cwd: project }));
+    rows.push(...measureInTurns(haveKubectl ? [synthRow, floorCommand] : [synthRow], { cwd: project }));
     rows.push(measure('node main.ts (synth without npm)', NODE_SYNTH, { cwd: project }));
     const bumpHere = measureBump(project, 'development', 'bookstore bump, end to end (local bare remote)');
     rows.push(bumpHere);
@@ -372,15 +365,6 @@ function main() {
           synth / median(floorRow.times) / TARGETS.synthOverFloor,
         );
     }
-    const paid = (what: string) => {
-      const [withIt, withoutIt] = [rows.find((r) => r.what === what), rows.find((r) => r.what === `without the library bundle: ${what}`)];
-      return withIt && withoutIt ? `${fmt(median(withoutIt.times))} without, ${fmt(median(withIt.times))} with` : undefined;
-    };
-    const bundlePays = [
-      ['warm npm run synth', paid(synthRow.what)],
-      ['fresh path end to end', paid(rows.find((r) => r.what.startsWith('fresh path:') && r.what.endsWith('end to end'))?.what ?? '')],
-    ].filter(([, figure]) => figure);
-    if (bundlePays.length) console.log(`the library bundle: ${bundlePays.map(([what, figure]) => `${what} ${figure}`).join('; ')}`);
     console.log(`fleet: ${fleetObjects} objects; bump on the fleet / bump here: ${(median(bumpFleet.times) / median(bumpHere.times)).toFixed(2)}×`);
     if (testsMs !== undefined) console.log(`npm test (whole suite, once, wall time, type check from nothing): ${fmt(testsMs)}`);
   } finally {

@@ -74,7 +74,11 @@ describe('delivery/buildspec.yml', () => {
       'aws ecr get-login-password --region us-east-1',
       'docker login --username AWS --password-stdin 111122223333.dkr.ecr.us-east-1.amazonaws.com',
     ]);
-    expect(calls.slice(2)).toEqual([`docker build --tag ${image} .`, `docker push ${image}`, 'npm ci --omit=dev --omit=peer --no-audit --no-fund --prefer-offline']);
+    expect(calls.slice(2)).toEqual([
+      `docker build --tag ${image} .`,
+      `docker push ${image}`,
+      'npm ci --omit=dev --omit=peer --no-audit --no-fund --prefer-offline',
+    ]);
     expect(output).toContain('bump: pushed to origin/main');
     expect(fixture.history().pop()).toBe('deploy(development): clients-api 1.0.0123abcd');
     expect(git(fixture.remote, ['show', 'main:environments/development.yaml'])).toContain('clients-api: 1.0.0123abcd');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { linkNodeModules, ROOT } from './helpers';
+import { ROOT } from './helpers';
 
 // bin/ts.js is how every command runs the TypeScript: these tests run it as the commands do, in
 // processes of their own, on a small project in a temporary folder (bin/ts.js and tsconfig.json
@@ -119,86 +119,10 @@ if (process.argv[2] === 'fail') require('./lib/helper').fail();
     expect(plain.stderr).toContain(helper);
   });
 
-  it('loads the libraries from the bundle the install made, the same libraries as without it', () => {
-    // A small cdk8s app on cdk8s-plus-29, and which of the libraries' files Node read to run it.
-    const app = path.join(dir, 'app.ts');
-    fs.writeFileSync(
-      app,
-      `// ${randomUUID()}
-import * as path from 'node:path';
-import { App, Chart, Yaml } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-29';
-import * as YAML from 'yaml';
-const chart = new Chart(new App(), 'app');
-new kplus.Deployment(chart, 'web', { containers: [{ image: 'nginx:1.29', portNumber: 8080 }] });
-const read = (name: string) => Object.keys(require.cache).filter((file) => file.includes([, 'node_modules', name, ''].join(path.sep))).length;
-const bundle = Object.keys(require.cache).filter((file) => file.includes('bookstore-libraries'));
-console.log(JSON.stringify({ yaml: Yaml.stringify(...chart.toJson()), parsed: YAML.parse('a: 1'), read: { cdk8s: read('cdk8s'), plus: read('cdk8s-plus-29') }, bundle }));
-`,
-    );
-    const libraries = path.join(dir, 'cache', 'bookstore-libraries');
-    const runApp = (extra: NodeJS.ProcessEnv = {}) => {
-      const result = spawnSync(process.execPath, ['--require', TS, app], { cwd: dir, encoding: 'utf8', env: { ...env(), ...extra } });
-      expect([result.status, result.stderr]).toEqual([0, '']);
-      return JSON.parse(result.stdout);
-    };
-    expect(spawnSync(process.execPath, [TS, '--build'], { cwd: dir, env: env() }).status).toBe(0);
-    expect(fs.readdirSync(libraries)).toHaveLength(1);
-    const bundled = runApp();
-    // One file for all four libraries; of theirs, Node only resolved each one's main file.
-    expect(bundled.bundle).toEqual([path.join(libraries, fs.readdirSync(libraries)[0])]);
-    expect(bundled.read).toEqual({ cdk8s: 1, plus: 1 });
-    // BOOKSTORE_LIBRARY_BUNDLE=0 (the bench's comparison): the bundle there is not used, and a build makes none.
-    expect(runApp({ BOOKSTORE_LIBRARY_BUNDLE: '0' }).bundle).toEqual([]);
-
-    fs.rmSync(libraries, { recursive: true });
-    expect(spawnSync(process.execPath, [TS, '--build'], { cwd: dir, env: { ...env(), BOOKSTORE_LIBRARY_BUNDLE: '0' } }).status).toBe(0);
-    expect(fs.existsSync(libraries)).toBe(false);
-    const plain = runApp();
-    expect(plain.bundle).toEqual([]);
-    expect(plain.read.plus).toBeGreaterThan(10);
-    expect(bundled.yaml).toContain('kind: Deployment');
-    expect({ ...bundled, read: undefined, bundle: undefined }).toEqual({ ...plain, read: undefined, bundle: undefined });
-  });
-
-  it('leaves the bundle unused once an install changed a bundled library, until the next build', () => {
-    // A checkout of its own whose node_modules links every package but yaml, whose package.json is a copy.
-    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-ts-versions-'));
-    try {
-      fs.mkdirSync(path.join(other, 'bin'));
-      fs.copyFileSync(TS, path.join(other, 'bin', 'ts.js'));
-      fs.copyFileSync(path.join(ROOT, 'tsconfig.json'), path.join(other, 'tsconfig.json'));
-      const modules = path.join(other, 'node_modules');
-      linkNodeModules(modules, ['yaml']);
-      fs.mkdirSync(path.join(modules, 'yaml'));
-      for (const entry of fs.readdirSync(path.join(ROOT, 'node_modules', 'yaml')).filter((e) => e !== 'package.json'))
-        fs.symlinkSync(path.join(ROOT, 'node_modules', 'yaml', entry), path.join(modules, 'yaml', entry));
-      const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'yaml', 'package.json'), 'utf8'));
-      const writeVersion = (version: string) => fs.writeFileSync(path.join(modules, 'yaml', 'package.json'), JSON.stringify({ ...manifest, version }));
-      writeVersion(manifest.version);
-      const app = path.join(other, 'app.ts');
-      fs.writeFileSync(app, "import 'cdk8s-plus-29';\nconsole.log(Object.keys(require.cache).some((file) => file.includes('bookstore-libraries')));\n");
-      const cache = { ...process.env, BOOKSTORE_CACHE_DIR: path.join(other, 'cache') };
-      const bundled = () =>
-        spawnSync(process.execPath, ['--require', path.join(other, 'bin', 'ts.js'), app], { cwd: other, encoding: 'utf8', env: cache }).stdout.trim();
-      const build = () => expect(spawnSync(process.execPath, [path.join(other, 'bin', 'ts.js'), '--build'], { cwd: other, env: cache }).status).toBe(0);
-
-      build();
-      expect(bundled()).toBe('true');
-      writeVersion(`${manifest.version}-changed`);
-      expect(bundled()).toBe('false');
-      build();
-      expect(bundled()).toBe('true');
-    } finally {
-      fs.rmSync(other, { recursive: true, force: true });
-    }
-  });
-
-  it('installs, and commands run, when the bundle or the index cannot be written', () => {
+  it('installs, and commands run, when the index cannot be written', () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-ts-blocked-'));
     try {
-      // A file where each folder would go: every write there fails.
-      fs.writeFileSync(path.join(cache, 'bookstore-libraries'), '');
+      // A file where the index's folder would go: every write there fails.
       fs.writeFileSync(path.join(cache, 'bookstore-checkouts'), '');
       const blocked = { ...process.env, BOOKSTORE_CACHE_DIR: cache };
       const build = spawnSync(process.execPath, [TS, '--build'], { cwd: dir, encoding: 'utf8', env: blocked });
