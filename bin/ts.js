@@ -195,9 +195,8 @@ function sourceFiles() {
 
 /**
  * `node bin/ts.js --build` (the `prepare` script): compiles every source file into the build folder,
- * all at once, and notes them in the checkout index. A file that
- * does not compile is left out, not an install that fails: the command that loads it reports the
- * error with its file and line.
+ * all at once, and notes them in the checkout index. A file that does not compile is left out, not
+ * an install that fails: the command that loads it reports the error with its file and line.
  */
 async function build() {
   const esbuild = require('esbuild');

@@ -40,11 +40,10 @@ function measure(what: string, command: string[], options: SpawnSyncOptions, not
  * Commands measured in turns (a, b, a, b, ...), after one unmeasured run of each: what else the
  * machine does meanwhile weighs on all alike, so their ratios hold.
  */
-function measureInTurns(commands: Array<{ what: string; command: string[]; env?: NodeJS.ProcessEnv }>, options: SpawnSyncOptions): Row[] {
-  const optionsOf = (c: (typeof commands)[number]) => (c.env ? { ...options, env: { ...process.env, ...c.env } } : options);
-  for (const c of commands) run(c.command, optionsOf(c));
+function measureInTurns(commands: Array<{ what: string; command: string[] }>, options: SpawnSyncOptions): Row[] {
+  for (const c of commands) run(c.command, options);
   const times = commands.map(() => [] as number[]);
-  for (let n = 0; n < RUNS; n++) commands.forEach((c, i) => times[i].push(run(c.command, optionsOf(c))));
+  for (let n = 0; n < RUNS; n++) commands.forEach((c, i) => times[i].push(run(c.command, options)));
   return commands.map((c, i) => ({ what: c.what, times: times[i] }));
 }
 
@@ -211,38 +210,33 @@ function measureFreshPath(project: string): Row[] {
   const remote = path.join(path.dirname(seed), 'remote.git');
   const identity = { GIT_AUTHOR_NAME: 'ci', GIT_AUTHOR_EMAIL: 'ci@example.com', GIT_COMMITTER_NAME: 'ci', GIT_COMMITTER_EMAIL: 'ci@example.com' };
   const { install, bump } = buildspecCommands();
-  // The path as CI runs it (a comparison, such as the library bundle of 2026-12-07, adds a variant with its env).
-  const variants: Array<{ label: string; env: NodeJS.ProcessEnv }> = [{ label: 'fresh path:', env: {} }];
-  const phases = variants.map(() => ({ clone: [] as number[], install: [] as number[], bump: [] as number[], total: [] as number[] }));
+  const phases = { clone: [] as number[], install: [] as number[], bump: [] as number[], total: [] as number[] };
   try {
     for (let n = 1; n <= FRESH_RUNS; n++) {
-      variants.forEach((variant, v) => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-bench-fresh-'));
-        const clone = path.join(dir, 'clone');
-        try {
-          const tag = `1.0.${(0x20000000 + n * variants.length + v).toString(16)}`;
-          const env = { ...process.env, ...identity, ...variant.env, BOOKSTORE_ENV: 'development', SERVICE: 'clients-api', TAG: tag };
-          const cloneMs = run(['git', 'clone', '--quiet', remote, clone], { cwd: dir, env });
-          const installMs = run(['bash', '-c', `${install} --loglevel=error`], { cwd: clone, env });
-          const bumpMs = run(['bash', '-c', bump], { cwd: clone, env });
-          phases[v].clone.push(cloneMs);
-          phases[v].install.push(installMs);
-          phases[v].bump.push(bumpMs);
-          phases[v].total.push(cloneMs + installMs + bumpMs);
-        } finally {
-          fs.rmSync(dir, { recursive: true, force: true });
-        }
-      });
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bookstore-bench-fresh-'));
+      const clone = path.join(dir, 'clone');
+      try {
+        const env = { ...process.env, ...identity, BOOKSTORE_ENV: 'development', SERVICE: 'clients-api', TAG: `1.0.${(0x20000000 + n).toString(16)}` };
+        const cloneMs = run(['git', 'clone', '--quiet', remote, clone], { cwd: dir, env });
+        const installMs = run(['bash', '-c', `${install} --loglevel=error`], { cwd: clone, env });
+        const bumpMs = run(['bash', '-c', bump], { cwd: clone, env });
+        phases.clone.push(cloneMs);
+        phases.install.push(installMs);
+        phases.bump.push(bumpMs);
+        phases.total.push(cloneMs + installMs + bumpMs);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     }
   } finally {
     cleanup();
   }
-  return variants.flatMap(({ label }, v) => [
-    { what: `${label} git clone of the remote`, times: phases[v].clone },
-    { what: `${label} ${install} (npm cache warm)`, times: phases[v].install },
-    { what: `${label} first bookstore bump after the install (render, commit, push)`, times: phases[v].bump },
-    { what: `${label} clone + install + bump + push, end to end`, times: phases[v].total },
-  ]);
+  return [
+    { what: 'fresh path: git clone of the remote', times: phases.clone },
+    { what: `fresh path: ${install} (npm cache warm)`, times: phases.install },
+    { what: 'fresh path: first bookstore bump after the install (render, commit, push)', times: phases.bump },
+    { what: 'fresh path: clone + install + bump + push, end to end', times: phases.total },
+  ];
 }
 
 /** Targets of issue 26: the fresh path ≤ 5 s, its first command ≤ 1 s, warm synth ≤ 3× kustomize. */

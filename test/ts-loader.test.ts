@@ -96,6 +96,26 @@ if (process.argv[2] === 'fail') require('./lib/helper').fail();
     expect(built()).toHaveLength(3);
   });
 
+  it('reads a file the build noted, unchanged since, through the index without keying its source', () => {
+    expect(spawnSync(process.execPath, [TS, '--build'], { cwd: dir, env: env() }).status).toBe(0);
+    const folder = path.join(dir, 'cache', 'bookstore-checkouts');
+    const file = path.join(folder, fs.readdirSync(folder)[0]);
+    const noted = JSON.parse(fs.readFileSync(file, 'utf8'));
+    // The index names another compiled text for lib/helper.ts: only a read through the index finds it.
+    const marker = `marker-${randomUUID()}`;
+    fs.writeFileSync(path.join(BUILD, `${marker}.js`), `exports.where = ${JSON.stringify({ filename: marker })};\n`);
+    try {
+      fs.writeFileSync(file, JSON.stringify({ ...noted, [helper]: { ...noted[helper], key: marker } }));
+      expect(JSON.parse(run().stdout).where).toEqual({ filename: marker });
+      // Once the file's stamp differs, it is keyed by its content again.
+      fs.utimesSync(helper, new Date(), new Date(Date.now() + 10000));
+      expect(JSON.parse(run().stdout).where).toEqual({ dirname: path.dirname(helper), filename: helper });
+    } finally {
+      fs.rmSync(path.join(BUILD, `${marker}.js`));
+      expect(spawnSync(process.execPath, [TS, '--build'], { cwd: dir, env: env() }).status).toBe(0);
+    }
+  });
+
   it('installs when a file does not compile, and the command that loads it names the file and the place', () => {
     const broken = path.join(dir, 'lib', 'broken.ts');
     fs.writeFileSync(broken, 'export const x = {{;\n');
